@@ -1,0 +1,19 @@
+// Module entry point: each concept registers its own functions.
+#include <napi.h>
+
+#include "constants.h"
+#include "filter.h"
+#include "probes.h"
+
+namespace seccomp_node {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  InitFilter(env, exports);
+  InitConstants(env, exports);
+  InitProbes(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(seccomp_node, Init)
+
+}  // namespace seccomp_node

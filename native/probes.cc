@@ -1,0 +1,92 @@
+// Diagnostic probes used by the test suite and by `explain`-style tooling: issue a raw
+// system call through a chosen ABI, and install a do-nothing filter on the calling thread
+// only. They exist so that tests can exercise what Node's own APIs never do (mount,
+// reboot, x32 and i386 calls, a thread whose filter differs from the others).
+#include "probes.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "common.h"
+
+namespace seccomp_node {
+namespace {
+
+uint64_t Arg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || info[i].IsUndefined()) return 0;
+  if (info[i].IsBigInt()) {
+    bool lossless = true;
+    return info[i].As<Napi::BigInt>().Uint64Value(&lossless);
+  }
+  return static_cast<uint64_t>(info[i].As<Napi::Number>().Int64Value());
+}
+
+// rawSyscall(abi, nr, ...args) -> { result, errno }. abi: "native", "x32" or "i386".
+// Arguments are plain integers; pointer arguments can only be 0 (NULL).
+Napi::Value RawSyscall(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string abi = info[0].As<Napi::String>().Utf8Value();
+  long nr = info[1].As<Napi::Number>().Int64Value();
+  uint64_t a[6];
+  for (size_t i = 0; i < 6; i++) a[i] = Arg(info, i + 2);
+  long result;
+  int err = 0;
+  if (abi == "native") {
+    result = syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+    if (result < 0) err = errno;
+  } else if (abi == "x32") {
+#if defined(__x86_64__)
+    result = syscall(nr | 0x40000000L, a[0], a[1], a[2], a[3], a[4], a[5]);
+    if (result < 0) err = errno;
+#else
+    ThrowCode(env, "ERR_SECCOMP_UNSUPPORTED", "the x32 ABI exists only on x86_64");
+#endif
+  } else if (abi == "i386") {
+#if defined(__x86_64__)
+    __asm__ volatile("int $0x80"
+                     : "=a"(result)
+                     : "a"(nr), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4])
+                     : "r8", "r9", "r10", "r11", "memory");
+    if (result < 0 && result > -4096) { err = static_cast<int>(-result); result = -1; }
+#else
+    ThrowCode(env, "ERR_SECCOMP_UNSUPPORTED", "the i386 ABI probe exists only on x86_64");
+#endif
+  } else {
+    ThrowCode(env, "ERR_SECCOMP_NATIVE", "unknown ABI " + abi);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("result", Napi::Number::New(env, static_cast<double>(result)));
+  out.Set("errno", Napi::Number::New(env, err));
+  out.Set("code", err != 0 ? Napi::Value(Napi::String::New(env, ErrnoName(err))) : env.Null());
+  return out;
+}
+
+// Installs an allow-everything filter on the calling thread alone (no TSYNC). Afterwards
+// the process's threads no longer share one filter tree, which is what makes a later
+// TSYNC load fail; tests use it to prove that such a failure loads nothing.
+Napi::Value ThreadLocalAllowFilter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  struct sock_filter allow[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+  struct sock_fprog prog = {1, allow};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ThrowErrno(env, errno, "prctl");
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) ThrowErrno(env, errno, "seccomp");
+  return env.Undefined();
+}
+
+}  // namespace
+
+void InitProbes(Napi::Env env, Napi::Object exports) {
+  Napi::Object probes = Napi::Object::New(env);
+  probes.Set("rawSyscall", Napi::Function::New<Guarded<RawSyscall>>(env, "rawSyscall"));
+  probes.Set("threadLocalAllowFilter",
+             Napi::Function::New<Guarded<ThreadLocalAllowFilter>>(env, "threadLocalAllowFilter"));
+  exports.Set("probes", probes);
+}
+
+}  // namespace seccomp_node

@@ -1,0 +1,73 @@
+/**
+ * `arg(n)` builds argument conditions: `arg(0).eq(constants.AF_INET)`,
+ * `arg(2).masked(constants.O_ACCMODE).eq(constants.O_RDONLY)`.
+ */
+import { SeccompError } from './errors';
+import type { CompareOp, Condition } from './policy';
+
+export type ArgValue = number | bigint;
+
+const MIN = -(1n << 63n);
+const MAX = (1n << 64n) - 1n;
+
+/** Validates a value given for a comparison and returns its decimal string form. */
+export function valueString(value: unknown, what = 'value'): string {
+  let big: bigint;
+  if (typeof value === 'bigint') big = value;
+  else if (typeof value === 'number' && Number.isSafeInteger(value)) big = BigInt(value);
+  else {
+    throw new SeccompError('ERR_SECCOMP_VALUE_OUT_OF_RANGE',
+      `${what} ${String(value)} is not an integer: pass a safe integer number or a bigint`, { value: String(value) });
+  }
+  if (big < MIN || big > MAX) {
+    throw new SeccompError('ERR_SECCOMP_VALUE_OUT_OF_RANGE',
+      `${what} ${big} does not fit in 64 bits (allowed: ${MIN} to ${MAX})`, { value: big.toString() });
+  }
+  return big.toString();
+}
+
+export function checkArgIndex(index: unknown): number {
+  if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index > 5) {
+    throw new SeccompError('ERR_SECCOMP_INVALID_ARGUMENT_INDEX',
+      `argument index ${String(index)} is out of range: system calls have arguments 0 to 5`, { index });
+  }
+  return index;
+}
+
+export class MaskedArg {
+  constructor(private readonly index: number, private readonly mask: string, private readonly width?: 32 | 64) {}
+  /** `(arg & mask) == value` */
+  eq(value: ArgValue): Condition {
+    return withWidth({ arg: this.index, op: 'masked-eq', mask: this.mask, value: valueString(value) }, this.width);
+  }
+}
+
+export class Arg {
+  constructor(readonly index: number, readonly width?: 32 | 64) {}
+  eq(value: ArgValue): Condition { return this.compare('eq', value); }
+  ne(value: ArgValue): Condition { return this.compare('ne', value); }
+  lt(value: ArgValue): Condition { return this.compare('lt', value); }
+  le(value: ArgValue): Condition { return this.compare('le', value); }
+  gt(value: ArgValue): Condition { return this.compare('gt', value); }
+  ge(value: ArgValue): Condition { return this.compare('ge', value); }
+  /** Start a masked comparison: `arg(2).masked(O_ACCMODE).eq(O_RDONLY)`. */
+  masked(mask: ArgValue): MaskedArg { return new MaskedArg(this.index, valueString(mask, 'mask'), this.width); }
+  private compare(op: CompareOp, value: ArgValue): Condition {
+    return withWidth({ arg: this.index, op, value: valueString(value) }, this.width);
+  }
+}
+
+function withWidth(condition: Condition, width?: 32 | 64): Condition {
+  return width === undefined ? condition : { ...condition, width };
+}
+
+/**
+ * Argument `index` (0-5) of a system call. Its comparison width (32 bits for C `int`
+ * arguments, 64 for longs, sizes and pointers) comes from seccomp-node's syscall table;
+ * use {@link arg32} or {@link arg64} to say it explicitly.
+ */
+export function arg(index: number): Arg { return new Arg(checkArgIndex(index)); }
+/** Argument `index` compared on its low 32 bits only (a C `int`, whatever libc puts above). */
+export function arg32(index: number): Arg { return new Arg(checkArgIndex(index), 32); }
+/** Argument `index` compared on all 64 bits (a pointer, size or 64-bit flag word). */
+export function arg64(index: number): Arg { return new Arg(checkArgIndex(index), 64); }

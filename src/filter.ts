@@ -1,0 +1,146 @@
+/**
+ * The low-level builder: full control over one filter.
+ *
+ * ```ts
+ * const f = new Filter({ defaultAction: 'kill-process' });
+ * f.allow('read').allow('write', arg(0).eq(1)).errno('ptrace', 'EPERM');
+ * f.exportBpf(); f.exportPfc(); f.load();
+ * ```
+ */
+import { requireArch } from './arch';
+import { expandEntries } from './groups';
+import { compileFor, exportBpf, exportPfc, loadPolicy, type LoadRecord } from './loader';
+import { SeccompError } from './errors';
+import { parseAction, type Action, type Condition, type Policy, type Rule } from './policy';
+import { checkArgIndex, valueString } from './conditions';
+
+export interface FilterOptions {
+  /** What happens to calls no rule matches. Default 'kill-process'. */
+  defaultAction?: Action;
+}
+
+export interface ExportOptions {
+  /** Architecture to compile for (default: this machine's). */
+  arch?: string;
+  /** 2 (default): binary tree over syscall numbers; 1: libseccomp's linear, priority-ordered layout. */
+  optimize?: 1 | 2;
+}
+
+export interface LoadOptions {
+  /** Print one line naming the blocked call before the process dies (default true). */
+  report?: boolean;
+  /** libseccomp layout, as for {@link ExportOptions.optimize}. */
+  optimize?: 1 | 2;
+}
+
+const OPS: readonly string[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'masked-eq'];
+
+function checkCondition(input: unknown): Condition {
+  const c = input as Partial<Condition> | null;
+  if (typeof c !== 'object' || c === null || typeof c.op !== 'string' || !OPS.includes(c.op)) {
+    throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION',
+      `invalid condition ${JSON.stringify(input)}: build conditions with arg(n).eq(value) and friends`);
+  }
+  if (c.width !== undefined && c.width !== 32 && c.width !== 64) {
+    throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION', `condition width must be 32 or 64, not ${String(c.width)}`);
+  }
+  return {
+    arg: checkArgIndex(c.arg), op: c.op, value: valueString(c.value === undefined ? undefined : BigInt(c.value)),
+    ...(c.op === 'masked-eq' ? { mask: valueString(c.mask === undefined ? undefined : BigInt(c.mask), 'mask') } : {}),
+    ...(c.width ? { width: c.width } : {}),
+  };
+}
+
+/** Validates a policy given as data (from JSON, say) and returns a clean copy. */
+export function checkPolicy(input: unknown): Policy {
+  const p = input as Partial<Policy> | null;
+  if (typeof p !== 'object' || p === null || !Array.isArray(p.rules)) {
+    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'a policy is an object { defaultAction, rules: [...] }');
+  }
+  return {
+    defaultAction: parseAction(p.defaultAction ?? 'kill-process'),
+    rules: p.rules.map((r: Partial<Rule>) => {
+      if (typeof r?.syscall !== 'string') {
+        throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `a rule needs a syscall name: ${JSON.stringify(r)}`);
+      }
+      const conditions = (r.conditions ?? []).map(checkCondition);
+      return { syscall: r.syscall, action: parseAction(r.action ?? 'allow'), ...(conditions.length ? { conditions } : {}) };
+    }),
+  };
+}
+
+export class Filter {
+  private readonly defaultAction: Action;
+  private readonly rules: Rule[] = [];
+
+  constructor(options: FilterOptions = {}) {
+    this.defaultAction = parseAction(options.defaultAction ?? 'kill-process');
+  }
+
+  /** A Filter holding `policy` (plain data, e.g. parsed JSON); validated. */
+  static fromPolicy(policy: Policy): Filter {
+    const checked = checkPolicy(policy);
+    const filter = new Filter({ defaultAction: checked.defaultAction });
+    filter.rules.push(...checked.rules);
+    return filter;
+  }
+
+  /** Allow a syscall (optionally only when all `conditions` hold), or every call of a '@group'. */
+  allow(syscallOrGroup: string, ...conditions: Condition[]): this {
+    return this.rule(syscallOrGroup, 'allow', ...conditions);
+  }
+
+  /** Fail the call with `errno` (a name such as 'EPERM', or a number) instead of running it. */
+  errno(syscall: string, errno: string | number, ...conditions: Condition[]): this {
+    return this.rule(syscall, { errno }, ...conditions);
+  }
+
+  /** Kill the whole process (SIGSYS), with the violation report when loading with report on. */
+  kill(syscall: string, ...conditions: Condition[]): this { return this.rule(syscall, 'kill-process', ...conditions); }
+  /** Raise SIGSYS in the calling thread (ends the process unless native code handles it). */
+  trap(syscall: string, ...conditions: Condition[]): this { return this.rule(syscall, 'trap', ...conditions); }
+  /** Allow the call and have the kernel log it (audit log / dmesg). */
+  log(syscall: string, ...conditions: Condition[]): this { return this.rule(syscall, 'log', ...conditions); }
+
+  /** Add a rule with any action. */
+  rule(syscallOrGroup: string, action: Action, ...conditions: Condition[]): this {
+    const parsed = parseAction(action);
+    const checked = conditions.map(checkCondition);
+    if (syscallOrGroup.startsWith('@')) {
+      if (checked.length > 0) {
+        throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION', `conditions cannot apply to a whole group (${syscallOrGroup})`);
+      }
+      const expanded = expandEntries([syscallOrGroup]);
+      this.rules.push(...expanded.map((r) => (r.action === 'allow' ? { ...r, action: parsed } : r)));
+    } else {
+      this.rules.push({ syscall: syscallOrGroup, action: parsed, ...(checked.length ? { conditions: checked } : {}) });
+    }
+    return this;
+  }
+
+  /** The policy as plain, JSON-serialisable data. */
+  toPolicy(): Policy {
+    return structuredClone({ defaultAction: this.defaultAction, rules: this.rules });
+  }
+
+  toJSON(): Policy { return this.toPolicy(); }
+
+  /** The BPF program (struct sock_filter[]), as the kernel would load it. */
+  exportBpf(options: ExportOptions = {}): Buffer {
+    return exportBpf(compileFor(this.toPolicy(), { ...toBuild(options), report: false }));
+  }
+
+  /** libseccomp's human-readable pseudo filter code. */
+  exportPfc(options: ExportOptions = {}): string {
+    return exportPfc(compileFor(this.toPolicy(), { ...toBuild(options), report: false }));
+  }
+
+  /** Load into this process, for every thread. Irreversible. */
+  load(options: LoadOptions = {}): LoadRecord {
+    return loadPolicy(this.toPolicy(), 'Filter', { report: options.report ?? true, optimize: options.optimize });
+  }
+}
+
+function toBuild(options: ExportOptions) {
+  return { ...(options.arch ? { arch: requireArch(options.arch) } : {}), ...(options.optimize ? { optimize: options.optimize } : {}) };
+}

@@ -1,0 +1,28 @@
+/**
+ * seccomp-node: sandbox a Node.js process with Linux seccomp-bpf.
+ * @packageDocumentation
+ */
+export { sandbox } from './sandbox';
+export type { LockdownOptions, LockdownResult, SandboxStatus, IoUringStatus } from './sandbox';
+export { Filter, checkPolicy } from './filter';
+export type { FilterOptions, ExportOptions, LoadOptions } from './filter';
+export { arg, arg32, arg64, Arg, MaskedArg } from './conditions';
+export type { ArgValue } from './conditions';
+export { SeccompError } from './errors';
+export type { SeccompErrorCode } from './errors';
+export type { Action, SimpleAction, ErrnoAction, Condition, CompareOp, Rule, Policy } from './policy';
+export type { LoadRecord } from './loader';
+export type { GroupEntry, GroupDefinition } from './groups';
+export { groups, DEFAULT_PROFILE } from './groups';
+export { ARCH_TOKENS } from './arch';
+export type { ArchName } from './arch';
+import { binding } from './native';
+
+/**
+ * Constants for conditions and errno actions (AF_*, SOCK_*, O_*, PROT_*, MAP_*, CLONE_*,
+ * ioctl requests, PR_*, signals), read from this platform's headers at build time.
+ * Empty where the addon is unavailable.
+ */
+export const constants: Readonly<Record<string, number>> = Object.freeze({ ...(binding?.constants ?? {}) });
+/** errno names and their numbers on this platform. */
+export const errnos: Readonly<Record<string, number>> = Object.freeze({ ...(binding?.errnos ?? {}) });

@@ -1,0 +1,162 @@
+/**
+ * The one path from a policy to the kernel: support checks, compile, size check, load.
+ * Both `sandbox.lockdown()` and `Filter#load()` come through here, so they behave alike.
+ */
+import * as fs from 'node:fs';
+import { nativeArch, type ArchName } from './arch';
+import { compile, type CompiledFilter } from './compiler';
+import { SeccompError, isNativeError } from './errors';
+import { binding, loadError } from './native';
+import type { Policy } from './policy';
+
+/** The kernel's limit on one filter program. */
+export const MAX_INSTRUCTIONS = 4096;
+const MIN_LIBSECCOMP: [number, number, number] = [2, 5, 0];
+/** API level 3 means the kernel supports SECCOMP_RET_KILL_PROCESS (and TSYNC, LOG). */
+const MIN_API_LEVEL = 3;
+
+export interface SupportReport { supported: boolean; reason?: string; libseccomp?: string }
+
+function versionAtLeast(version: string, min: [number, number, number]): boolean {
+  const parts = version.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    if ((parts[i] ?? 0) !== min[i]) return (parts[i] ?? 0) > min[i];
+  }
+  return true;
+}
+
+let supportCache: SupportReport | undefined;
+
+export function checkSupport(): SupportReport {
+  if (supportCache) return supportCache;
+  supportCache = computeSupport();
+  return supportCache;
+}
+
+function computeSupport(): SupportReport {
+  if (!binding) return { supported: false, reason: loadError ?? 'the native addon is not available' };
+  const info = binding.libraryInfo();
+  if (!info.available || !info.version) return { supported: false, reason: info.reason ?? 'libseccomp is not available' };
+  if (!versionAtLeast(info.version, MIN_LIBSECCOMP)) {
+    return { supported: false, libseccomp: info.version,
+      reason: `libseccomp ${info.version} is too old: ${MIN_LIBSECCOMP.join('.')} or later is needed` };
+  }
+  if ((info.apiLevel ?? 0) < MIN_API_LEVEL) {
+    return { supported: false, libseccomp: info.version,
+      reason: `the kernel lacks seccomp features seccomp-node needs (libseccomp API level ${info.apiLevel}, ` +
+        `${MIN_API_LEVEL} needed: kill-process and thread sync, Linux 4.14+)` };
+  }
+  try {
+    if (!/^Seccomp:/m.test(fs.readFileSync('/proc/self/status', 'utf8'))) {
+      return { supported: false, libseccomp: info.version, reason: 'this kernel was built without seccomp' };
+    }
+  } catch {
+    return { supported: false, libseccomp: info.version, reason: '/proc/self/status is not readable' };
+  }
+  return { supported: true, libseccomp: info.version };
+}
+
+export function requireSupport(): void {
+  const support = checkSupport();
+  if (!support.supported) {
+    const tooOld = support.reason?.includes('too old') ?? false;
+    throw new SeccompError(tooOld ? 'ERR_SECCOMP_LIBSECCOMP_TOO_OLD' : 'ERR_SECCOMP_UNSUPPORTED',
+      `seccomp is not available here: ${support.reason}. ` +
+      'Pass { optional: true } to lockdown() to carry on without a filter where that is acceptable.',
+      { reason: support.reason, found: support.libseccomp, needed: MIN_LIBSECCOMP.join('.') });
+  }
+}
+
+export interface BuildOptions {
+  arch?: ArchName;
+  report?: boolean;
+  optimize?: 1 | 2;
+}
+
+export function compileFor(policy: Policy, options: BuildOptions = {}): CompiledFilter {
+  requireSupport();
+  return compile(policy, { arch: options.arch ?? nativeArch(), report: options.report ?? false, optimize: options.optimize ?? 2 });
+}
+
+/** The BPF program of `compiled`, refused when the kernel would not take it. */
+export function exportBpf(compiled: CompiledFilter): Buffer {
+  const program = binding!.buildFilter(compiled.spec, 'bpf');
+  const instructions = program.length / 8;
+  if (instructions > MAX_INSTRUCTIONS) {
+    throw new SeccompError('ERR_SECCOMP_FILTER_TOO_LARGE',
+      `the filter has ${instructions} BPF instructions; the kernel accepts at most ${MAX_INSTRUCTIONS}. ` +
+      'Use fewer conditional rules or groups', { instructions });
+  }
+  return program;
+}
+
+export function exportPfc(compiled: CompiledFilter): string {
+  return binding!.buildFilter(compiled.spec, 'pfc');
+}
+
+export interface LoadRecord {
+  /** When the filter was loaded (ISO 8601). */
+  at: string;
+  /** Where the policy came from: 'default profile', 'allow list', 'policy' or 'Filter'. */
+  source: string;
+  /** BPF instructions in the loaded program. */
+  instructions: number;
+  /** Whether blocked calls print a report line before the process dies. */
+  report: boolean;
+  /** Names in the policy that do not exist on this architecture. */
+  skipped: string[];
+}
+
+/** Per-process facts captured before the first filter, when /proc may still be read. */
+export interface ProcessSnapshot { filtersBefore: number; ioUringRings: number }
+
+export const loadHistory: LoadRecord[] = [];
+let snapshot: ProcessSnapshot | undefined;
+
+export function countIoUringRings(): number {
+  let rings = 0;
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      if (fs.readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:[io_uring]') rings++;
+    } catch { /* closed meanwhile */ }
+  }
+  return rings;
+}
+
+export function readSeccompField(field: 'Seccomp' | 'Seccomp_filters' | 'NoNewPrivs', statusText?: string): number {
+  const text = statusText ?? fs.readFileSync('/proc/self/status', 'utf8');
+  const m = new RegExp(`^${field}:\\s*(\\d+)`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+export function processSnapshot(): ProcessSnapshot | undefined { return snapshot; }
+
+/**
+ * Loads `policy` into the kernel for every thread. Either the filter is fully in place
+ * when this returns, or it throws and no filter was added.
+ */
+export function loadPolicy(policy: Policy, source: string, options: { report: boolean; optimize?: 1 | 2 }): LoadRecord {
+  const compiled = compileFor(policy, { report: options.report, optimize: options.optimize });
+  const program = exportBpf(compiled);
+  // Read /proc now: after the load the policy may forbid opening files.
+  if (!snapshot) snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: countIoUringRings() };
+  try {
+    binding!.buildFilter(compiled.spec, 'load');
+  } catch (error) {
+    if (isNativeError(error) && error.code === 'ESRCH') {
+      throw new SeccompError('ERR_SECCOMP_TSYNC_FAILED',
+        `the filter was not loaded: thread ${error.thread} could not be synchronised (it has a seccomp filter ` +
+        'that the other threads do not share). Nothing was changed; load filters only through seccomp-node, ' +
+        'before any thread installs its own', { thread: error.thread });
+    }
+    const code = isNativeError(error) ? error.code : undefined;
+    throw new SeccompError('ERR_SECCOMP_LOAD_FAILED',
+      `the kernel refused the filter (${code ?? 'unknown error'}): ${(error as Error).message}. No filter was added`,
+      { errno: code });
+  }
+  const record: LoadRecord = {
+    at: new Date().toISOString(), source, instructions: program.length / 8, report: compiled.spec.report, skipped: compiled.skipped,
+  };
+  loadHistory.push(record);
+  return record;
+}

@@ -1,0 +1,82 @@
+/**
+ * Loads the compiled addon (a prebuild from prebuilds/ or build/Release, chosen by
+ * node-gyp-build) and describes its functions. Off Linux, or when the addon cannot load,
+ * `binding` is undefined and `loadError` says why; nothing here ever throws at import.
+ */
+import * as path from 'node:path';
+
+export interface NativeCondition {
+  arg: number;
+  op: number;
+  a: bigint;
+  b: bigint;
+}
+
+export interface NativeRule {
+  syscall: number;
+  action: number;
+  conditions: NativeCondition[];
+}
+
+export interface NativeFilterSpec {
+  arch: number;
+  defaultAction: number;
+  badArchAction: number;
+  optimize: number;
+  report: boolean;
+  rules: NativeRule[];
+}
+
+export interface LibraryInfo {
+  available: boolean;
+  reason?: string;
+  version?: string;
+  apiLevel?: number;
+  nativeArch?: number;
+}
+
+export interface RawSyscallResult {
+  result: number;
+  errno: number;
+  code: string | null;
+}
+
+export interface Binding {
+  buildFilter(spec: NativeFilterSpec, mode: 'bpf'): Buffer;
+  buildFilter(spec: NativeFilterSpec, mode: 'pfc'): string;
+  buildFilter(spec: NativeFilterSpec, mode: 'load'): void;
+  libraryInfo(): LibraryInfo;
+  resolveSyscall(name: string, arch?: number): number;
+  syscallNames(arch: number, max: number): (string | null)[];
+  constants: Record<string, number>;
+  errnos: Record<string, number>;
+  probes: {
+    rawSyscall(abi: 'native' | 'x32' | 'i386', nr: number, ...args: (number | bigint)[]): RawSyscallResult;
+    threadLocalAllowFilter(): void;
+  };
+}
+
+const packageRoot = path.resolve(__dirname, '..');
+
+function load(): { binding?: Binding; bindingPath?: string; loadError?: string } {
+  if (process.platform !== 'linux') {
+    return { loadError: `seccomp is a Linux facility; this is ${process.platform}` };
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const gypBuild = require('node-gyp-build') as { (dir: string): unknown; path(dir: string): string };
+    const bindingPath = gypBuild.path(packageRoot);
+    return { binding: require(bindingPath) as Binding, bindingPath };
+  } catch (error) {
+    return { loadError: `the native addon could not be loaded: ${(error as Error).message}` };
+  }
+}
+
+const loaded = load();
+
+/** The addon, or undefined where it is unavailable. */
+export const binding: Binding | undefined = loaded.binding;
+/** Path of the .node file that was loaded (a prebuild or build/Release). */
+export const bindingPath: string | undefined = loaded.bindingPath;
+/** Why the addon is unavailable, when it is. */
+export const loadError: string | undefined = loaded.loadError;

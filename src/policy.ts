@@ -1,0 +1,74 @@
+/**
+ * The one policy representation. Every way of writing a policy (the Filter builder,
+ * lockdown() options, groups, and later policy files) becomes a {@link Policy}: plain data
+ * that survives JSON.stringify/parse, holds syscall names (not numbers, so it is
+ * architecture-independent) and has groups already expanded. The compiler
+ * (src/compiler.ts) is the only thing that turns it into a filter.
+ */
+import { SeccompError } from './errors';
+
+/** What a filter does with a call. `kill-thread` is deliberately not offered: see README. */
+export type SimpleAction = 'allow' | 'kill-process' | 'trap' | 'log';
+/** Fail the call with this errno instead of running it (a name such as 'EPERM', or a number). */
+export interface ErrnoAction { errno: string | number }
+export type Action = SimpleAction | ErrnoAction;
+
+export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'masked-eq';
+
+/**
+ * A comparison of one syscall argument. Values are decimal strings so that the policy is
+ * plain JSON and 64-bit values survive; negative values mean two's complement at the
+ * argument's width.
+ */
+export interface Condition {
+  arg: number;
+  op: CompareOp;
+  value: string;
+  /** For `masked-eq`: `(arg & mask) == value`. */
+  mask?: string;
+  /** 32 compares the low half only (C `int` arguments); 64 all bits. Absent: from the syscall table. */
+  width?: 32 | 64;
+}
+
+export interface Rule {
+  syscall: string;
+  action: Action;
+  /** All must hold (AND). Several rules for one syscall are alternatives (OR). */
+  conditions?: Condition[];
+}
+
+export interface Policy {
+  /** What happens to every call that no rule matches. */
+  defaultAction: Action;
+  rules: Rule[];
+}
+
+const SIMPLE_ACTIONS: readonly string[] = ['allow', 'kill-process', 'trap', 'log'];
+
+/** Checks an action given by a caller and returns it in canonical form. */
+export function parseAction(input: unknown): Action {
+  if (typeof input === 'string') {
+    if (SIMPLE_ACTIONS.includes(input)) return input as SimpleAction;
+    if (input === 'kill' || input === 'kill-thread') {
+      throw new SeccompError('ERR_SECCOMP_INVALID_ACTION',
+        `action "${input}" is not offered: killing one thread leaves Node hung or half alive. ` +
+        'Use "kill-process" (the default), "trap", "log", "allow" or { errno: "EPERM" }.', { action: input });
+    }
+    const m = /^errno(?:[:(]\s*([A-Z0-9]+)\s*\)?)$/.exec(input);
+    if (m) return { errno: /^\d+$/.test(m[1]) ? Number(m[1]) : m[1] };
+  } else if (typeof input === 'object' && input !== null && 'errno' in input) {
+    const errno = (input as { errno: unknown }).errno;
+    if (typeof errno === 'string' || (typeof errno === 'number' && Number.isInteger(errno))) return { errno };
+  }
+  throw new SeccompError('ERR_SECCOMP_INVALID_ACTION',
+    `invalid action ${JSON.stringify(input)}: use "allow", "kill-process", "trap", "log" or { errno: "EPERM" }`,
+    { action: input });
+}
+
+export function actionToString(action: Action): string {
+  return typeof action === 'string' ? action : `errno(${action.errno})`;
+}
+
+export function sameAction(a: Action, b: Action): boolean {
+  return actionToString(a) === actionToString(b);
+}

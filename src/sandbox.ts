@@ -1,0 +1,175 @@
+/**
+ * `sandbox`: the daemon-facing API. `lockdown()` applies a policy to the whole process
+ * (all threads), `status()` says what is in force, `isSupported()` whether it can be.
+ */
+import * as os from 'node:os';
+import { nativeArch } from './arch';
+import { SeccompError } from './errors';
+import { checkPolicy, Filter } from './filter';
+import { DEFAULT_PROFILE, expandEntries, type GroupEntry } from './groups';
+import {
+  checkSupport, countIoUringRings, loadHistory, loadPolicy, processSnapshot, readSeccompField, requireSupport,
+  type LoadRecord,
+} from './loader';
+import { bindingPath } from './native';
+import { parseAction, type Action, type Policy } from './policy';
+
+export interface LockdownOptions {
+  /**
+   * What to allow: syscall names, '@groups', and rule objects `{ syscall, conditions?, action? }`.
+   * Given, it replaces the default daemon profile entirely. Default: the daemon profile.
+   */
+  allow?: GroupEntry[];
+  /** A complete policy (plain data or a Filter) instead of `allow`. */
+  policy?: Policy | Filter;
+  /** What happens to every call not allowed. Default 'kill-process'. */
+  defaultAction?: Action;
+  /** Print one line naming the blocked call before the process dies. Default true. */
+  report?: boolean;
+  /** On a system without seccomp, do nothing (status() says why) instead of throwing. */
+  optional?: boolean;
+  /** libseccomp layout: 2 (default) binary tree, 1 linear. */
+  optimize?: 1 | 2;
+}
+
+export interface LockdownResult {
+  /** False only for an optional lockdown on an unsupported system. */
+  applied: boolean;
+  /** Why nothing was applied, when it was not. */
+  reason?: string;
+  record?: LoadRecord;
+}
+
+export interface IoUringStatus {
+  /** io_uring instances this process had open when it was first locked down (or now, if never). */
+  rings: number;
+  /** True when operations submitted through those rings are invisible to seccomp. */
+  bypassesFilter: boolean;
+  note: string;
+}
+
+export interface SandboxStatus {
+  supported: boolean;
+  /** Why seccomp is unavailable, when it is. */
+  reason?: string;
+  /** A seccomp-node filter is in force in this process. */
+  locked: boolean;
+  /** Seccomp filters in force on the calling thread (including any not from seccomp-node). */
+  filters: number;
+  noNewPrivs: boolean;
+  arch: string | null;
+  libseccomp: string | null;
+  kernel: string;
+  node: string;
+  /** The .node file in use (a prebuild or a local build), if any. */
+  addon: string | null;
+  lockdowns: LoadRecord[];
+  /** Set when `lockdown({ optional: true })` did nothing. */
+  skipped?: string;
+  ioUring: IoUringStatus;
+}
+
+const ADDON_KIND_NOTE = 'io_uring submissions are executed by the kernel without passing through seccomp';
+let skippedReason: string | undefined;
+
+function policyFromOptions(options: LockdownOptions): { policy: Policy; source: string } {
+  const known = new Set(['allow', 'policy', 'defaultAction', 'report', 'optional', 'optimize']);
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) {
+      throw new SeccompError('ERR_SECCOMP_INVALID_OPTION',
+        `unknown lockdown option "${key}"; options: ${[...known].join(', ')}`, { option: key });
+    }
+  }
+  if (options.policy && options.allow) {
+    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'give either `policy` or `allow`, not both');
+  }
+  if (options.policy) {
+    const policy = options.policy instanceof Filter ? options.policy.toPolicy() : checkPolicy(options.policy);
+    if (options.defaultAction) policy.defaultAction = parseAction(options.defaultAction);
+    return { policy, source: 'policy' };
+  }
+  if (options.allow !== undefined && !Array.isArray(options.allow)) {
+    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', '`allow` must be an array of names, groups and rules');
+  }
+  const entries = options.allow ?? DEFAULT_PROFILE;
+  const policy = checkPolicy({
+    defaultAction: parseAction(options.defaultAction ?? 'kill-process'),
+    rules: expandEntries(entries),
+  });
+  return { policy, source: options.allow ? 'allow list' : 'default profile' };
+}
+
+function ioUringStatus(): IoUringStatus {
+  const rings = processSnapshot()?.ioUringRings ?? (checkSupport().supported ? countIoUringRings() : 0);
+  return {
+    rings,
+    bypassesFilter: rings > 0,
+    note: rings > 0
+      ? `${rings} io_uring ring(s) were open before lockdown (Node 22+ opens them at startup); ${ADDON_KIND_NOTE}. ` +
+        'To close this, apply the filter before Node starts (`seccomp-node run`, or spawn under a policy)'
+      : 'no io_uring rings were open; new rings are refused after lockdown',
+  };
+}
+
+export const sandbox = {
+  /** True when this system can load seccomp filters with seccomp-node. Never throws. */
+  isSupported(): boolean {
+    try { return checkSupport().supported; } catch { return false; }
+  },
+
+  /**
+   * Locks the process down, all threads, irreversibly. Without options: the default daemon
+   * profile (see README). Throws a SeccompError, with the process unchanged, on bad input
+   * or when the kernel refuses; with `optional: true` an unsupported system is a no-op.
+   */
+  lockdown(options: LockdownOptions = {}): LockdownResult {
+    if (typeof options !== 'object' || options === null) {
+      throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'lockdown() takes an options object');
+    }
+    const support = checkSupport();
+    if (!support.supported && options.optional) {
+      skippedReason = support.reason;
+      return { applied: false, ...(support.reason ? { reason: support.reason } : {}) };
+    }
+    requireSupport();
+    const { policy, source } = policyFromOptions(options);
+    const record = loadPolicy(policy, source, { report: options.report ?? true, optimize: options.optimize });
+    return { applied: true, record };
+  },
+
+  /**
+   * What is in force. After a lockdown it makes no system call the filter could forbid:
+   * /proc facts were captured just before the first filter was loaded.
+   */
+  status(): SandboxStatus {
+    const support = checkSupport();
+    const locked = loadHistory.length > 0;
+    const snapshot = processSnapshot();
+    let filters = 0;
+    let noNewPrivs = false;
+    if (locked && snapshot) {
+      filters = snapshot.filtersBefore + loadHistory.length;
+      noNewPrivs = true;
+    } else if (support.supported) {
+      filters = readSeccompField('Seccomp_filters');
+      noNewPrivs = readSeccompField('NoNewPrivs') === 1;
+    }
+    let arch: string | null = null;
+    try { arch = support.supported ? nativeArch() : null; } catch { arch = null; }
+    return {
+      supported: support.supported,
+      ...(support.reason ? { reason: support.reason } : {}),
+      locked,
+      filters,
+      noNewPrivs,
+      arch,
+      libseccomp: support.libseccomp ?? null,
+      kernel: os.release(),
+      node: process.version,
+      addon: bindingPath ?? null,
+      lockdowns: loadHistory.map((r) => ({ ...r, skipped: [...r.skipped] })),
+      ...(skippedReason ? { skipped: skippedReason } : {}),
+      ioUring: ioUringStatus(),
+    };
+  },
+};
