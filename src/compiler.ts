@@ -187,19 +187,22 @@ function compileConditions(rule: Rule): NativeCondition[][] {
   return alternatives;
 }
 
-/** True when some call could satisfy both alternatives (conservative: unknown means yes). */
+/**
+ * True when some call could satisfy both alternatives. Conservative: it proves
+ * disjointness only from contradicting exact patterns, or `eq v` against `ne v`, on the
+ * same argument; anything else counts as a possible overlap.
+ */
 function mayOverlap(a: NativeCondition[], b: NativeCondition[]): boolean {
   const exact = (c: NativeCondition): Pattern | undefined =>
     c.op === OPS['masked-eq'] ? { mask: c.a, value: c.b } : c.op === OPS.eq ? { mask: U64, value: c.a } : undefined;
-  for (const ca of a) {
-    const pa = exact(ca);
-    if (!pa) continue;
-    for (const cb of b) {
-      const pb = exact(cb);
-      if (cb.arg === ca.arg && pb && ((pa.value ^ pb.value) & pa.mask & pb.mask) !== 0n) return false;
-    }
-  }
-  return true;
+  const contradicts = (x: NativeCondition, y: NativeCondition): boolean => {
+    if (x.arg !== y.arg) return false;
+    const px = exact(x);
+    const py = exact(y);
+    if (px && py) return ((px.value ^ py.value) & px.mask & py.mask) !== 0n;
+    return (x.op === OPS.eq && y.op === OPS.ne && x.a === y.a) || (x.op === OPS.ne && y.op === OPS.eq && x.a === y.a);
+  };
+  return !a.some((x) => b.some((y) => contradicts(x, y)));
 }
 
 interface ExpandedRule { rule: Rule; alternatives: NativeCondition[][] }

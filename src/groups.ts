@@ -40,9 +40,15 @@ function definitions(k: Constants): Record<string, GroupDefinition> {
     [k.SOCK_STREAM, k.SOCK_DGRAM].map((type) => ({
       syscall: 'socket', conditions: [eq(0, family), masked(1, SOCKET_TYPE_MASK, type)],
     })));
-  const IOCTLS = [k.FIONBIO, k.FIOCLEX, k.FIONCLEX, k.FIONREAD, k.TCGETS, k.TIOCGWINSZ, k.TIOCGPGRP];
+  // FIONBIO/FIOCLEX: libuv on sockets and pipes; TCGETS/TCSETS*/TIOCGWINSZ: TTY handling
+  // (isatty, setRawMode, columns); FIONREAD: glibc's DNS resolver.
+  const IOCTLS = [k.FIONBIO, k.FIOCLEX, k.FIONCLEX, k.FIONREAD, k.TCGETS, k.TCSETS, k.TCSETSW, k.TCSETSF,
+    k.TIOCGWINSZ, k.TIOCGPGRP];
+  // Thread names, reading process facts, and no_new_privs (which only ever restricts).
   const PRCTLS = [k.PR_SET_NAME, k.PR_GET_NAME, k.PR_SET_VMA, k.PR_GET_DUMPABLE, k.PR_CAPBSET_READ,
-    k.PR_GET_NO_NEW_PRIVS, k.PR_GET_TIMERSLACK];
+    k.PR_GET_NO_NEW_PRIVS, k.PR_SET_NO_NEW_PRIVS, k.PR_GET_SECCOMP, k.PR_GET_TIMERSLACK];
+  // seccomp(2) operations for stacking a further filter: filters can only narrow.
+  const SECCOMP_SET_MODE_FILTER = 1, SECCOMP_GET_ACTION_AVAIL = 2, SECCOMP_GET_NOTIF_SIZES = 3;
   const READ_ONLY_OPEN = k.O_ACCMODE | k.O_CREAT | k.O_TRUNC;
 
   return {
@@ -59,20 +65,26 @@ function definitions(k: Constants): Record<string, GroupDefinition> {
         { syscall: 'clone3', action: { errno: 'ENOSYS' } },
         'futex', 'futex_waitv', 'set_robust_list', 'get_robust_list', 'rseq', 'set_tid_address', 'gettid',
         'sched_yield', 'sched_getaffinity', 'sched_getparam', 'sched_getscheduler', 'exit', 'exit_group',
-        // signals; SIGSYS handlers cannot be replaced after lockdown (the violation report owns it)
+        // signals. The SIGSYS disposition may be read (Node does at exit) but not replaced:
+        // the violation report owns it, and a JS listener would swallow violations.
         { syscall: 'rt_sigaction', conditions: noneOf(0, [k.SIGSYS]) },
+        { syscall: 'rt_sigaction', conditions: [eq(0, k.SIGSYS), { arg: 1, op: 'eq', value: '0', width: 64 }] },
+        { syscall: 'rt_sigaction', action: { errno: 'EPERM' }, conditions: [eq(0, k.SIGSYS), { arg: 1, op: 'ne', value: '0', width: 64 }] },
         'rt_sigprocmask', 'rt_sigreturn', 'sigaltstack', 'rt_sigtimedwait', 'restart_syscall', 'tgkill',
         // time
         'clock_gettime', 'clock_getres', 'clock_nanosleep', 'nanosleep', 'gettimeofday', 'time',
         // event loop
         'epoll_create', 'epoll_create1', 'epoll_ctl', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2',
         'eventfd', 'eventfd2', 'pipe', 'pipe2', 'poll', 'ppoll', 'select', 'pselect6',
-        // io_uring: Node 24 submits epoll_ctl batches through rings it opened at startup;
-        // new rings are refused with ENOSYS so that later loops fall back to epoll
-        'io_uring_enter', 'io_uring_register', { syscall: 'io_uring_setup', action: { errno: 'ENOSYS' } },
+        // io_uring: Node 24 batches epoll_ctl through rings it opened at startup and aborts
+        // if io_uring_enter fails; new rings are refused with ENOSYS so that later loops
+        // (Workers) fall back to epoll. io_uring_register is never used by libuv.
+        'io_uring_enter', { syscall: 'io_uring_setup', action: { errno: 'ENOSYS' } },
         // descriptors already open
         'read', 'write', 'readv', 'writev', 'pread64', 'pwrite64', 'preadv', 'pwritev', 'preadv2', 'pwritev2',
         'close', 'close_range', 'dup', 'dup2', 'dup3', 'fcntl', 'lseek', 'fstat', 'newfstatat', 'statx', 'fstatfs',
+        // libuv's uv_guess_handle() on stdio that is a socket (journald, a supervisor's socketpair)
+        'getsockname', 'getsockopt',
         ...oneOf('ioctl', 1, IOCTLS),
         // other ioctls answer "not a terminal", as for a file that has no such request
         { syscall: 'ioctl', action: { errno: 'ENOTTY' }, conditions: noneOf(1, IOCTLS) },
@@ -82,6 +94,7 @@ function definitions(k: Constants): Record<string, GroupDefinition> {
         'getpriority', 'capget',
         { syscall: 'prlimit64', conditions: [{ arg: 2, op: 'eq', value: '0', width: 64 }] },
         ...oneOf('prctl', 0, PRCTLS),
+        ...oneOf('seccomp', 0, [SECCOMP_SET_MODE_FILTER, SECCOMP_GET_ACTION_AVAIL, SECCOMP_GET_NOTIF_SIZES]),
         { syscall: 'prctl', action: { errno: 'EPERM' }, conditions: noneOf(0, PRCTLS) },
       ],
     },
@@ -146,7 +159,8 @@ function definitions(k: Constants): Record<string, GroupDefinition> {
         '@signal', 'fork', 'vfork', 'execve', 'execveat', 'wait4', 'waitid', 'pidfd_open', 'setpgid', 'setsid',
         { syscall: 'clone', conditions: [{ arg: 0, op: 'masked-eq', mask: String(NAMESPACE_FLAGS), value: '0', width: 64 }] },
         { syscall: 'clone3', action: { errno: 'ENOSYS' } },
-        'prlimit64',
+        // libuv's spawn: a socketpair for the exec-error channel, buffer sizes on it (Node 24)
+        { syscall: 'socketpair', conditions: [eq(0, k.AF_UNIX)] }, 'setsockopt', 'prlimit64',
       ],
     },
   };

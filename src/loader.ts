@@ -129,6 +129,20 @@ export function readSeccompField(field: 'Seccomp' | 'Seccomp_filters' | 'NoNewPr
   return m ? Number(m[1]) : 0;
 }
 
+/**
+ * Does now, while files may still be opened, what Node does lazily on first use and a
+ * tight policy would then forbid: the timezone (V8 and glibc read /etc/localtime on the
+ * first local-time use) and the stdio streams (creating process.stdout on a pipe or socket
+ * opens /dev/null). Returns the load's timestamp.
+ */
+function primeLazyResources(): Date {
+  const at = new Date();
+  at.getTimezoneOffset();
+  void process.stdout;
+  void process.stderr;
+  return at;
+}
+
 export function processSnapshot(): ProcessSnapshot | undefined { return snapshot; }
 
 /**
@@ -138,7 +152,7 @@ export function processSnapshot(): ProcessSnapshot | undefined { return snapshot
 export function loadPolicy(policy: Policy, source: string, options: { report: boolean; optimize?: 1 | 2 }): LoadRecord {
   const compiled = compileFor(policy, { report: options.report, optimize: options.optimize });
   const program = exportBpf(compiled);
-  // Read /proc now: after the load the policy may forbid opening files.
+  const at = primeLazyResources();
   if (!snapshot) snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: countIoUringRings() };
   try {
     binding!.buildFilter(compiled.spec, 'load');
@@ -155,7 +169,7 @@ export function loadPolicy(policy: Policy, source: string, options: { report: bo
       { errno: code });
   }
   const record: LoadRecord = {
-    at: new Date().toISOString(), source, instructions: program.length / 8, report: compiled.spec.report, skipped: compiled.skipped,
+    at: at.toISOString(), source, instructions: program.length / 8, report: compiled.spec.report, skipped: compiled.skipped,
   };
   loadHistory.push(record);
   return record;

@@ -1,0 +1,300 @@
+/**
+ * sandbox.lockdown() on a real kernel, each case in its own child process.
+ */
+import { describe as group, expect, it } from 'vitest';
+import { describe, runChild } from './helpers/child';
+
+const PROBES = `
+  const { binding } = require(require('path').join(${JSON.stringify(require('node:path').resolve(__dirname, '..'))}, 'lib/native'));
+  const nr = (name) => binding.resolveSyscall(name);
+  const raw = (name, ...args) => binding.probes.rawSyscall('native', nr(name), ...args);
+`;
+
+group('the default daemon profile', () => {
+  it('keeps a daemon working under load: HTTP, fs on the pool, crypto, zlib, timers, a Worker, DNS', async () => {
+    const r = await runChild(`
+      const http = require('http'), fs = require('fs'), crypto = require('crypto'), zlib = require('zlib');
+      const dns = require('dns'), os = require('os'), path = require('path');
+      const { Worker } = require('worker_threads');
+      const server = http.createServer((req, res) => res.end('hello ' + req.url));
+      await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+      const { port } = server.address();
+      const { record } = seccomp.sandbox.lockdown();
+      const get = (p) => new Promise((ok, ko) => http.get({ host: 'localhost', port, path: p }, (res) => {
+        let body = ''; res.on('data', (d) => body += d); res.on('end', () => ok(body));
+      }).on('error', ko));
+      // 200 requests, 20 at a time, new connections resolved through getaddrinfo
+      const bodies = [];
+      for (let batch = 0; batch < 10; batch++) {
+        bodies.push(...await Promise.all(Array.from({ length: 20 }, (_, i) => get('/' + (batch * 20 + i)))));
+      }
+      const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lockdown-'));
+      await fs.promises.writeFile(path.join(dir, 'a.txt'), 'data');
+      const read = await fs.promises.readFile(path.join(dir, 'a.txt'), 'utf8');
+      const listed = await fs.promises.readdir(dir);
+      await fs.promises.rm(dir, { recursive: true });
+      const key = await new Promise((ok, ko) => crypto.pbkdf2('pw', 'salt', 10000, 32, 'sha256', (e, k) => e ? ko(e) : ok(k)));
+      const digest = crypto.createHash('sha256').update('x').digest('hex');
+      const random = crypto.randomBytes(16).length;
+      const zipped = await new Promise((ok, ko) => zlib.gzip('hello zlib', (e, b) => e ? ko(e) : ok(b)));
+      const unzipped = zlib.gunzipSync(zipped).toString();
+      const timer = await new Promise((ok) => { const t0 = Date.now(); setTimeout(() => ok(Date.now() - t0 >= 9), 10); });
+      const lookup = await dns.promises.lookup('localhost', { all: true });
+      const worker = new Worker('require("worker_threads").parentPort.postMessage(require("crypto").createHash("md5").update("w").digest("hex"))', { eval: true });
+      const fromWorker = await new Promise((ok, ko) => { worker.on('message', ok); worker.on('error', ko); });
+      await worker.terminate();
+      const tasks = fs.readdirSync('/proc/self/task').map((tid) => {
+        const s = fs.readFileSync('/proc/self/task/' + tid + '/status', 'utf8');
+        return { mode: s.match(/^Seccomp:\\s*(\\d+)/m)[1], filters: s.match(/^Seccomp_filters:\\s*(\\d+)/m)[1] };
+      });
+      server.close();
+      report({ ok: bodies.every((b, i) => b === 'hello /' + i), n: bodies.length, read, listed, key: key.length, digest,
+        random, unzipped, timer, lookup: lookup.map((a) => a.address), fromWorker, tasks, instructions: record.instructions,
+        status: seccomp.sandbox.status() });
+    `);
+    expect(r.code, describe(r)).toBe(0);
+    const out = r.reports[0] as Record<string, any>;
+    expect(out.ok).toBe(true);
+    expect(out.n).toBe(200);
+    expect(out.read).toBe('data');
+    expect(out.listed).toEqual(['a.txt']);
+    expect(out.key).toBe(32);
+    expect(out.digest).toMatch(/^2d711642/);
+    expect(out.random).toBe(16);
+    expect(out.unzipped).toBe('hello zlib');
+    expect(out.timer).toBe(true);
+    expect(out.lookup).toContain('127.0.0.1');
+    expect(out.fromWorker).toHaveLength(32);
+    // every thread, including the pool and V8's workers, runs under the filter
+    expect(out.tasks.length).toBeGreaterThan(4);
+    for (const task of out.tasks) expect(task).toEqual({ mode: '2', filters: '1' });
+    expect(out.instructions).toBeLessThan(4096);
+    expect(out.status.locked).toBe(true);
+    expect(out.status.filters).toBe(1);
+    expect(out.status.noNewPrivs).toBe(true);
+    expect(out.status.lockdowns[0].source).toBe('default profile');
+  });
+
+  it.each([
+    ['ptrace', [-1, 0, 0, 0]],
+    ['mount', [0, 0, 0, 0, 0]],
+    ['umount2', [0, 0]],
+    ['setuid', [0]],
+    ['setresgid', [0, 0, 0]],
+    ['init_module', [0, 0, 0]],
+    ['finit_module', [-1, 0, 0]],
+    ['bpf', [-1, 0, 0]],
+    ['unshare', [0]],
+    ['setns', [-1, 0]],
+    ['reboot', [0, 0, 0, 0]],
+    ['execve', [0, 0, 0]],
+    ['process_vm_writev', [0, 0, 0, 0, 0, 0]],
+    ['chroot', [0]],
+    ['pivot_root', [0, 0]],
+  ])('kills %s with SIGSYS and names it', async (name, args) => {
+    const r = await runChild(`${PROBES}
+      seccomp.sandbox.lockdown();
+      raw(${JSON.stringify(name)}, ${args.join(', ')});
+      report('survived');
+    `);
+    expect(r.signal, describe(r)).toBe('SIGSYS');
+    expect(r.reports).toEqual([]);
+    expect(r.violation).toMatchObject({ syscall: name, arch: 'x86_64', main: true });
+  });
+
+  it('kills raw sockets and process creation', async () => {
+    const raw = await runChild(`${PROBES}
+      seccomp.sandbox.lockdown();
+      raw('socket', seccomp.constants.AF_INET, seccomp.constants.SOCK_RAW, seccomp.constants.IPPROTO_ICMP);
+    `);
+    expect(raw.signal, describe(raw)).toBe('SIGSYS');
+    expect(raw.violation?.syscall).toBe('socket');
+
+    const spawn = await runChild(`
+      seccomp.sandbox.lockdown();
+      require('child_process').spawnSync('/bin/true');
+      report('survived');
+    `);
+    expect(spawn.signal, describe(spawn)).toBe('SIGSYS');
+    expect(spawn.violation?.syscall).toBe('clone');
+  });
+
+  it('answers probes with errnos instead of killing: clone3, io_uring_setup, netlink, unknown ioctls', async () => {
+    const r = await runChild(`${PROBES}
+      seccomp.sandbox.lockdown();
+      const k = seccomp.constants;
+      report({
+        clone3: raw('clone3', 0, 0).code,
+        io_uring_setup: raw('io_uring_setup', 8, 0).code,
+        netlink: raw('socket', k.AF_NETLINK, k.SOCK_RAW, 0).code,
+        packet: raw('socket', k.AF_PACKET, k.SOCK_DGRAM, 0).code,
+        tiocsti: raw('ioctl', 0, k.TIOCSTI, 0).code,
+        prctl: raw('prctl', k.PR_SET_DUMPABLE, 1).code,
+      });
+    `);
+    expect(r.code, describe(r)).toBe(0);
+    expect(r.reports[0]).toEqual({
+      clone3: 'ENOSYS', io_uring_setup: 'ENOSYS', netlink: 'EAFNOSUPPORT', packet: 'EAFNOSUPPORT',
+      tiocsti: 'ENOTTY', prctl: 'EPERM',
+    });
+  });
+});
+
+group('all threads', () => {
+  it('filters fs work on the libuv thread pool', async () => {
+    const r = await runChild(`
+      seccomp.sandbox.lockdown({ allow: ['@node'] });
+      require('fs').readFile('/etc/hostname', () => report('read'));
+    `);
+    expect(r.signal, describe(r)).toBe('SIGSYS');
+    expect(r.violation).toMatchObject({ syscall: 'openat', main: false });
+  });
+
+  it('filters dns.lookup on the thread pool', async () => {
+    const r = await runChild(`
+      const dns = require('dns'); // c-ares reads /etc/resolv.conf here, on the main thread
+      seccomp.sandbox.lockdown({ allow: ['@node', '@net-client'] });
+      dns.lookup('localhost', () => report('resolved'));
+    `);
+    expect(r.signal, describe(r)).toBe('SIGSYS');
+    expect(r.violation).toMatchObject({ syscall: 'openat', main: false });
+  });
+
+  it('filters a worker_threads Worker started after lockdown', async () => {
+    const r = await runChild(`
+      const { Worker } = require('worker_threads');
+      seccomp.sandbox.lockdown({ allow: ['@node', '@fs-read'] });
+      const w = new Worker('require("net").createServer().listen(0)', { eval: true });
+      w.on('exit', () => report('worker exited'));
+    `);
+    expect(r.signal, describe(r)).toBe('SIGSYS');
+    expect(r.violation).toMatchObject({ syscall: 'socket', main: false });
+  });
+
+  it('throws and loads nothing when a thread cannot be synchronised', async () => {
+    const r = await runChild(`
+      const { Worker } = require('worker_threads');
+      const path = require('path');
+      // A Worker installs a filter on its own thread only: the threads now differ.
+      const w = new Worker(\`
+        const { binding } = require(\${JSON.stringify(path.join(${JSON.stringify(require('node:path').resolve(__dirname, '..'))}, 'lib/native'))});
+        binding.probes.threadLocalAllowFilter();
+        require('worker_threads').parentPort.postMessage('ready');
+        setInterval(() => {}, 1000);
+      \`, { eval: true });
+      await new Promise((ok) => w.on('message', ok));
+      let code;
+      try { seccomp.sandbox.lockdown(); } catch (e) { code = e.code; }
+      const status = require('fs').readFileSync('/proc/self/status', 'utf8');
+      report({ code, mainFilters: status.match(/^Seccomp_filters:\\s*(\\d+)/m)[1], locked: seccomp.sandbox.status().locked });
+      // still unfiltered: process creation works
+      report(require('child_process').spawnSync('/bin/true').status);
+      await w.terminate();
+    `);
+    expect(r.code, describe(r)).toBe(0);
+    expect(r.reports).toEqual([{ code: 'ERR_SECCOMP_TSYNC_FAILED', mainFilters: '0', locked: false }, 0]);
+  });
+});
+
+group('architectures', () => {
+  it.each(['x32', 'i386'])('kills %s system calls made from an x86_64 process', async (abi) => {
+    const r = await runChild(`
+      const { binding } = require(require('path').join(${JSON.stringify(require('node:path').resolve(__dirname, '..'))}, 'lib/native'));
+      seccomp.sandbox.lockdown();
+      // getpid on each ABI: allowed natively, so only the architecture check can stop it
+      binding.probes.rawSyscall(${JSON.stringify(abi)}, ${abi === 'x32' ? 39 : 20});
+      report('survived');
+    `);
+    expect(r.signal, describe(r)).toBe('SIGSYS');
+    expect(r.violation?.arch).toBe(abi);
+  });
+
+  it('lets the same probe through without a filter (the probe itself works)', async () => {
+    const r = await runChild(`
+      const { binding } = require(require('path').join(${JSON.stringify(require('node:path').resolve(__dirname, '..'))}, 'lib/native'));
+      report([binding.probes.rawSyscall('x32', 39).result === process.pid || binding.probes.rawSyscall('x32', 39).code,
+              binding.probes.rawSyscall('i386', 20).result === process.pid || binding.probes.rawSyscall('i386', 20).code]);
+    `);
+    expect(r.code, describe(r)).toBe(0);
+    // x32 may be compiled out of the kernel (ENOSYS); i386 emulation returns our pid
+    expect((r.reports[0] as unknown[])[1]).toBe(true);
+  });
+});
+
+group('actions and reports', () => {
+  it('prints exactly one report line and still dies by SIGSYS', async () => {
+    const r = await runChild(`${PROBES} seccomp.sandbox.lockdown(); raw('ptrace', -1, 0, 0, 0);`);
+    expect(r.signal).toBe('SIGSYS');
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('seccomp-node:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^seccomp-node: blocked system call ptrace \(nr 101, arch x86_64\) in thread \d+ \(main\); killing the process with SIGSYS$/);
+  });
+
+  it('report: false dies by SIGSYS without a line', async () => {
+    const r = await runChild(`${PROBES} seccomp.sandbox.lockdown({ report: false }); raw('ptrace', -1, 0, 0, 0);`);
+    expect(r.signal).toBe('SIGSYS');
+    expect(r.stderr).not.toContain('seccomp-node:');
+  });
+
+  it('a SIGSYS listener cannot be installed after lockdown to swallow violations', async () => {
+    const r = await runChild(`${PROBES}
+      seccomp.sandbox.lockdown();
+      try { process.on('SIGSYS', () => {}); report('installed'); } catch (e) { report(e.code); }
+      raw('ptrace', -1, 0, 0, 0);
+    `);
+    expect(r.reports).toEqual(['EPERM']);
+    expect(r.signal, describe(r)).toBe('SIGSYS');
+    expect(r.violation?.syscall).toBe('ptrace');
+  });
+
+  it('an errno default action fails calls instead of killing', async () => {
+    const r = await runChild(`
+      seccomp.sandbox.lockdown({ allow: ['@node'], defaultAction: { errno: 'EACCES' } });
+      try { require('fs').readFileSync('/etc/hostname'); report('read'); } catch (e) { report(e.code); }
+    `);
+    expect(r.code, describe(r)).toBe(0);
+    expect(r.reports).toEqual(['EACCES']);
+  });
+
+  it('Filter rules: errno with a number, log allows, trap raises SIGSYS', async () => {
+    const r = await runChild(`${PROBES}
+      const f = new seccomp.Filter({ defaultAction: 'allow' });
+      f.errno('getpriority', 13).log('getppid').trap('ptrace');
+      f.load();
+      report([raw('getpriority', 0, 0).code, raw('getppid').result === process.ppid]);
+      raw('ptrace', -1, 0, 0, 0);
+      report('survived');
+    `);
+    expect(r.reports).toEqual([['EACCES', true]]);
+    expect(r.signal, describe(r)).toBe('SIGSYS');
+    expect(r.violation?.syscall).toBe('ptrace');
+  });
+});
+
+group('stacking', () => {
+  it('a second lockdown adds a filter that can only narrow', async () => {
+    const r = await runChild(`${PROBES}
+      seccomp.sandbox.lockdown();
+      // allows ptrace and drops the file groups: the first filter still kills ptrace
+      seccomp.sandbox.lockdown({ allow: ['@node', 'ptrace', 'getpriority'] });
+      const status = require('fs').readFileSync ? seccomp.sandbox.status() : null;
+      report({ filters: status.filters, lockdowns: status.lockdowns.length });
+      report(raw('getpriority', 0, 0).result >= 0);
+      raw('ptrace', -1, 0, 0, 0);
+    `);
+    expect(r.reports).toEqual([{ filters: 2, lockdowns: 2 }, true]);
+    expect(r.signal, describe(r)).toBe('SIGSYS');
+    expect(r.violation?.syscall).toBe('ptrace');
+  });
+
+  it('what the first filter allowed and the second does not is stopped', async () => {
+    const r = await runChild(`
+      seccomp.sandbox.lockdown();
+      seccomp.sandbox.lockdown({ allow: ['@node'] });
+      require('fs').readFileSync('/etc/hostname');
+      report('read');
+    `);
+    expect(r.signal, describe(r)).toBe('SIGSYS');
+    expect(r.violation?.syscall).toBe('openat');
+  });
+});
