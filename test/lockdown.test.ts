@@ -140,6 +140,43 @@ group('the default daemon profile', () => {
   });
 });
 
+group('bad input', () => {
+  it('every kind of bad lockdown input throws its code and leaves the process exactly as before', async () => {
+    const r = await runChild(`
+      const { arg, constants } = seccomp;
+      const attempts = {
+        unknownSyscall: () => seccomp.sandbox.lockdown({ allow: ['@node', 'opnat'] }),
+        unknownGroup: () => seccomp.sandbox.lockdown({ allow: ['@nodes'] }),
+        unknownErrno: () => seccomp.sandbox.lockdown({ allow: ['@node'], defaultAction: { errno: 'ENOPE' } }),
+        badIndex: () => seccomp.sandbox.lockdown({ allow: [{ syscall: 'socket', conditions: [{ arg: 7, op: 'eq', value: '1' }] }] }),
+        outOfRange: () => seccomp.sandbox.lockdown({ allow: ['@node', { syscall: 'socket', conditions: [arg(0).eq(2n ** 33n)] }] }),
+        unknownOption: () => seccomp.sandbox.lockdown({ alow: ['read'] }),
+        conflict: () => seccomp.sandbox.lockdown({ allow: ['@node', 'socket', { syscall: 'socket', action: { errno: 'EPERM' }, conditions: [arg(0).eq(constants.AF_PACKET)] }] }),
+        killThread: () => seccomp.sandbox.lockdown({ defaultAction: 'kill-thread' }),
+      };
+      const codes = {};
+      for (const [name, attempt] of Object.entries(attempts)) {
+        try { attempt(); codes[name] = 'no error'; } catch (e) { codes[name] = e.code + (e instanceof seccomp.SeccompError ? '' : ' (not a SeccompError)'); }
+      }
+      const status = require('fs').readFileSync('/proc/self/status', 'utf8');
+      report({ codes, seccomp: status.match(/^Seccomp:\\s*(\\d+)/m)[1], nnp: status.match(/^NoNewPrivs:\\s*(\\d+)/m)[1],
+        locked: seccomp.sandbox.status().locked, sigsys: process.listenerCount('SIGSYS') });
+      // the process can still do what a filter would forbid
+      report(require('child_process').spawnSync('/bin/true').status);
+    `);
+    expect(r.code, describe(r)).toBe(0);
+    expect(r.reports).toEqual([{
+      codes: {
+        unknownSyscall: 'ERR_SECCOMP_UNKNOWN_SYSCALL', unknownGroup: 'ERR_SECCOMP_UNKNOWN_GROUP',
+        unknownErrno: 'ERR_SECCOMP_UNKNOWN_ERRNO', badIndex: 'ERR_SECCOMP_INVALID_ARGUMENT_INDEX',
+        outOfRange: 'ERR_SECCOMP_VALUE_OUT_OF_RANGE', unknownOption: 'ERR_SECCOMP_INVALID_OPTION',
+        conflict: 'ERR_SECCOMP_RULE_CONFLICT', killThread: 'ERR_SECCOMP_INVALID_ACTION',
+      },
+      seccomp: '0', nnp: '0', locked: false, sigsys: 0,
+    }, 0]);
+  });
+});
+
 group('all threads', () => {
   it('filters fs work on the libuv thread pool', async () => {
     const r = await runChild(`
@@ -296,5 +333,36 @@ group('stacking', () => {
     `);
     expect(r.signal, describe(r)).toBe('SIGSYS');
     expect(r.violation?.syscall).toBe('openat');
+  });
+});
+
+group('io_uring', () => {
+  it('status() counts the rings open at lockdown and says they bypass the filter', async () => {
+    const r = await runChild(`
+      const fs = require('fs');
+      const rings = fs.readdirSync('/proc/self/fd').filter((fd) => {
+        try { return fs.readlinkSync('/proc/self/fd/' + fd) === 'anon_inode:[io_uring]'; } catch { return false; }
+      }).length;
+      seccomp.sandbox.lockdown();
+      // new sockets after lockdown: on Node 24 these go through io_uring_enter
+      const net = require('net');
+      const server = net.createServer((s) => s.end('x'));
+      await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+      const got = await new Promise((ok) => net.connect(server.address().port, '127.0.0.1').on('data', (d) => ok(String(d))));
+      server.close();
+      report({ rings, status: seccomp.sandbox.status().ioUring, got, major: Number(process.versions.node.split('.')[0]) });
+    `);
+    expect(r.code, describe(r)).toBe(0);
+    const out = r.reports[0] as { rings: number; status: { rings: number; bypassesFilter: boolean; note: string }; got: string; major: number };
+    expect(out.got).toBe('x');
+    expect(out.status.rings).toBe(out.rings);
+    expect(out.status.bypassesFilter).toBe(out.rings > 0);
+    // Node 22+ (libuv 1.49+) opens rings at startup; Node 20 does not
+    if (out.major >= 24) {
+      expect(out.rings).toBeGreaterThan(0);
+      expect(out.status.note).toContain('without passing through seccomp');
+    } else {
+      expect(out.rings).toBe(0);
+    }
   });
 });

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Proves the prebuild works on its own: builds it with prebuildify (N-API, stripped), then
+// runs the suite with PREBUILDS_ONLY=1 so node-gyp-build ignores build/Release.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const run = (cmd, args, env = {}) => {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, env: { ...process.env, ...env } });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+};
+run('npm', ['run', 'prebuild']);
+const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+const files = fs.readdirSync(dir);
+console.log(`seccomp-node: prebuilds/${path.basename(dir)}: ${files.join(', ')}`);
+run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run'], { PREBUILDS_ONLY: '1', SECCOMP_NODE_EXPECT_PREBUILD: '1' });
