@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Prints the README's table of groups from the group data itself (src/groups.ts), so the
 // documentation cannot drift: test/readme.test.ts checks README against this output.
+//   node scripts/groups-markdown.js --write   rewrites the table in README.md
 'use strict';
 const { groups, DEFAULT_PROFILE } = require('..');
 
@@ -30,5 +31,25 @@ function markdown() {
   return lines.join('\n');
 }
 
-module.exports = { markdown };
-if (require.main === module) console.log(markdown());
+const START = '<!-- groups:start -->';
+const END = '<!-- groups:end -->';
+
+/** README.md with the table between the markers replaced by the current data. */
+function updatedReadme(readme) {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) throw new Error('README.md lacks the groups markers');
+  return `${readme.slice(0, start + START.length)}\n${markdown()}\n${readme.slice(end)}`;
+}
+
+module.exports = { markdown, updatedReadme };
+
+if (require.main === module) {
+  if (process.argv.includes('--write')) {
+    const fs = require('node:fs');
+    const file = require('node:path').join(__dirname, '..', 'README.md');
+    fs.writeFileSync(file, updatedReadme(fs.readFileSync(file, 'utf8')));
+  } else {
+    console.log(markdown());
+  }
+}
