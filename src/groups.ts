@@ -63,7 +63,8 @@ function definitions(k: Constants): Record<string, GroupDefinition> {
         { syscall: 'clone', conditions: [{ arg: 0, op: 'masked-eq', mask: String(k.CLONE_THREAD | NAMESPACE_FLAGS), value: String(k.CLONE_THREAD), width: 64 }] },
         // clone3 hides its flags behind a pointer: ENOSYS makes glibc fall back to clone
         { syscall: 'clone3', action: { errno: 'ENOSYS' } },
-        'futex', 'futex_waitv', 'set_robust_list', 'get_robust_list', 'rseq', 'set_tid_address', 'gettid',
+        // map_shadow_stack: glibc 2.39+ gives new threads a shadow stack where CET is on
+        'futex', 'futex_waitv', 'map_shadow_stack', 'set_robust_list', 'get_robust_list', 'rseq', 'set_tid_address', 'gettid',
         'sched_yield', 'sched_getaffinity', 'sched_getparam', 'sched_getscheduler', 'exit', 'exit_group',
         // signals. The SIGSYS disposition may be read (Node does at exit) but not replaced:
         // the violation report owns it, and a JS listener would swallow violations.
@@ -174,8 +175,15 @@ let cached: Record<string, GroupDefinition> | undefined;
 /** All groups, built with this platform's constant values. */
 export function groups(): Record<string, GroupDefinition> {
   if (!cached) {
-    if (!binding) throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', 'groups need the native addon (constants)');
-    cached = definitions(binding.constants);
+    const b = binding;
+    if (!b) throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', 'groups need the native addon (constants)');
+    // A built-in group must never make a policy fail: names that the installed libseccomp
+    // does not know (a library older than the syscall) are left out. Such a library could
+    // not filter the call anyway; it falls to the default action.
+    const known = (entry: GroupEntry) =>
+      (typeof entry === 'string' && entry.startsWith('@')) || b.resolveSyscall(typeof entry === 'string' ? entry : entry.syscall) !== -1;
+    cached = Object.fromEntries(Object.entries(definitions(b.constants)).map(([name, group]) =>
+      [name, { ...group, entries: group.entries.filter(known) }]));
   }
   return cached;
 }
