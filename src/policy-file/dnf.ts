@@ -1,0 +1,76 @@
+/**
+ * Boolean expressions over argument comparisons, in disjunctive normal form. A policy rule
+ * holds one AND of conditions, so an expression with `||` becomes one rule per alternative,
+ * all with the same action.
+ */
+import type { Condition } from '../policy';
+
+/** Any alternative (OR) whose conditions all hold (AND). */
+export type Dnf = Condition[][];
+
+export const TRUE: Dnf = [[]];
+export const FALSE: Dnf = [];
+
+/**
+ * More rules than this from one line is almost surely a mistake, and negating an
+ * expression (for `; return ERRNO`) grows it multiplicatively, so it is bounded.
+ */
+export const MAX_ALTERNATIVES = 256;
+
+export type Width = 32 | 64;
+
+export function and(a: Dnf, b: Dnf): Dnf {
+  return a.flatMap((x) => b.map((y) => [...x, ...y]));
+}
+
+/** `value` as an unsigned number of `width` bits (two's complement for negatives). */
+export function unsigned(value: bigint, width: Width): bigint {
+  return value & ((1n << BigInt(width)) - 1n);
+}
+
+function bits(value: bigint, width: Width): bigint[] {
+  const out: bigint[] = [];
+  for (let bit = 1n, v = unsigned(value, width); v !== 0n; bit <<= 1n, v >>= 1n) {
+    if (v & 1n) out.push(bit);
+  }
+  return out;
+}
+
+function masked(base: Condition, mask: bigint, value: bigint): Condition {
+  return { arg: base.arg, op: 'masked-eq', value: String(value), mask: String(mask),
+    ...(base.width === undefined ? {} : { width: base.width }) };
+}
+
+/**
+ * `(arg & mask) != 0`, minijail's `argN & MASK`. There is no masked not-equal comparison in
+ * a policy, so it is "some bit of the mask is set": one alternative per bit.
+ */
+export function anyBitSet(base: Condition, mask: bigint, width: Width): Dnf {
+  return bits(mask, width).map((bit) => [masked(base, bit, bit)]);
+}
+
+const OPPOSITE = { eq: 'ne', ne: 'eq', lt: 'ge', ge: 'lt', le: 'gt', gt: 'le' } as const;
+
+/** Alternatives that hold exactly when `c` does not. */
+export function negateCondition(c: Condition, width: Width): Dnf {
+  if (c.op !== 'masked-eq') return [[{ ...c, op: OPPOSITE[c.op] }]];
+  const mask = unsigned(BigInt(c.mask ?? '0'), width);
+  const value = unsigned(BigInt(c.value), width);
+  if ((value & ~mask) !== 0n) return TRUE; // could never hold, so its negation always does
+  // (arg & mask) != value: some bit of the mask differs from value's bit there.
+  return bits(mask, width).map((bit) => [masked(c, bit, (value & bit) ^ bit)]);
+}
+
+/**
+ * The negation of an expression, or undefined when it would exceed MAX_ALTERNATIVES.
+ * not (A or B) = (not A) and (not B); not (x and y) = (not x) or (not y).
+ */
+export function negate(dnf: Dnf, widthOf: (c: Condition) => Width): Dnf | undefined {
+  let result = TRUE;
+  for (const alternative of dnf) {
+    const negated = alternative.flatMap((c) => negateCondition(c, widthOf(c)));
+    if (result.length * negated.length > MAX_ALTERNATIVES) return undefined;
+    result = and(result, negated);
+  }
+  return result;
+}

@@ -1,0 +1,66 @@
+/**
+ * Policy files (minijail's `.policy` syntax plus extensions; see parser.ts for the syntax):
+ * parse them into a {@link Policy}, check them against the compiler with file/line
+ * locations, and write policies back out.
+ */
+import { nativeArch, type ArchName } from '../arch';
+import { compile } from '../compiler';
+import { SeccompError } from '../errors';
+import type { Policy } from '../policy';
+import { parse, parseFile, type ParsedPolicy, type ParseOptions } from './parser';
+
+export type { ParseOptions, ParsedPolicy, SourceLocation } from './parser';
+export { formatPolicy } from './format';
+export { policySyntaxError } from './errors';
+
+export interface FileOptions {
+  /** Which `[arch ...]` sections apply (and, for checkPolicyFile, the target); default native. */
+  arch?: ArchName;
+}
+
+export interface PolicyFileCheck extends ParsedPolicy {
+  arch: ArchName;
+  /** System calls named in the file that do not exist on `arch` (left out of its filter). */
+  skipped: string[];
+}
+
+/** Parses policy text. `options.file` names it in errors and anchors relative `@include`s. */
+export function parsePolicy(text: string, options: ParseOptions = {}): Policy {
+  return parse(text, options).policy;
+}
+
+/** Like {@link parsePolicy}, also telling where each rule was written. */
+export function parsePolicyWithLocations(text: string, options: ParseOptions = {}): ParsedPolicy {
+  return parse(text, options);
+}
+
+/** Reads and parses a policy file and the files it includes. */
+export function parsePolicyFile(file: string, options: FileOptions = {}): Policy {
+  return parseFile(file, options).policy;
+}
+
+/**
+ * Parses a policy file and compiles it for `options.arch`, so that what only the compiler
+ * knows (unknown system calls, values too wide for an argument, conflicting rules) is
+ * reported too, at the file and line of the rule concerned.
+ */
+export function checkPolicyFile(file: string, options: FileOptions = {}): PolicyFileCheck {
+  const parsed = parseFile(file, options);
+  const arch = options.arch ?? nativeArch();
+  try {
+    const { skipped } = compile(parsed.policy, { arch, report: false, optimize: 2 });
+    return { ...parsed, arch, skipped };
+  } catch (error) {
+    throw locate(error, parsed);
+  }
+}
+
+/** The compiler's error, prefixed with where the first rule for its system call was written. */
+function locate(error: unknown, parsed: ParsedPolicy): unknown {
+  if (!(error instanceof SeccompError) || typeof error.details.syscall !== 'string') return error;
+  const index = parsed.policy.rules.findIndex((rule) => rule.syscall === error.details.syscall);
+  if (index < 0) return error;
+  const { file, line, column } = parsed.locations[index];
+  return new SeccompError(error.code, `${file}:${line}:${column}: ${error.message}`,
+    { ...error.details, file, line, column });
+}

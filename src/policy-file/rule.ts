@@ -1,0 +1,264 @@
+/**
+ * Parsing of what follows `syscall:` on a rule line (actions, argument expressions and
+ * constant values), and of actions wherever they appear (`@default`).
+ */
+import type { SeccompError } from '../errors';
+import { binding } from '../native';
+import type { Action, CompareOp, Condition } from '../policy';
+import { argWidth } from '../syscall-args';
+import { closestName } from '../syscalls';
+import { MAX_ALTERNATIVES, and, anyBitSet, negate, negateCondition, unsigned, type Dnf, type Width } from './dnf';
+import { policySyntaxError } from './errors';
+import type { Token } from './lexer';
+
+/** Reads one line's tokens and reports errors at the token at hand. */
+export class Cursor {
+  private index = 0;
+  constructor(private readonly tokens: Token[], readonly file: string, readonly line: number) {}
+
+  peek(): Token {
+    const token = this.tokens[this.index];
+    if (token.error) throw token.error;
+    return token;
+  }
+  next(): Token {
+    const token = this.peek();
+    if (token.kind !== 'end') this.index++;
+    return token;
+  }
+  /** Consumes the next token if it is operator `op`. */
+  acceptOp(op: string): Token | undefined {
+    return isOp(this.peek(), op) ? this.next() : undefined;
+  }
+  expectEnd(expected: string): void {
+    const token = this.peek();
+    if (token.kind !== 'end') throw this.fail(expected, token);
+  }
+  fail(expected: string, token: Token, options: { suggestion?: string; problem?: string } = {}): SeccompError {
+    return policySyntaxError(this.file, this.line, token.column, expected, options.suggestion,
+      { found: describe(token), ...(options.problem === undefined ? {} : { problem: options.problem }) });
+  }
+}
+
+export function isOp(token: Token, op: string): boolean { return token.kind === 'op' && token.text === op; }
+export function isWord(token: Token, word: string): boolean { return token.kind === 'name' && token.text === word; }
+function describe(token: Token): string { return token.kind === 'end' ? 'end of line' : JSON.stringify(token.text); }
+
+/** Did-you-mean, skipped for very long input (edit distance is quadratic). */
+export function suggest(input: string, candidates: Iterable<string>): string | undefined {
+  return input.length <= 64 ? closestName(input, candidates) : undefined;
+}
+
+// ---------------------------------------------------------------------------------------
+// Actions
+
+const ACTION_WORDS = ['allow', 'kill', 'kill-process', 'trap', 'log', 'errno', 'return'];
+const ACTION_EXPECTED = 'an action (1, allow, kill, trap, log, errno NAME or return ERRNO)';
+
+export function parseAction(c: Cursor, expected = ACTION_EXPECTED): Action {
+  const t = c.next();
+  if (t.kind === 'number' && t.value === 1n) return 'allow'; // minijail's "syscall: 1"
+  if (t.kind === 'number' && t.value === 0n) {
+    throw c.fail(expected, t, { suggestion: 'kill',
+      problem: '"0" is not an action (calls that no rule allows already get the default action)' });
+  }
+  if (t.kind === 'name') {
+    switch (t.text) {
+      case 'allow': return 'allow';
+      case 'kill': case 'kill-process': return 'kill-process';
+      case 'trap': return 'trap';
+      case 'log': return 'log';
+      case 'errno': case 'return': return { errno: parseErrno(c) };
+      case 'kill-thread':
+        throw c.fail(expected, t, { suggestion: 'kill',
+          problem: '"kill-thread" is not offered: killing one thread leaves Node hung or half alive' });
+      case 'trace': case 'user-notify':
+        throw c.fail(expected, t, { problem: `"${t.text}" needs a tracer or supervisor, which seccomp-node does not provide` });
+    }
+  }
+  throw c.fail(expected, t, { suggestion: t.kind === 'name' ? suggest(t.text.toLowerCase(), ACTION_WORDS) : undefined });
+}
+
+function parseErrno(c: Cursor): string | number {
+  const expected = 'an errno name (EPERM, EACCES...) or number (1 to 4095)';
+  const t = c.next();
+  if (t.kind === 'number' && t.value !== undefined && t.value >= 1n && t.value <= 4095n) return Number(t.value);
+  if (t.kind === 'name') {
+    // Without the addon there is no errno table: names are then checked when compiled.
+    if (!binding || Object.hasOwn(binding.errnos, t.text)) return t.text;
+    throw c.fail(expected, t, { problem: `unknown errno "${t.text}"`, suggestion: suggest(t.text, Object.keys(binding.errnos)) });
+  }
+  throw c.fail(expected, t);
+}
+
+// ---------------------------------------------------------------------------------------
+// Rule bodies and expressions
+
+export interface RuleBody {
+  /** Unconditional when absent. */
+  when?: Dnf;
+  action: Action;
+  /** `; return ERRNO`: the rules for calls that `when` does not match. */
+  otherwise?: { when: Dnf; action: Action };
+}
+
+const ARG = /^arg(\d+)$/;
+
+export function parseRuleBody(c: Cursor, syscall: string): RuleBody {
+  const first = c.peek();
+  if (!(first.kind === 'name' && ARG.test(first.text))) {
+    const action = parseAction(c, `${ACTION_EXPECTED} or a condition such as "arg0 == 1"`);
+    c.expectEnd('end of line after the action');
+    return { action };
+  }
+  const when = parseExpression(c, syscall);
+  const arrow = c.acceptOp('=>');
+  const action = arrow ? parseAction(c) : 'allow';
+  let otherwise: RuleBody['otherwise'];
+  const semicolon = c.acceptOp(';');
+  if (semicolon) {
+    const word = c.next();
+    if (!isWord(word, 'return')) throw c.fail('"return ERRNO" after ";"', word, { suggestion: word.kind === 'name' ? 'return' : undefined });
+    const errno = c.peek();
+    const other = { errno: parseErrno(c) };
+    const negated = negate(when, (cond) => cond.width ?? argWidth(syscall, cond.arg));
+    if (!negated) throw c.fail('a simpler expression', errno, { problem: tooLarge('the calls it does not match') });
+    otherwise = { when: negated, action: other };
+  }
+  const next = c.peek();
+  if (next.kind !== 'end') {
+    const suggestion = isOp(next, '&') || isWord(next, 'and') ? '&&' : isWord(next, 'or') ? '||' : undefined;
+    const expected = semicolon ? 'end of line after the errno'
+      : arrow ? '"; return ERRNO" or end of line after the action' : '"&&", "||", "=>", "; return ERRNO" or end of line';
+    throw c.fail(expected, next, { suggestion });
+  }
+  return { when, action, ...(otherwise ? { otherwise } : {}) };
+}
+
+function tooLarge(what: string): string {
+  return `${what} would take more than ${MAX_ALTERNATIVES} rules; split the line or simplify the expression`;
+}
+
+function parseExpression(c: Cursor, syscall: string): Dnf {
+  let dnf = parseConjunction(c, syscall);
+  for (let op = c.acceptOp('||'); op; op = c.acceptOp('||')) {
+    dnf = [...dnf, ...parseConjunction(c, syscall)];
+    if (dnf.length > MAX_ALTERNATIVES) throw c.fail('a simpler expression', op, { problem: tooLarge('this expression') });
+  }
+  return dnf;
+}
+
+function parseConjunction(c: Cursor, syscall: string): Dnf {
+  let dnf = parseComparison(c, syscall);
+  for (let op = c.acceptOp('&&'); op; op = c.acceptOp('&&')) {
+    const right = parseComparison(c, syscall);
+    if (dnf.length * right.length > MAX_ALTERNATIVES) throw c.fail('a simpler expression', op, { problem: tooLarge('this expression') });
+    dnf = and(dnf, right);
+  }
+  return dnf;
+}
+
+const COMPARE: Record<string, CompareOp> = { '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
+// Near misses of the comparison operators, for did-you-mean.
+const OPERATOR_TYPOS: Record<string, string> = { '=': '==', '!': '!=', '=>': '>=', '&&': '&' };
+
+interface ArgContext { syscall: string; arg: number; width: Width; explicit: boolean }
+
+function parseComparison(c: Cursor, syscall: string): Dnf {
+  const argToken = c.next();
+  const m = argToken.kind === 'name' ? ARG.exec(argToken.text) : null;
+  if (!m || Number(m[1]) > 5) {
+    throw c.fail('an argument (arg0 to arg5)', argToken,
+      m ? { problem: `system calls have arguments arg0 to arg5, not "${argToken.text}"` } : {});
+  }
+  const arg = Number(m[1]);
+  let explicit: Width | undefined;
+  if (c.acceptOp(':')) { // extension: arg0:32 / arg0:64, like arg32() / arg64()
+    const w = c.next();
+    if (!(w.kind === 'number' && (w.value === 32n || w.value === 64n))) throw c.fail('a width, 32 or 64, after ":"', w);
+    explicit = Number(w.value) as Width;
+  }
+  const ctx: ArgContext = { syscall, arg, width: explicit ?? argWidth(syscall, arg), explicit: explicit !== undefined };
+  const base: Condition = { arg, op: 'eq', value: '0', ...(explicit ? { width: explicit } : {}) };
+  const op = c.next();
+  if (op.kind === 'op' && Object.hasOwn(COMPARE, op.text)) {
+    return [[{ ...base, op: COMPARE[op.text], value: String(parseValue(c, ctx)) }]];
+  }
+  if (isWord(op, 'in')) { // minijail: the set bits are a subset of MASK, (arg & ~MASK) == 0
+    const mask = unsigned(~parseValue(c, ctx), ctx.width);
+    return [[{ ...base, op: 'masked-eq', value: '0', mask: String(mask) }]];
+  }
+  if (isOp(op, '&')) {
+    const mask = parseValue(c, ctx);
+    const cmp = c.acceptOp('==') ?? c.acceptOp('!=');
+    if (!cmp) return anyBitSet(base, mask, ctx.width); // minijail: (arg & MASK) != 0
+    const valueToken = c.peek();
+    const value = parseValue(c, ctx);
+    if ((unsigned(value, ctx.width) & ~unsigned(mask, ctx.width)) !== 0n) {
+      throw c.fail('a value within the mask', valueToken,
+        { problem: `${value} has bits outside the mask ${mask}, so the comparison could never hold` });
+    }
+    const condition: Condition = { ...base, op: 'masked-eq', value: String(value), mask: String(mask) };
+    return cmp.text === '==' ? [[condition]] : negateCondition(condition, ctx.width);
+  }
+  throw c.fail(`a comparison operator (==, !=, <, <=, >, >=, &, in) after "${argToken.text}"`, op,
+    { suggestion: op.kind === 'op' ? OPERATOR_TYPOS[op.text] : op.kind === 'name' && op.text.toLowerCase() === 'in' ? 'in' : undefined });
+}
+
+// ---------------------------------------------------------------------------------------
+// Values: NUMBER | CONSTANT | ~VALUE | (VALUE) | VALUE|VALUE
+
+let constantTable: Record<string, number> | undefined;
+function constants(): Record<string, number> {
+  // errno names are constants too (minijail allows them in comparisons); header constants win.
+  constantTable ??= { ...binding?.errnos, ...binding?.constants };
+  return constantTable;
+}
+
+const MAX_NESTING = 32; // bounds the recursion on input such as "((((((..." or "~~~~~~..."
+
+function parseValue(c: Cursor, ctx: ArgContext, depth = 0): bigint {
+  let value = parseTerm(c, ctx, depth);
+  for (let bar = c.acceptOp('|'); bar; bar = c.acceptOp('|')) {
+    const next = c.peek();
+    if (next.kind === 'name' && ARG.test(next.text)) {
+      throw c.fail('a constant after "|"', bar, { suggestion: '||', problem: '"|" combines constants; join comparisons with "||"' });
+    }
+    value = unsigned(value, ctx.width) | unsigned(parseTerm(c, ctx, depth), ctx.width);
+  }
+  return value;
+}
+
+function parseTerm(c: Cursor, ctx: ArgContext, depth: number): bigint {
+  const t = c.next();
+  if (depth > MAX_NESTING) throw c.fail('a simpler value', t, { problem: `values nest more than ${MAX_NESTING} deep` });
+  if (isOp(t, '~')) return unsigned(~parseTerm(c, ctx, depth + 1), ctx.width); // complement at the argument's width
+  if (isOp(t, '(')) {
+    const value = parseValue(c, ctx, depth + 1);
+    const close = c.next();
+    if (!isOp(close, ')')) throw c.fail('")"', close);
+    return value;
+  }
+  if (t.kind === 'number' && t.value !== undefined) return fits(c, t, t.value, ctx);
+  if (t.kind === 'name') {
+    const table = constants();
+    if (Object.hasOwn(table, t.text)) return fits(c, t, BigInt(table[t.text]), ctx);
+    throw c.fail('a number or a constant name', t, {
+      suggestion: suggest(t.text, Object.keys(table)),
+      problem: `unknown constant "${t.text}"` + (binding ? '' : ' (constants come from the native addon, which is not loaded)'),
+    });
+  }
+  throw c.fail('a number or a constant name', t);
+}
+
+/** Values must fit the argument's width, as unsigned or as two's complement. */
+function fits(c: Cursor, t: Token, value: bigint, ctx: ArgContext): bigint {
+  const bits = BigInt(ctx.width);
+  if (value >= -(1n << (bits - 1n)) && value < 1n << bits) return value;
+  const int = ctx.width === 32 && !ctx.explicit;
+  throw c.fail(`a value that fits in ${ctx.width} bits`, t, {
+    suggestion: int ? `arg${ctx.arg}:64` : undefined,
+    problem: `${t.text} does not fit in ${ctx.width} bits` +
+      (int ? ` (argument ${ctx.arg} of ${ctx.syscall} is a C int, compared on its low 32 bits)` : ''),
+  });
+}
