@@ -10,6 +10,7 @@
             "native/filter.cc",
             "native/violation_report.cc",
             "native/constants.cc",
+            "native/exec.cc",
             "native/probes.cc"
           ],
           "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "constants.h"
+#include "exec.h"
 #include "filter.h"
 #include "probes.h"
 
@@ -10,6 +11,7 @@ namespace seccomp_node {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitFilter(env, exports);
   InitConstants(env, exports);
+  InitExec(env, exports);
   InitProbes(env, exports);
   return exports;
 }

@@ -150,6 +150,19 @@ function definitions(k: Constants): Record<string, GroupDefinition> {
         'sendto', 'sendmsg', 'sendmmsg', 'recvfrom', 'recvmsg', 'recvmmsg', 'poll', 'ppoll',
       ],
     },
+    '@exec-start': {
+      description: 'What any program does between execve and main(): the dynamic loader maps its ' +
+        'libraries (read-only opens), libc sets up threads and TLS, Node raises its file limit. Policies ' +
+        'applied at exec time (seccomp-node run, sandbox.spawn) need it with @node; in-process lockdown does not.',
+      entries: [
+        'arch_prctl', 'set_tid_address', 'set_robust_list', 'rseq', 'prlimit64', 'brk', 'mmap', 'mprotect', 'munmap',
+        { syscall: 'openat', conditions: [masked(2, READ_ONLY_OPEN, k.O_RDONLY)] },
+        { syscall: 'open', conditions: [masked(1, READ_ONLY_OPEN, k.O_RDONLY)] },
+        'newfstatat', 'fstat', 'statx', 'read', 'pread64', 'close', 'access', 'faccessat', 'faccessat2', 'readlink',
+        'readlinkat', 'getrandom', 'uname', 'sysinfo', 'getuid', 'geteuid', 'getgid', 'getegid', 'getpid', 'gettid',
+        'capget', 'sched_getaffinity', 'pkey_alloc', 'exit_group',
+      ],
+    },
     '@signal': {
       description: 'Send signals (process.kill), to this process or others the user may signal.',
       entries: ['kill', 'tkill', 'tgkill', 'rt_sigqueueinfo', 'rt_tgsigqueueinfo', 'pidfd_send_signal'],

@@ -48,6 +48,8 @@ export interface Binding {
   libraryInfo(): LibraryInfo;
   resolveSyscall(name: string, arch?: number): number;
   syscallNames(arch: number, max: number): (string | null)[];
+  prepareExec(path: string, argv: string[], env: string[], inheritFds: number[]): bigint;
+  execPrepared(): never;
   constants: Record<string, number>;
   errnos: Record<string, number>;
   probes: {

@@ -1,0 +1,64 @@
+/**
+ * Running a program under a policy from its first instruction: the filter is loaded in
+ * this process, which then replaces itself with the program (execve). Used by
+ * `seccomp-node run` and by `sandbox.spawn`.
+ *
+ * The policy must let that one execve through. seccomp cannot read the path string, but it
+ * can compare the pointer: the path is copied to memory that stays put, and execve is
+ * allowed only when its first argument is that address. The program that starts keeps the
+ * filter; whether it may exec again is up to the policy.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SeccompError } from './errors';
+import { loadPolicy, requireSupport } from './loader';
+import { binding } from './native';
+import type { Policy } from './policy';
+
+/** The absolute path execve needs: as given when it has a slash, else found on PATH. */
+export function resolveExecutable(file: string, searchPath = process.env.PATH ?? '/usr/bin:/bin'): string {
+  const candidates = file.includes('/') ? [path.resolve(file)] : searchPath.split(':').filter(Boolean).map((dir) => path.join(dir, file));
+  for (const candidate of candidates) {
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch { /* try the next one */ }
+  }
+  throw new SeccompError('ERR_SECCOMP_EXEC_FAILED',
+    `cannot run "${file}": no executable file found${file.includes('/') ? '' : ' on PATH'}`, { file });
+}
+
+/**
+ * Loads `policy` and replaces this process with `file`, which inherits `inheritFds`
+ * (stdio by default). Never returns: on success the
+ * process is the new program; if execve fails after the filter is in place, the process
+ * cannot be restored, so it prints why and exits with status 127, as a shell does.
+ */
+export function execUnderPolicy(policy: Policy, file: string, args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env, inheritFds: readonly number[] = [0, 1, 2]): never {
+  requireSupport();
+  const executable = resolveExecutable(file, env.PATH);
+  const envStrings = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
+  const address = binding!.prepareExec(executable, [file, ...args], envStrings, [...inheritFds]);
+  const pinned: Policy = {
+    ...policy,
+    rules: [...policy.rules, { syscall: 'execve', action: 'allow', conditions: [{ arg: 0, op: 'eq', value: address.toString(), width: 64 }] }],
+  };
+  try {
+    // Plain kill-process: a SIGSYS handler would not survive the exec anyway.
+    loadPolicy(pinned, 'exec', { report: false });
+  } catch (error) {
+    if (error instanceof SeccompError && error.code === 'ERR_SECCOMP_RULE_CONFLICT' && error.details.syscall === 'execve') {
+      throw new SeccompError('ERR_SECCOMP_RULE_CONFLICT',
+        'the policy has an unconditional rule for execve that is not "allow", so the program could never be started; ' +
+        'remove it (the one execve that starts the program is allowed automatically)', { syscall: 'execve' });
+    }
+    throw error;
+  }
+  try {
+    binding!.execPrepared();
+  } catch (error) {
+    process.stderr.write(`seccomp-node: cannot start ${executable}: ${(error as Error).message}\n`);
+  }
+  process.exit(127);
+}
