@@ -11,8 +11,9 @@ import { requireArch } from './arch';
 import { expandEntries } from './groups';
 import { compileFor, exportBpf, exportPfc, loadPolicy, type LoadRecord } from './loader';
 import { SeccompError } from './errors';
-import { parseAction, type Action, type Condition, type Policy, type Rule } from './policy';
-import { checkArgIndex, valueString } from './conditions';
+import { checkCondition, checkPolicy, parseAction, type Action, type Condition, type Policy, type Rule } from './policy';
+import { fromOciProfile } from './oci';
+import { readPolicySource } from './policy-source';
 
 export interface FilterOptions {
   /** What happens to calls no rule matches. Default 'kill-process'. */
@@ -33,42 +34,6 @@ export interface LoadOptions {
   optimize?: 1 | 2;
 }
 
-const OPS: readonly string[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'masked-eq'];
-
-function checkCondition(input: unknown): Condition {
-  const c = input as Partial<Condition> | null;
-  if (typeof c !== 'object' || c === null || typeof c.op !== 'string' || !OPS.includes(c.op)) {
-    throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION',
-      `invalid condition ${JSON.stringify(input)}: build conditions with arg(n).eq(value) and friends`);
-  }
-  if (c.width !== undefined && c.width !== 32 && c.width !== 64) {
-    throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION', `condition width must be 32 or 64, not ${String(c.width)}`);
-  }
-  return {
-    arg: checkArgIndex(c.arg), op: c.op, value: valueString(c.value === undefined ? undefined : BigInt(c.value)),
-    ...(c.op === 'masked-eq' ? { mask: valueString(c.mask === undefined ? undefined : BigInt(c.mask), 'mask') } : {}),
-    ...(c.width ? { width: c.width } : {}),
-  };
-}
-
-/** Validates a policy given as data (from JSON, say) and returns a clean copy. */
-export function checkPolicy(input: unknown): Policy {
-  const p = input as Partial<Policy> | null;
-  if (typeof p !== 'object' || p === null || !Array.isArray(p.rules)) {
-    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'a policy is an object { defaultAction, rules: [...] }');
-  }
-  return {
-    defaultAction: parseAction(p.defaultAction ?? 'kill-process'),
-    rules: p.rules.map((r: Partial<Rule>) => {
-      if (typeof r?.syscall !== 'string') {
-        throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `a rule needs a syscall name: ${JSON.stringify(r)}`);
-      }
-      const conditions = (r.conditions ?? []).map(checkCondition);
-      return { syscall: r.syscall, action: parseAction(r.action ?? 'allow'), ...(conditions.length ? { conditions } : {}) };
-    }),
-  };
-}
-
 export class Filter {
   private readonly defaultAction: Action;
   private readonly rules: Rule[] = [];
@@ -83,6 +48,29 @@ export class Filter {
     const filter = new Filter({ defaultAction: checked.defaultAction });
     filter.rules.push(...checked.rules);
     return filter;
+  }
+
+  /**
+   * A Filter from a policy file: the policy file format, an OCI/Docker JSON profile, or
+   * seccomp-node policy JSON (see README, "Policy files"). `arch` selects `[arch ...]`
+   * sections and OCI rules; default the native architecture.
+   */
+  static fromFile(file: string, options: { arch?: string } = {}): Filter {
+    return Filter.fromPolicy(readPolicySource(file, options.arch ? { arch: requireArch(options.arch) } : {}).policy);
+  }
+
+  /** A Filter from JSON text or a parsed object: seccomp-node policy data or an OCI/Docker profile. */
+  static fromJSON(json: string | object, options: { arch?: string } = {}): Filter {
+    let data: unknown = json;
+    if (typeof json === 'string') {
+      try { data = JSON.parse(json); } catch (error) {
+        throw new SeccompError('ERR_SECCOMP_POLICY_SYNTAX', `invalid JSON: ${(error as Error).message}`);
+      }
+    }
+    if (typeof data === 'object' && data !== null && 'syscalls' in data) {
+      return Filter.fromPolicy(fromOciProfile(data, options.arch ? { arch: requireArch(options.arch) } : {}).policy);
+    }
+    return Filter.fromPolicy(data as Policy);
   }
 
   /** Allow a syscall (optionally only when all `conditions` hold), or every call of a '@group'. */

@@ -4,7 +4,8 @@
  */
 export { sandbox } from './sandbox';
 export type { LockdownOptions, LockdownResult, SandboxStatus, IoUringStatus } from './sandbox';
-export { Filter, checkPolicy } from './filter';
+export { Filter } from './filter';
+export { checkPolicy } from './policy';
 export type { FilterOptions, ExportOptions, LoadOptions } from './filter';
 export { arg, arg32, arg64, Arg, MaskedArg } from './conditions';
 export type { ArgValue } from './conditions';
@@ -15,6 +16,17 @@ export type { LoadRecord } from './loader';
 export type { GroupEntry, GroupDefinition } from './groups';
 export { groups, DEFAULT_PROFILE } from './groups';
 export { ARCH_TOKENS } from './arch';
+export { parsePolicy, parsePolicyFile, checkPolicyFile, formatPolicy } from './policy-file';
+export type { ParseOptions, SourceLocation } from './policy-file';
+export { readPolicySource } from './policy-source';
+export type { PolicySource, PolicySourceKind } from './policy-source';
+export { fromOciProfile, toOciProfile, stringifyOciProfile, parseOciProfile } from './oci';
+export type { OciImportOptions, OciImportResult, OciExportOptions, OciExportResult, OciProfile } from './oci';
+export { runFilter, traceFilter, decodeAction } from './bpf/emulator';
+export type { SeccompData } from './bpf/emulator';
+export { disassemble } from './bpf/disassemble';
+export { lintPolicy } from './lint';
+export type { LintWarning } from './lint';
 export type { ArchName } from './arch';
 import { binding } from './native';
 

@@ -5,6 +5,7 @@
  * architecture-independent) and has groups already expanded. The compiler
  * (src/compiler.ts) is the only thing that turns it into a filter.
  */
+import { checkArgIndex, valueString } from './conditions';
 import { SeccompError } from './errors';
 
 /** What a filter does with a call. `kill-thread` is deliberately not offered: see README. */
@@ -71,4 +72,40 @@ export function actionToString(action: Action): string {
 
 export function sameAction(a: Action, b: Action): boolean {
   return actionToString(a) === actionToString(b);
+}
+
+const OPS: readonly string[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'masked-eq'];
+
+export function checkCondition(input: unknown): Condition {
+  const c = input as Partial<Condition> | null;
+  if (typeof c !== 'object' || c === null || typeof c.op !== 'string' || !OPS.includes(c.op)) {
+    throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION',
+      `invalid condition ${JSON.stringify(input)}: build conditions with arg(n).eq(value) and friends`);
+  }
+  if (c.width !== undefined && c.width !== 32 && c.width !== 64) {
+    throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION', `condition width must be 32 or 64, not ${String(c.width)}`);
+  }
+  return {
+    arg: checkArgIndex(c.arg), op: c.op, value: valueString(c.value === undefined ? undefined : BigInt(c.value)),
+    ...(c.op === 'masked-eq' ? { mask: valueString(c.mask === undefined ? undefined : BigInt(c.mask), 'mask') } : {}),
+    ...(c.width ? { width: c.width } : {}),
+  };
+}
+
+/** Validates a policy given as data (from JSON, say) and returns a clean copy. */
+export function checkPolicy(input: unknown): Policy {
+  const p = input as Partial<Policy> | null;
+  if (typeof p !== 'object' || p === null || !Array.isArray(p.rules)) {
+    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'a policy is an object { defaultAction, rules: [...] }');
+  }
+  return {
+    defaultAction: parseAction(p.defaultAction ?? 'kill-process'),
+    rules: p.rules.map((r: Partial<Rule>) => {
+      if (typeof r?.syscall !== 'string') {
+        throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `a rule needs a syscall name: ${JSON.stringify(r)}`);
+      }
+      const conditions = (r.conditions ?? []).map(checkCondition);
+      return { syscall: r.syscall, action: parseAction(r.action ?? 'allow'), ...(conditions.length ? { conditions } : {}) };
+    }),
+  };
 }

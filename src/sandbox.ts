@@ -5,14 +5,15 @@
 import * as os from 'node:os';
 import { nativeArch } from './arch';
 import { SeccompError } from './errors';
-import { checkPolicy, Filter } from './filter';
+import { Filter } from './filter';
 import { DEFAULT_PROFILE, expandEntries, type GroupEntry } from './groups';
 import {
   checkSupport, countIoUringRings, loadHistory, loadPolicy, processSnapshot, readSeccompField, requireSupport,
   type LoadRecord,
 } from './loader';
 import { bindingPath } from './native';
-import { parseAction, type Action, type Policy } from './policy';
+import { checkPolicy, parseAction, type Action, type Policy } from './policy';
+import { readPolicySource } from './policy-source';
 
 export interface LockdownOptions {
   /**
@@ -20,8 +21,11 @@ export interface LockdownOptions {
    * Given, it replaces the default daemon profile entirely. Default: the daemon profile.
    */
   allow?: GroupEntry[];
-  /** A complete policy (plain data or a Filter) instead of `allow`. */
-  policy?: Policy | Filter;
+  /**
+   * A complete policy instead of `allow`: plain policy data, a Filter, or the path of a
+   * policy file (policy file format, OCI/Docker JSON profile, or policy JSON).
+   */
+  policy?: Policy | Filter | string;
   /** What happens to every call not allowed. Default 'kill-process'. */
   defaultAction?: Action;
   /** Print one line naming the blocked call before the process dies. Default true. */
@@ -84,7 +88,9 @@ function policyFromOptions(options: LockdownOptions): { policy: Policy; source: 
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'give either `policy` or `allow`, not both');
   }
   if (options.policy) {
-    const policy = options.policy instanceof Filter ? options.policy.toPolicy() : checkPolicy(options.policy);
+    const policy = options.policy instanceof Filter ? options.policy.toPolicy()
+      : typeof options.policy === 'string' ? readPolicySource(options.policy).policy
+        : checkPolicy(options.policy);
     if (options.defaultAction) policy.defaultAction = parseAction(options.defaultAction);
     return { policy, source: 'policy' };
   }

@@ -1,0 +1,37 @@
+import { lintPolicy } from '../lint';
+import { checkPolicyFile } from '../policy-file';
+import { compile } from '../compiler';
+import { readPolicySource } from '../policy-source';
+import { archOption, parse, UsageError, type Command } from './common';
+
+export const check: Command = {
+  name: 'check',
+  summary: 'parse and validate policy files; warn about dangerous grants',
+  usage: 'check [--arch ARCH] FILE...',
+  run(argv, out) {
+    const { values, positionals } = parse(argv, { arch: { type: 'string' } });
+    if (positionals.length === 0) throw new UsageError('name at least one policy file');
+    const arch = archOption(values.arch);
+    let failed = 0;
+    for (const file of positionals) {
+      try {
+        const source = readPolicySource(file, { arch });
+        // Policy files are checked by their own checker so errors carry line numbers.
+        const skipped = source.kind === 'policy-file'
+          ? checkPolicyFile(file, { arch }).skipped
+          : compile(source.policy, { arch, report: false, optimize: 2 }).skipped;
+        for (const note of source.notes) out.stderr(`${file}: note: ${note}\n`);
+        for (const w of lintPolicy(source.policy)) {
+          const at = w.rule >= 0 && source.locations ? `${source.locations[w.rule].file}:${source.locations[w.rule].line}` : file;
+          out.stderr(`${at}: warning: ${w.message}\n`);
+        }
+        const extra = skipped.length ? ` (not on ${arch}: ${skipped.join(', ')})` : '';
+        out.stdout(`${file}: ok, ${source.policy.rules.length} rules for ${arch}${extra}\n`);
+      } catch (error) {
+        failed++;
+        out.stderr(`${file}: error: ${(error as Error).message}\n`);
+      }
+    }
+    return failed === 0 ? 0 : 1;
+  },
+};

@@ -1,0 +1,64 @@
+/**
+ * `seccomp-node` command line. Exit status: 0 success; 1 a policy failed to check,
+ * compile or load; 2 the command was called wrongly; `run` exits with the program's own
+ * status (128 + N when a signal such as SIGSYS, 31, ended it; 127 when it could not start).
+ */
+import { SeccompError } from '../errors';
+import { check } from './check';
+import { UsageError, type Command, type Output } from './common';
+import { compileCommand } from './compile';
+import { dump } from './dump';
+import { explain } from './explain';
+import { groupsCommand } from './groups';
+import { run } from './run';
+
+const COMMANDS: Command[] = [check, compileCommand, dump, explain, run, groupsCommand];
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'usage: seccomp-node COMMAND [OPTIONS]', '',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), '',
+    'Run `seccomp-node COMMAND --help` for a command\'s options.',
+    'Policy FILEs: policy files (.policy), OCI/Docker JSON profiles, or seccomp-node policy JSON.',
+    'Exit status: 0 ok, 1 policy error, 2 usage error; run: the program\'s own status.', '',
+  ].join('\n');
+}
+
+export function main(argv: string[], out: Output = {
+  stdout: (text) => { process.stdout.write(text); },
+  stderr: (text) => { process.stderr.write(text); },
+}): number {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out.stdout(help());
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    out.stdout(`${(require('../../package.json') as { version: string }).version}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    out.stderr(`seccomp-node: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    out.stdout(`usage: seccomp-node ${command.usage}\n\n${command.summary}\n`);
+    return 0;
+  }
+  try {
+    return command.run(rest, out);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      out.stderr(`seccomp-node ${name}: ${error.message}\nusage: seccomp-node ${command.usage}\n`);
+      return 2;
+    }
+    if (error instanceof SeccompError) {
+      out.stderr(`seccomp-node ${name}: ${error.message} [${error.code}]\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

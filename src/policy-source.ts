@@ -1,0 +1,48 @@
+/**
+ * Reads a policy from a file, whatever its form, into the one Policy representation:
+ * - JSON with `syscalls` (OCI / Docker seccomp profile),
+ * - JSON with `rules` (seccomp-node's own Policy data, as Filter#toPolicy() writes it),
+ * - anything else: the policy file format (minijail syntax plus extensions).
+ */
+import * as fs from 'node:fs';
+import type { ArchName } from './arch';
+import { SeccompError } from './errors';
+import { checkPolicy } from './policy';
+import { fromOciProfile } from './oci';
+import type { Policy } from './policy';
+import { parsePolicyWithLocations, type SourceLocation } from './policy-file';
+
+export type PolicySourceKind = 'policy-file' | 'oci-profile' | 'policy-json';
+
+export interface PolicySource {
+  policy: Policy;
+  kind: PolicySourceKind;
+  /** For policy files: where each rule was written (same order as policy.rules). */
+  locations?: SourceLocation[];
+  /** What an import had to interpret (OCI actions without an in-process equivalent...). */
+  notes: string[];
+}
+
+export function readPolicySource(file: string, options: { arch?: ArchName } = {}): PolicySource {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `cannot read policy ${file}: ${(error as Error).message}`, { file });
+  }
+  if (/^\s*\{/.test(text)) {
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (error) {
+      throw new SeccompError('ERR_SECCOMP_POLICY_SYNTAX', `${file}: invalid JSON: ${(error as Error).message}`, { file });
+    }
+    if (typeof data === 'object' && data !== null && 'syscalls' in data) {
+      const { policy, notes } = fromOciProfile(data, options.arch ? { arch: options.arch } : {});
+      return { policy, kind: 'oci-profile', notes };
+    }
+    return { policy: checkPolicy(data), kind: 'policy-json', notes: [] };
+  }
+  const parsed = parsePolicyWithLocations(text, { file, ...(options.arch ? { arch: options.arch } : {}) });
+  return { policy: parsed.policy, kind: 'policy-file', locations: parsed.locations, notes: [] };
+}
