@@ -187,10 +187,23 @@ function compileConditions(rule: Rule): NativeCondition[][] {
   return alternatives;
 }
 
+/** The values a range comparison on one argument admits, as an inclusive interval. */
+function interval(c: NativeCondition): [bigint, bigint] | undefined {
+  switch (c.op) {
+    case OPS.eq: return [c.a, c.a];
+    case OPS.lt: return [0n, c.a - 1n];
+    case OPS.le: return [0n, c.a];
+    case OPS.gt: return [c.a + 1n, U64];
+    case OPS.ge: return [c.a, U64];
+    default: return undefined;
+  }
+}
+
 /**
  * True when some call could satisfy both alternatives. Conservative: it proves
- * disjointness only from contradicting exact patterns, or `eq v` against `ne v`, on the
- * same argument; anything else counts as a possible overlap.
+ * disjointness only from two comparisons of the same argument that exclude each other
+ * (contradicting masked patterns, disjoint ranges, or `eq v` against `ne v`); anything
+ * else counts as a possible overlap.
  */
 function mayOverlap(a: NativeCondition[], b: NativeCondition[]): boolean {
   const exact = (c: NativeCondition): Pattern | undefined =>
@@ -200,6 +213,9 @@ function mayOverlap(a: NativeCondition[], b: NativeCondition[]): boolean {
     const px = exact(x);
     const py = exact(y);
     if (px && py) return ((px.value ^ py.value) & px.mask & py.mask) !== 0n;
+    const ix = interval(x);
+    const iy = interval(y);
+    if (ix && iy) return ix[1] < iy[0] || iy[1] < ix[0];
     return (x.op === OPS.eq && y.op === OPS.ne && x.a === y.a) || (x.op === OPS.ne && y.op === OPS.eq && x.a === y.a);
   };
   return !a.some((x) => b.some((y) => contradicts(x, y)));

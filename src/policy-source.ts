@@ -44,5 +44,5 @@ export function readPolicySource(file: string, options: { arch?: ArchName } = {}
     return { policy: checkPolicy(data), kind: 'policy-json', notes: [] };
   }
   const parsed = parsePolicyWithLocations(text, { file, ...(options.arch ? { arch: options.arch } : {}) });
-  return { policy: parsed.policy, kind: 'policy-file', locations: parsed.locations, notes: [] };
+  return { policy: parsed.policy, kind: 'policy-file', locations: parsed.locations, notes: parsed.notes };
 }

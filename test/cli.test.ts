@@ -1,0 +1,237 @@
+/**
+ * The seccomp-node command line, run as users run it: a separate process, exit statuses,
+ * output. `run` loads real filters, always in that separate process.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runFilter } from '../src/bpf/emulator';
+import { PACKAGE_ROOT, parseViolation, runChild } from './helpers/child';
+
+const BIN = path.join(PACKAGE_ROOT, 'bin', 'seccomp-node.js');
+const DOCKER = path.resolve(PACKAGE_ROOT, '..', 'shared', 'data', 'docker-default-seccomp.json');
+let dir = '';
+
+function cli(...args: string[]) {
+  // stdin is /dev/null: Node would otherwise open it itself when it finds fd 0 closed
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'buffer', input: '' });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, out: r.stdout.toString(), err: r.stderr.toString() };
+}
+
+function write(name: string, text: string): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-cli-'));
+  write('app.policy', [
+    '# a small daemon',
+    'read: 1',
+    'write: arg0 == 1 || arg0 == 2',
+    'socket: arg0 == AF_INET || arg0 == AF_UNIX',
+    'ptrace: return EPERM',
+    'exit_group: 1',
+  ].join('\n'));
+  write('risky.policy', 'read: 1\nptrace: 1\nclone: 1\nio_uring_enter: 1\n');
+  write('broken.policy', 'read: 1\nwrite: arg0 === 1\n');
+  write('typo.policy', 'read: 1\nopnat: 1\n');
+  write('node.policy', '@node\n@fs-read\n@exec-start\n');
+});
+
+describe('usage and help', () => {
+  it('prints help and exits 2 without a command, 0 with --help', () => {
+    expect(cli().status).toBe(2);
+    const help = cli('--help');
+    expect(help.status).toBe(0);
+    for (const name of ['check', 'compile', 'dump', 'explain', 'run', 'groups']) expect(help.out).toContain(name);
+  });
+
+  it('every command has --help; bad options exit 2 with the usage', () => {
+    for (const name of ['check', 'compile', 'dump', 'explain', 'run', 'groups']) {
+      const r = cli(name, '--help');
+      expect(r.status, name).toBe(0);
+      expect(r.out).toContain(`usage: seccomp-node ${name}`);
+    }
+    const bad = cli('compile', '--nope', 'app.policy');
+    expect(bad.status).toBe(2);
+    expect(bad.err).toContain('usage: seccomp-node compile');
+    expect(cli('frobnicate').status).toBe(2);
+  });
+});
+
+describe('check', () => {
+  it('passes a good file and warns about dangerous grants with their lines', () => {
+    const ok = cli('check', 'app.policy');
+    expect(ok.status).toBe(0);
+    expect(ok.out).toContain('app.policy: ok, 7 rules');
+    const risky = cli('check', 'risky.policy');
+    expect(risky.status).toBe(0);
+    expect(risky.err).toMatch(/risky\.policy:2: warning: allows ptrace/);
+    expect(risky.err).toMatch(/risky\.policy:3: warning: allows clone: an unconditional clone/);
+    expect(risky.err).toMatch(/risky\.policy:4: warning: allows io_uring_enter/);
+  });
+
+  it('fails with file, line and column, or a suggestion, and exit status 1', () => {
+    const broken = cli('check', 'broken.policy', 'app.policy');
+    expect(broken.status).toBe(1);
+    expect(broken.err).toMatch(/broken\.policy:2:\d+: /);
+    expect(broken.out).toContain('app.policy: ok');
+    const typo = cli('check', 'typo.policy');
+    expect(typo.status).toBe(1);
+    expect(typo.err).toMatch(/typo\.policy:2:1: .*did you mean "openat"/);
+  });
+
+  it('checks OCI profiles too', () => {
+    const r = cli('check', DOCKER);
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/docker-default-seccomp\.json: ok, \d+ rules for x86_64/);
+  });
+});
+
+describe('compile and dump', () => {
+  it('writes a raw BPF program that the emulator (and the kernel) can run', () => {
+    const r = cli('compile', 'app.policy');
+    expect(r.status).toBe(0);
+    expect(r.stdout.length % 8).toBe(0);
+    const x86 = 0xc000003e;
+    expect(runFilter(r.stdout, { nr: 1, arch: x86, args: [2n] })).toBe(0x7fff0000);
+    expect(runFilter(r.stdout, { nr: 1, arch: x86, args: [3n] })).toBe(0x80000000);
+    expect(runFilter(r.stdout, { nr: 101, arch: x86 })).toBe(0x00050001);
+  });
+
+  it('compiles for another architecture', () => {
+    const x86 = cli('compile', 'app.policy').stdout;
+    const arm = cli('compile', '--arch', 'aarch64', 'app.policy').stdout;
+    expect(arm.equals(x86)).toBe(false);
+    // write is 64 on aarch64
+    expect(runFilter(arm, { nr: 64, arch: 0xc00000b7, args: [1n] })).toBe(0x7fff0000);
+  });
+
+  it('writes a C header and an OCI profile', () => {
+    const c = cli('compile', '--format', 'c', '--name', 'app_filter', 'app.policy');
+    expect(c.out).toContain('static const struct sock_fprog app_filter');
+    const header = write('app_filter.h', c.out);
+    const main = write('main.c', '#include "app_filter.h"\nint main(void) { return app_filter.len > 0 ? 0 : 1; }\n');
+    const built = spawnSync('cc', ['-o', path.join(dir, 'main'), main], { cwd: dir });
+    expect(built.status, String(built.stderr)).toBe(0);
+    expect(spawnSync(path.join(dir, 'main')).status).toBe(0);
+    expect(fs.existsSync(header)).toBe(true);
+
+    const json = cli('compile', '--format', 'json', 'app.policy');
+    const profile = JSON.parse(json.out) as { defaultAction: string; syscalls: { names: string[] }[] };
+    expect(profile.defaultAction).toBe('SCMP_ACT_KILL_PROCESS');
+    expect(profile.syscalls.flatMap((s) => s.names)).toContain('ptrace');
+  });
+
+  it('dump shows the pseudo code and a disassembly', () => {
+    const r = cli('dump', 'app.policy');
+    expect(r.status).toBe(0);
+    expect(r.out).toContain('# pseudo filter code start');
+    expect(r.out).toContain('# BPF disassembly');
+    expect(r.out).toMatch(/ret\s+ERRNO\(1\)/);
+    expect(r.out).toMatch(/; ptrace/);
+  });
+});
+
+describe('explain', () => {
+  it('says what the compiled filter does with a call', () => {
+    expect(cli('explain', 'app.policy', 'write', '2').out).toContain('write(2) on x86_64 (nr 1): ALLOW');
+    expect(cli('explain', 'app.policy', 'write', '7').out).toContain('KILL_PROCESS (the policy\'s default action)');
+    expect(cli('explain', 'app.policy', 'socket', 'AF_UNIX', 'SOCK_STREAM').out).toContain(': ALLOW');
+    expect(cli('explain', 'app.policy', 'socket', 'AF_NETLINK').out).toContain(': KILL_PROCESS');
+    expect(cli('explain', 'app.policy', 'ptrace').out).toContain(': ERRNO(1)');
+    const traced = cli('explain', '--trace', 'app.policy', 'read');
+    expect(traced.out).toMatch(/instructions run \(\d+\):/);
+  });
+
+  it('refuses names that do not exist on the architecture', () => {
+    const r = cli('explain', '--arch', 'aarch64', 'app.policy', 'open');
+    expect(r.status).toBe(1);
+    expect(r.err).toContain('open does not exist on aarch64');
+  });
+});
+
+describe('run', () => {
+  it('runs /bin/true, cat and node under a policy that allows them', () => {
+    expect(cli('run', '--policy', 'node.policy', '--', '/bin/true').status).toBe(0);
+    const cat = cli('run', '--policy', 'node.policy', '--', 'cat', path.join(dir, 'app.policy'));
+    expect(cat.status, cat.err).toBe(0);
+    expect(cat.out).toContain('# a small daemon');
+    const node = cli('run', '--policy', 'node.policy', '--', process.execPath, '-e', 'console.log(6 * 7)');
+    expect(node.status, node.err).toBe(0);
+    expect(node.out.trim()).toBe('42');
+  });
+
+  it('stops what the policy does not allow, from the first instruction', () => {
+    // writing a file: @fs-read opens read-only only
+    const touch = cli('run', '--policy', 'node.policy', '--', 'touch', path.join(dir, 'new-file'));
+    expect(touch.signal).toBe('SIGSYS');
+    expect(fs.existsSync(path.join(dir, 'new-file'))).toBe(false);
+    const node = cli('run', '--policy', 'node.policy', '--', process.execPath, '-e', 'require("net").createServer().listen(0)');
+    expect(node.signal).toBe('SIGSYS');
+    // a program started under run cannot exec anything else
+    const sh = cli('run', '--policy', 'node.policy', '--', '/bin/sh', '-c', '/bin/true');
+    expect(sh.signal).toBe('SIGSYS');
+  });
+
+  it('seals io_uring for a Node started under it: no rings exist', () => {
+    const r = cli('run', '--policy', 'node.policy', '--', process.execPath, '-e', `
+      const fs = require('fs');
+      console.log(fs.readdirSync('/proc/self/fd').filter((fd) => { try { return fs.readlinkSync('/proc/self/fd/' + fd) === 'anon_inode:[io_uring]'; } catch { return false; } }).length);`);
+    expect(r.status, r.err).toBe(0);
+    expect(r.out.trim()).toBe('0');
+  });
+
+  it('Docker\'s default profile runs a Node HTTP server', () => {
+    const server = write('server.js', `
+      const http = require('http');
+      const s = http.createServer((q, r) => r.end('served ' + q.url)).listen(0, '127.0.0.1', () => {
+        http.get({ host: '127.0.0.1', port: s.address().port, path: '/docker' }, (res) => {
+          res.on('data', (d) => { console.log(String(d)); s.close(); });
+        });
+      });`);
+    const r = cli('run', '--policy', DOCKER, '--', process.execPath, server);
+    expect(r.status, r.err).toBe(0);
+    expect(r.out.trim()).toBe('served /docker');
+    // and what Docker forbids stays forbidden: unshare fails with EPERM
+    const unshare = cli('run', '--policy', DOCKER, '--', process.execPath, '-e', `
+      const { binding } = require(${JSON.stringify(path.join(PACKAGE_ROOT, 'lib', 'native'))});
+      console.log(binding.probes.rawSyscall('native', binding.resolveSyscall('unshare'), 0x10000000).code);`);
+    expect(unshare.out.trim()).toBe('EPERM');
+  });
+
+  it('exits 127 when the program does not exist, before any filter', () => {
+    const r = cli('run', '--policy', 'node.policy', '--', '/no/such/program');
+    expect(r.status).toBe(1);
+    expect(r.err).toContain('no executable file found');
+  });
+});
+
+describe('lockdown({ policy }) with a file', () => {
+  it('loads Docker\'s default profile into a Node daemon', async () => {
+    const r = await runChild(`
+      const http = require('http');
+      seccomp.sandbox.lockdown({ policy: ${JSON.stringify(DOCKER)} });
+      const s = http.createServer((q, res) => res.end('ok')).listen(0, '127.0.0.1', () => {
+        http.get({ host: '127.0.0.1', port: s.address().port }, (res) => res.on('data', (d) => { report(String(d)); s.close(); }));
+      });
+    `);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.reports).toEqual(['ok']);
+  });
+
+  it('loads a policy file and stops what it does not allow', async () => {
+    const r = await runChild(`
+      seccomp.sandbox.lockdown({ policy: ${JSON.stringify(path.join(dir, 'node.policy'))} });
+      report(require('fs').readFileSync(${JSON.stringify(path.join(dir, 'app.policy'))}, 'utf8').split('\\n')[0]);
+      require('net').createServer().listen(0);
+    `);
+    expect(r.reports).toEqual(['# a small daemon']);
+    expect(r.signal).toBe('SIGSYS');
+    expect(parseViolation(r.stderr)?.syscall).toBe('socket');
+  });
+});
