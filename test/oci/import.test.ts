@@ -203,10 +203,21 @@ describe('overlapping rules with different actions', () => {
     const closed = fromOciProfile(socket({ action: 'SCMP_ACT_ALLOW', ...arg0('SCMP_CMP_LT', 10) },
       { action: 'SCMP_ACT_KILL_PROCESS', ...arg0('SCMP_CMP_EQ', 5) }), { arch: 'x86_64' });
     expect(closed.policy.rules).toEqual([{ syscall: 'socket', action: 'kill-process', conditions: [{ arg: 0, op: 'eq', value: '5', width: 64 }] }]);
-    const open = fromOciProfile({ ...socket({ action: 'SCMP_ACT_LOG' }, { action: 'SCMP_ACT_KILL_PROCESS', ...arg0('SCMP_CMP_GT', 5) }),
+    // a masked comparison cannot be negated into one comparison, so nothing is carved out
+    const open = fromOciProfile({ ...socket({ action: 'SCMP_ACT_LOG' },
+      { action: 'SCMP_ACT_KILL_PROCESS', args: [{ index: 0, value: 0xf0, valueTwo: 0x20, op: 'SCMP_CMP_MASKED_EQ' }] }),
       defaultAction: 'SCMP_ACT_ALLOW' }, { arch: 'x86_64' });
     expect(open.policy.rules).toEqual([{ syscall: 'socket', action: 'kill-process' }]);
     expect(open.notes[0]).toMatch(/kept only the strictest, "kill-process", for every call$/);
+  });
+
+  it('ranges that exclude each other are carved exactly', () => {
+    const r = fromOciProfile({ ...socket({ action: 'SCMP_ACT_LOG' }, { action: 'SCMP_ACT_KILL_PROCESS', ...arg0('SCMP_CMP_GT', 5) }),
+      defaultAction: 'SCMP_ACT_ALLOW' }, { arch: 'x86_64' });
+    expect(r.policy.rules).toEqual([
+      { syscall: 'socket', action: 'log', conditions: [{ arg: 0, op: 'le', value: '5', width: 64 }] },
+      { syscall: 'socket', action: 'kill-process', conditions: [{ arg: 0, op: 'gt', value: '5', width: 64 }] },
+    ]);
   });
 
   it('leaves same-action rules alone: an unconditional allow subsumes conditional allows', () => {
