@@ -7,6 +7,7 @@
 #include <linux/audit.h>
 #include <linux/futex.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -59,6 +60,9 @@ namespace seccomp_node {
   /* signals */                                                                           \
   X(SIGHUP) X(SIGINT) X(SIGQUIT) X(SIGKILL) X(SIGSEGV) X(SIGPIPE) X(SIGTERM) X(SIGCHLD)     \
   X(SIGSYS) X(SIGUSR1) X(SIGUSR2) X(SIGABRT)                                               \
+  /* seccomp(2) operations */                                                             \
+  X(SECCOMP_SET_MODE_STRICT) X(SECCOMP_SET_MODE_FILTER) X(SECCOMP_GET_ACTION_AVAIL)        \
+  X(SECCOMP_GET_NOTIF_SIZES)                                                               \
   /* architectures (audit tokens) */                                                      \
   X(AUDIT_ARCH_X86_64) X(AUDIT_ARCH_I386) X(AUDIT_ARCH_AARCH64) X(AUDIT_ARCH_ARM)
 

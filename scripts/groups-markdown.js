@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// Prints the README's table of groups from the group data itself (src/groups.ts), so the
+// Prints the README's table of groups from the group files themselves (policies/groups), so the
 // documentation cannot drift: test/readme.test.ts checks README against this output.
 //   node scripts/groups-markdown.js --write   rewrites the table in README.md
 'use strict';
-const { groups, DEFAULT_PROFILE } = require('..');
+const path = require('node:path');
+const { groups, defaultProfileGroups } = require('..');
 
 function describeEntry(entry) {
-  if (typeof entry === 'string') return `\`${entry}\``;
-  const action = entry.action ? (typeof entry.action === 'string' ? entry.action : `errno ${entry.action.errno}`) : '';
+  if (entry.action === 'allow' && !entry.conditions) return `\`${entry.syscall}\``;
+  const action = entry.action === 'allow' ? '' : typeof entry.action === 'string' ? entry.action : `errno ${entry.action.errno}`;
   const args = (entry.conditions ?? []).map((c) => `arg${c.arg} ${c.op === 'masked-eq' ? `& ${hex(c.mask)} ==` : opSymbol(c.op)} ${hex(c.value)}`);
   return `\`${entry.syscall}\`` + (args.length || action ? ` (${[args.join(' && '), action && `→ ${action}`].filter(Boolean).join(' ')})` : '');
 }
@@ -19,15 +20,17 @@ function markdown() {
   for (const [name, group] of Object.entries(groups())) {
     // Several conditional rules for one syscall read better merged into one cell.
     const cells = new Map();
-    for (const entry of group.entries) {
-      const key = typeof entry === 'string' ? entry : `${entry.syscall}|${JSON.stringify(entry.action ?? 'allow')}`;
-      cells.set(key, [...(cells.get(key) ?? []), entry]);
+    for (const rule of group.rules) {
+      const key = `${rule.syscall}|${JSON.stringify(rule.action)}`;
+      cells.set(key, [...(cells.get(key) ?? []), rule]);
     }
-    const described = [...cells.values()].map((entries) => entries.length === 1 ? describeEntry(entries[0])
-      : `\`${entries[0].syscall}\` (${entries.length} argument rules${entries[0].action ? `, → errno ${entries[0].action.errno}` : ''})`);
-    lines.push(`| \`${name}\` | ${group.description} | ${described.join(', ')} |`);
+    const described = [...group.includes.map((g) => `everything in \`${g}\``), ...[...cells.values()].map((rules) => rules.length === 1
+      ? describeEntry(rules[0])
+      : `\`${rules[0].syscall}\` (${rules.length} argument rules${rules[0].action === 'allow' ? '' : `, → errno ${rules[0].action.errno}`})`)];
+    const file = path.relative(path.join(__dirname, '..'), group.file);
+    lines.push(`| [\`${name}\`](${file}) | ${group.description} | ${described.join(', ')} |`);
   }
-  lines.push('', `Default daemon profile: ${DEFAULT_PROFILE.map((g) => `\`${g}\``).join(' + ')}.`);
+  lines.push('', `Default daemon profile ([policies/profiles/daemon.policy](policies/profiles/daemon.policy)): ${defaultProfileGroups().map((g) => `\`${g}\``).join(' + ')}.`);
   return lines.join('\n');
 }
 

@@ -14,7 +14,7 @@ export type { SeccompErrorCode } from './errors';
 export type { Action, SimpleAction, ErrnoAction, Condition, CompareOp, Rule, Policy } from './policy';
 export type { LoadRecord } from './loader';
 export type { GroupEntry, GroupDefinition } from './groups';
-export { groups, DEFAULT_PROFILE } from './groups';
+export { groups, defaultDaemonProfile, defaultProfileGroups } from './groups';
 export { ARCH_TOKENS } from './arch';
 export { parsePolicy, parsePolicyFile, checkPolicyFile, formatPolicy } from './policy-file';
 export type { ParseOptions, SourceLocation } from './policy-file';

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import { nativeArch } from './arch';
 import { SeccompError } from './errors';
 import { Filter } from './filter';
-import { DEFAULT_PROFILE, expandEntries, type GroupEntry } from './groups';
+import { defaultDaemonProfile, expandEntries, type GroupEntry } from './groups';
 import {
   checkSupport, countIoUringRings, loadHistory, loadPolicy, processSnapshot, readSeccompField, requireSupport,
   type LoadRecord,
@@ -97,12 +97,9 @@ function policyFromOptions(options: LockdownOptions): { policy: Policy; source: 
   if (options.allow !== undefined && !Array.isArray(options.allow)) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', '`allow` must be an array of names, groups and rules');
   }
-  const entries = options.allow ?? DEFAULT_PROFILE;
-  const policy = checkPolicy({
-    defaultAction: parseAction(options.defaultAction ?? 'kill-process'),
-    rules: expandEntries(entries),
-  });
-  return { policy, source: options.allow ? 'allow list' : 'default profile' };
+  const defaultAction = parseAction(options.defaultAction ?? 'kill-process');
+  if (!options.allow) return { policy: { ...defaultDaemonProfile(), defaultAction }, source: 'default profile' };
+  return { policy: checkPolicy({ defaultAction, rules: expandEntries(options.allow) }), source: 'allow list' };
 }
 
 function ioUringStatus(): IoUringStatus {

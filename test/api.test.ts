@@ -27,7 +27,7 @@ describe('packaging', () => {
     const script = `
       const cjs = require(${JSON.stringify(PACKAGE_ROOT)});
       import(${JSON.stringify(PACKAGE_ROOT + '/lib/index.mjs')}).then((esm) => {
-        const names = ['sandbox', 'Filter', 'arg', 'arg32', 'arg64', 'constants', 'errnos', 'SeccompError', 'groups', 'DEFAULT_PROFILE'];
+        const names = ['sandbox', 'Filter', 'arg', 'arg32', 'arg64', 'constants', 'errnos', 'SeccompError', 'groups', 'defaultDaemonProfile', 'Filter'];
         console.log(JSON.stringify(names.map((n) => [n, typeof esm[n], esm[n] === cjs[n]])));
       });`;
     const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as [string, string, boolean][];

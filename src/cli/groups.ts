@@ -1,5 +1,5 @@
 import { actionToString } from '../policy';
-import { expandEntries, groups as allGroups, DEFAULT_PROFILE } from '../groups';
+import { defaultProfileGroups, expandEntries, groups as allGroups } from '../groups';
 import { syscallNumber } from '../syscalls';
 import { archOption, parse, type Command } from './common';
 
@@ -27,7 +27,7 @@ export const groupsCommand: Command = {
       }
       out.stdout('\n');
     }
-    out.stdout(`default daemon profile: ${DEFAULT_PROFILE.join(' ')}\n`);
+    out.stdout(`default daemon profile: ${defaultProfileGroups().join(' ')}\n`);
     return 0;
   },
 };

@@ -7,9 +7,14 @@ import { nativeArch, type ArchName } from '../arch';
 import { compile } from '../compiler';
 import { SeccompError } from '../errors';
 import type { Policy } from '../policy';
-import { parse, parseFile, type ParsedPolicy, type ParseOptions } from './parser';
+import { builtinGroups } from '../groups';
+import { parse as parseWith, parseFile as parseFileWith, type ParsedPolicy, type ParseOptions } from './parser';
 
-export type { ParseOptions, ParsedPolicy, SourceLocation } from './parser';
+// The public entry points know the built-in groups unless told otherwise.
+const parse = (text: string, options: ParseOptions): ParsedPolicy => parseWith(text, { groups: builtinGroups, ...options });
+const parseFile = (file: string, options: Omit<ParseOptions, 'file'>): ParsedPolicy => parseFileWith(file, { groups: builtinGroups, ...options });
+
+export type { GroupTable, ParseOptions, ParsedPolicy, SourceLocation } from './parser';
 export { formatPolicy } from './format';
 export { policySyntaxError } from './errors';
 

@@ -35,17 +35,25 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ARCH_TOKENS, isArchName, nativeArch, requireArch, type ArchName } from '../arch';
 import { SeccompError } from '../errors';
-import { expandEntries, groups } from '../groups';
 import type { Action, Condition, Policy, Rule } from '../policy';
 import { policySyntaxError } from './errors';
 import { stripComment, tokenizeLine, type Token } from './lexer';
 import { Cursor, isOp, isWord, parseAction, parseRuleBody, suggest } from './rule';
+
+/** The groups a policy may name ('@node'...), and how each expands to rules. */
+export interface GroupTable {
+  names(): string[];
+  /** The rules of `name`; `seen` holds groups already expanded into this policy. */
+  expand(name: string, seen: Set<string>): Rule[];
+}
 
 export interface ParseOptions {
   /** Name used in error messages; relative `@include` paths start from its directory (default: the working directory). */
   file?: string;
   /** Which `[arch ...]` sections apply; default the native architecture. */
   arch?: ArchName;
+  /** Groups the policy may name. Without a table, a group line is an error. */
+  groups?: GroupTable;
 }
 
 export interface SourceLocation { file: string; line: number; column: number }
@@ -68,6 +76,7 @@ interface State {
   locations: SourceLocation[];
   notes: string[];
   defaultAction?: { action: Action; at: SourceLocation };
+  groups?: GroupTable;
   groupsSeen: Set<string>;
   /** The files being read, outermost first, to find include cycles. */
   including: { real: string; display: string }[];
@@ -89,7 +98,7 @@ export function parse(text: string, options: ParseOptions = {}): ParsedPolicy {
   const state: State = {
     // Asked only when a file has sections, so that other files parse without the addon.
     arch: () => requested ?? (native ??= nativeArch()),
-    rules: [], locations: [], notes: [], groupsSeen: new Set(), including: [],
+    rules: [], locations: [], notes: [], groups: options.groups, groupsSeen: new Set(), including: [],
   };
   const file = options.file;
   parseSource(state, {
@@ -234,23 +243,23 @@ function parseDirective(c: Cursor, state: State, active: boolean): void {
   }
   const names: Token[] = [];
   if (t.text === '@allow') {
-    do names.push(checkGroup(c, c.next(), false)); while (c.acceptOp(','));
+    do names.push(checkGroup(c, c.next(), false, state)); while (c.acceptOp(','));
   } else {
-    names.push(checkGroup(c, t, true)); // a group on its own line
+    names.push(checkGroup(c, t, true, state)); // a group on its own line
   }
   c.expectEnd(t.text === '@allow' ? '"," or end of line after the group' : 'end of line after the group');
   if (!active) return;
   for (const name of names) {
-    for (const rule of expandEntries([name.text], state.groupsSeen)) {
+    for (const rule of state.groups!.expand(name.text, state.groupsSeen)) {
       // Copies, so that a caller changing the policy cannot change the group table.
       addRule(state, structuredClone(rule), location(c, name));
     }
   }
 }
 
-function checkGroup(c: Cursor, name: Token, ownLine: boolean): Token {
-  if (name.kind === 'directive' && Object.hasOwn(groups(), name.text)) return name;
-  const known = Object.keys(groups());
+function checkGroup(c: Cursor, name: Token, ownLine: boolean, state: State): Token {
+  const known = state.groups?.names() ?? [];
+  if (name.kind === 'directive' && known.includes(name.text)) return name;
   const candidates = ownLine ? [...DIRECTIVES, ...known] : known;
   throw c.fail(`a group (${known.join(', ')})${ownLine ? ' or a directive' : ''}`, name, name.kind === 'directive'
     ? { problem: `unknown ${ownLine ? 'directive or group' : 'group'} "${name.text}"`, suggestion: suggest(name.text, candidates) }

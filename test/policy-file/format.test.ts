@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatPolicy, parsePolicy, parsePolicyFile } from '../../src/policy-file';
-import { DEFAULT_PROFILE, expandEntries } from '../../src/groups';
+import { defaultProfileGroups, expandEntries } from '../../src/groups';
 import { binding } from '../../src/native';
 import type { Action, Condition, Policy, Rule } from '../../src/policy';
 import { argWidth } from '../../src/syscall-args';
@@ -45,7 +45,7 @@ describe('formatPolicy', () => {
 
 describe('parse(format(policy)) deep-equals policy', () => {
   it('for the built-in groups and the default profile', () => {
-    for (const entries of [...DEFAULT_PROFILE.map((g) => [g]), ['@process'], [...DEFAULT_PROFILE]]) {
+    for (const entries of [...defaultProfileGroups().map((g) => [g]), ['@process'], defaultProfileGroups()]) {
       const policy: Policy = { defaultAction: { errno: 'EPERM' }, rules: expandEntries(entries) };
       expect(roundTrip(policy)).toEqual(policy);
     }
