@@ -204,7 +204,7 @@ describe('run', () => {
     expect(unshare.out.trim()).toBe('EPERM');
   });
 
-  it('exits 127 when the program does not exist, before any filter', () => {
+  it('fails with status 1 when the program does not exist, before any filter is loaded', () => {
     const r = cli('run', '--policy', 'node.policy', '--', '/no/such/program');
     expect(r.status).toBe(1);
     expect(r.err).toContain('no executable file found');
