@@ -72,8 +72,8 @@ void AddRules(Napi::Env env, const Libseccomp& lib, scmp_filter_ctx ctx, Napi::A
 }
 
 // Reads everything written to a memfd by one of libseccomp's export functions.
-std::string ExportToMemory(Napi::Env env, const Libseccomp& lib, scmp_filter_ctx ctx,
-                           int (*exporter)(scmp_filter_ctx, int), const char* what) {
+std::string ExportToMemory(Napi::Env env, scmp_filter_ctx ctx, int (*exporter)(scmp_filter_ctx, int),
+                           const char* what) {
   UniqueFd fd(memfd_create("seccomp-node-export", MFD_CLOEXEC));
   if (fd.get() < 0) ThrowErrno(env, errno, "memfd_create");
   Check(env, exporter(ctx, fd.get()), what);
@@ -87,7 +87,6 @@ std::string ExportToMemory(Napi::Env env, const Libseccomp& lib, scmp_filter_ctx
     if (n <= 0) ThrowErrno(env, n < 0 ? errno : EIO, "read(memfd)");
     done += static_cast<size_t>(n);
   }
-  (void)lib;
   return out;
 }
 
@@ -120,11 +119,11 @@ Napi::Value BuildFilter(const Napi::CallbackInfo& info) {
   AddRules(env, lib, ctx, spec.Get("rules").As<Napi::Array>());
 
   if (mode == "bpf") {
-    std::string bpf = ExportToMemory(env, lib, ctx, lib.export_bpf, "seccomp_export_bpf");
+    std::string bpf = ExportToMemory(env, ctx, lib.export_bpf, "seccomp_export_bpf");
     return Napi::Buffer<char>::Copy(env, bpf.data(), bpf.size());
   }
   if (mode == "pfc") {
-    return Napi::String::New(env, ExportToMemory(env, lib, ctx, lib.export_pfc, "seccomp_export_pfc"));
+    return Napi::String::New(env, ExportToMemory(env, ctx, lib.export_pfc, "seccomp_export_pfc"));
   }
   if (mode == "load") {
     // The reporter must be in place before the first trap can happen; if the load fails,

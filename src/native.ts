@@ -65,7 +65,6 @@ function load(): { binding?: Binding; bindingPath?: string; loadError?: string }
     return { loadError: `seccomp is a Linux facility; this is ${process.platform}` };
   }
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const gypBuild = require('node-gyp-build') as { (dir: string): unknown; path(dir: string): string };
     const bindingPath = gypBuild.path(packageRoot);
     return { binding: require(bindingPath) as Binding, bindingPath };

@@ -73,7 +73,7 @@ export interface SandboxStatus {
   ioUring: IoUringStatus;
 }
 
-const ADDON_KIND_NOTE = 'io_uring submissions are executed by the kernel without passing through seccomp';
+const IO_URING_BYPASS = 'io_uring submissions are executed by the kernel without passing through seccomp';
 let skippedReason: string | undefined;
 
 function policyFromOptions(options: LockdownOptions): { policy: Policy; source: string } {
@@ -108,7 +108,7 @@ function ioUringStatus(): IoUringStatus {
     rings,
     bypassesFilter: rings > 0,
     note: rings > 0
-      ? `${rings} io_uring ring(s) were open before lockdown (Node 22+ opens them at startup); ${ADDON_KIND_NOTE}. ` +
+      ? `${rings} io_uring ring(s) were open before lockdown (Node 22+ opens them at startup); ${IO_URING_BYPASS}. ` +
         'To close this, apply the filter before Node starts (`seccomp-node run`, or spawn under a policy)'
       : 'no io_uring rings were open; new rings are refused after lockdown',
   };

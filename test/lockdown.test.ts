@@ -2,10 +2,12 @@
  * sandbox.lockdown() on a real kernel, each case in its own child process.
  */
 import { describe as group, expect, it } from 'vitest';
+import * as path from 'node:path';
 import { describe, runChild } from './helpers/child';
 
+const NATIVE = JSON.stringify(path.resolve(__dirname, '..', 'lib', 'native'));
 const PROBES = `
-  const { binding } = require(require('path').join(${JSON.stringify(require('node:path').resolve(__dirname, '..'))}, 'lib/native'));
+  const { binding } = require(${NATIVE});
   const nr = (name) => binding.resolveSyscall(name);
   const raw = (name, ...args) => binding.probes.rawSyscall('native', nr(name), ...args);
 `;
@@ -211,10 +213,9 @@ group('all threads', () => {
   it('throws and loads nothing when a thread cannot be synchronised', async () => {
     const r = await runChild(`
       const { Worker } = require('worker_threads');
-      const path = require('path');
       // A Worker installs a filter on its own thread only: the threads now differ.
       const w = new Worker(\`
-        const { binding } = require(\${JSON.stringify(path.join(${JSON.stringify(require('node:path').resolve(__dirname, '..'))}, 'lib/native'))});
+        const { binding } = require(\${JSON.stringify(${NATIVE})});
         binding.probes.threadLocalAllowFilter();
         require('worker_threads').parentPort.postMessage('ready');
         setInterval(() => {}, 1000);
@@ -236,7 +237,7 @@ group('all threads', () => {
 group('architectures', () => {
   it.each(['x32', 'i386'])('kills %s system calls made from an x86_64 process', async (abi) => {
     const r = await runChild(`
-      const { binding } = require(require('path').join(${JSON.stringify(require('node:path').resolve(__dirname, '..'))}, 'lib/native'));
+      const { binding } = require(${NATIVE});
       seccomp.sandbox.lockdown();
       // getpid on each ABI: allowed natively, so only the architecture check can stop it
       binding.probes.rawSyscall(${JSON.stringify(abi)}, ${abi === 'x32' ? 39 : 20});
@@ -248,7 +249,7 @@ group('architectures', () => {
 
   it('lets the same probe through without a filter (the probe itself works)', async () => {
     const r = await runChild(`
-      const { binding } = require(require('path').join(${JSON.stringify(require('node:path').resolve(__dirname, '..'))}, 'lib/native'));
+      const { binding } = require(${NATIVE});
       report([binding.probes.rawSyscall('x32', 39).result === process.pid || binding.probes.rawSyscall('x32', 39).code,
               binding.probes.rawSyscall('i386', 20).result === process.pid || binding.probes.rawSyscall('i386', 20).code]);
     `);

@@ -5,7 +5,6 @@ import { expect, it } from 'vitest';
 
 it('README lists every group exactly as the data defines it', () => {
   const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { updatedReadme } = require('../scripts/groups-markdown.js') as { updatedReadme(text: string): string };
   expect(readme, 'run: node scripts/groups-markdown.js --write').toBe(updatedReadme(readme));
 });

@@ -35,7 +35,6 @@ export function main(argv: string[], out: Output = {
     return name ? 0 : 2;
   }
   if (name === '--version') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     out.stdout(`${(require('../../package.json') as { version: string }).version}\n`);
     return 0;
   }
