@@ -20,6 +20,7 @@ export type SeccompErrorCode =
   | 'ERR_SECCOMP_TSYNC_FAILED'
   | 'ERR_SECCOMP_LOAD_FAILED'
   | 'ERR_SECCOMP_EXEC_FAILED'
+  | 'ERR_SECCOMP_IO_URING_BLOCKED'
   | 'ERR_SECCOMP_NATIVE';
 
 export class SeccompError extends Error {

@@ -46,7 +46,7 @@ export function execUnderPolicy(policy: Policy, file: string, args: readonly str
   };
   try {
     // Plain kill-process: a SIGSYS handler would not survive the exec anyway.
-    loadPolicy(pinned, 'exec', { report: false });
+    loadPolicy(pinned, 'exec', { report: false, beforeExec: true });
   } catch (error) {
     if (error instanceof SeccompError && error.code === 'ERR_SECCOMP_RULE_CONFLICT' && error.details.syscall === 'execve') {
       throw new SeccompError('ERR_SECCOMP_RULE_CONFLICT',

@@ -3,11 +3,13 @@
  * Both `sandbox.lockdown()` and `Filter#load()` come through here, so they behave alike.
  */
 import * as fs from 'node:fs';
-import { nativeArch, type ArchName } from './arch';
+import { ARCH_TOKENS, archName as archNameOf, nativeArch, type ArchName } from './arch';
+import { decodeAction, runFilter } from './bpf/emulator';
 import { compile, type CompiledFilter } from './compiler';
 import { SeccompError, isNativeError } from './errors';
 import { binding, loadError } from './native';
 import type { Policy } from './policy';
+import { syscallNumber } from './syscalls';
 
 /** The kernel's limit on one filter program. */
 export const MAX_INSTRUCTIONS = 4096;
@@ -146,14 +148,37 @@ function primeLazyResources(): Date {
 export function processSnapshot(): ProcessSnapshot | undefined { return snapshot; }
 
 /**
- * Loads `policy` into the kernel for every thread. Either the filter is fully in place
- * when this returns, or it throws and no filter was added.
+ * Node 22+ opens io_uring rings at startup and aborts when io_uring_enter on them fails.
+ * A filter that refuses io_uring_enter would therefore kill the process at its next new
+ * socket; refuse to load it instead, and say what to do. The verdict comes from running
+ * the compiled program, so it holds whatever the policy's rules look like.
  */
-export function loadPolicy(policy: Policy, source: string, options: { report: boolean; optimize?: 1 | 2 }): LoadRecord {
+function checkIoUring(program: Buffer, arch: ArchName, rings: number): void {
+  const nr = syscallNumber('io_uring_enter', arch);
+  if (rings === 0 || nr === undefined) return;
+  const IORING_ENTER_GETEVENTS = 1n;
+  const { action } = decodeAction(runFilter(program, { nr, arch: ARCH_TOKENS[arch], args: [3n, 1n, 1n, IORING_ENTER_GETEVENTS, 0n, 8n] }));
+  if (action === 'allow' || action === 'log') return;
+  throw new SeccompError('ERR_SECCOMP_IO_URING_BLOCKED',
+    `this Node process opened ${rings} io_uring ring(s) at startup and aborts if io_uring_enter fails, but the policy ` +
+    `answers io_uring_enter with ${action}. Either allow it (add 'io_uring_enter' to \`allow\`; operations submitted ` +
+    'through the existing rings then bypass seccomp, see README "Threat model"), or apply the policy before Node starts ' +
+    '(seccomp-node run, sandbox.spawn or sandbox.fork), where no ring ever exists', { rings, action });
+}
+
+/**
+ * Loads `policy` into the kernel for every thread. Either the filter is fully in place
+ * when this returns, or it throws and no filter was added. `beforeExec`: the process
+ * replaces itself right after (run, spawn), so the policy is for the next program and
+ * this process's io_uring rings, closed on exec, do not matter.
+ */
+export function loadPolicy(policy: Policy, source: string,
+  options: { report: boolean; optimize?: 1 | 2; beforeExec?: boolean }): LoadRecord {
   const compiled = compileFor(policy, { report: options.report, optimize: options.optimize });
   const program = exportBpf(compiled);
   const at = primeLazyResources();
   if (!snapshot) snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: countIoUringRings() };
+  if (!options.beforeExec) checkIoUring(program, archNameOf(compiled.spec.arch) ?? nativeArch(), snapshot.ioUringRings);
   try {
     binding!.buildFilter(compiled.spec, 'load');
   } catch (error) {

@@ -18,7 +18,8 @@ import { readPolicySource } from './policy-source';
 export interface LockdownOptions {
   /**
    * What to allow: syscall names, '@groups', and rule objects `{ syscall, conditions?, action? }`.
-   * Given, it replaces the default daemon profile entirely. Default: the daemon profile.
+   * Given alone, it replaces the default daemon profile entirely; given with `policy`, its
+   * entries are added to that policy. Default: the daemon profile.
    */
   allow?: GroupEntry[];
   /**
@@ -84,18 +85,16 @@ function policyFromOptions(options: LockdownOptions): { policy: Policy; source: 
         `unknown lockdown option "${key}"; options: ${[...known].join(', ')}`, { option: key });
     }
   }
-  if (options.policy && options.allow) {
-    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'give either `policy` or `allow`, not both');
+  if (options.allow !== undefined && !Array.isArray(options.allow)) {
+    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', '`allow` must be an array of names, groups and rules');
   }
   if (options.policy) {
     const policy = options.policy instanceof Filter ? options.policy.toPolicy()
       : typeof options.policy === 'string' ? readPolicySource(options.policy).policy
         : checkPolicy(options.policy);
     if (options.defaultAction) policy.defaultAction = parseAction(options.defaultAction);
-    return { policy, source: 'policy' };
-  }
-  if (options.allow !== undefined && !Array.isArray(options.allow)) {
-    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', '`allow` must be an array of names, groups and rules');
+    if (options.allow) policy.rules.push(...checkPolicy({ defaultAction: 'allow', rules: expandEntries(options.allow) }).rules);
+    return { policy, source: options.allow ? 'policy and allow list' : 'policy' };
   }
   const defaultAction = parseAction(options.defaultAction ?? 'kill-process');
   if (!options.allow) return { policy: { ...defaultDaemonProfile(), defaultAction }, source: 'default profile' };

@@ -9,6 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+/** Docker's default seccomp profile, from the shared data beside the repository (CI has it too). */
+export const DOCKER_PROFILE = path.resolve(PACKAGE_ROOT, '..', 'shared', 'data', 'docker-default-seccomp.json');
 /** Children write core files nowhere near the repository. */
 const WORK_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-node-test-'));
 

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DOCKER_PROFILE } from '../helpers/child';
 import type { ArchName } from '../../src/arch';
 import { compile } from '../../src/compiler';
 import { SeccompError } from '../../src/errors';
@@ -11,7 +12,7 @@ import { expandEntries } from '../../src/groups';
 import type { Policy } from '../../src/policy';
 import { fromOciProfile, parseOciProfile, stringifyOciProfile, toOciProfile } from '../../src/oci';
 
-const DOCKER = JSON.parse(fs.readFileSync('/work/shared/data/docker-default-seccomp.json', 'utf8')) as unknown;
+const DOCKER = JSON.parse(fs.readFileSync(DOCKER_PROFILE, 'utf8')) as unknown;
 
 /** The native rules the compiler makes, in a canonical order. */
 function filterOf(policy: Policy, arch: ArchName = 'x86_64'): string[] {

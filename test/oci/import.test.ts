@@ -4,13 +4,14 @@
  */
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DOCKER_PROFILE } from '../helpers/child';
 import { nativeArch } from '../../src/arch';
 import { compile as compilePolicy } from '../../src/compiler';
 import { SeccompError } from '../../src/errors';
 import type { Policy } from '../../src/policy';
 import { fromOciProfile } from '../../src/oci';
 
-const DOCKER = JSON.parse(fs.readFileSync('/work/shared/data/docker-default-seccomp.json', 'utf8')) as unknown;
+const DOCKER = JSON.parse(fs.readFileSync(DOCKER_PROFILE, 'utf8')) as unknown;
 const compile = (policy: Policy, arch = nativeArch()) =>
   compilePolicy(policy, { arch, report: false, optimize: 2 });
 const rulesFor = (policy: Policy, syscall: string) => policy.rules.filter((r) => r.syscall === syscall);
