@@ -4,6 +4,8 @@
  */
 export { sandbox } from './sandbox';
 export type { LockdownOptions, LockdownResult, SandboxStatus, IoUringStatus } from './sandbox';
+export { profile, profiles, profileNames, childPolicy } from './spawn';
+export type { ChildPolicyOptions, ChildViolation, ProfileDefinition, SandboxSpawnOptions, SandboxForkOptions, SandboxExecFileOptions, ExecFileCallback } from './spawn';
 export { Filter } from './filter';
 export { checkPolicy } from './policy';
 export type { FilterOptions, ExportOptions, LoadOptions } from './filter';

@@ -14,6 +14,7 @@ import {
 import { bindingPath } from './native';
 import { checkPolicy, parseAction, type Action, type Policy } from './policy';
 import { readPolicySource } from './policy-source';
+import { execFile, fork, spawn } from './spawn';
 
 export interface LockdownOptions {
   /**
@@ -114,6 +115,13 @@ function ioUringStatus(): IoUringStatus {
 }
 
 export const sandbox = {
+  /** child_process.spawn, with the child under its own policy from its first instruction. */
+  spawn,
+  /** child_process.fork, with the child under its own policy from its first instruction. */
+  fork,
+  /** child_process.execFile, with the child under its own policy from its first instruction. */
+  execFile,
+
   /** True when this system can load seccomp filters with seccomp-node. Never throws. */
   isSupported(): boolean {
     try { return checkSupport().supported; } catch { return false; }

@@ -1,0 +1,41 @@
+/**
+ * `node --import seccomp-node/lockdown app.js` (or `--require`): locks the process down
+ * before the application's own code runs.
+ *
+ * The policy comes from the environment, which is then cleaned so that the application and
+ * its children do not see it:
+ * - SECCOMP_NODE_POLICY: a policy file path; policy JSON (starts with `{`); a list of groups
+ *   and names (`@node,@fs-read,@net-server`); or a preset name (`fetcher`, `file-reader`...).
+ *   Unset, the default daemon profile applies, as for `sandbox.lockdown()`.
+ * - SECCOMP_NODE_OPTIONAL=1: on a system without seccomp, carry on without a filter.
+ *
+ * The application's modules are loaded after this, so the policy must allow reading them
+ * (`@fs-read`, or the read-only opens of `@exec-start`). If the policy cannot be read or
+ * loaded, the process exits with status 1 before the application starts.
+ *
+ * Unlike `sandbox.spawn`/`fork`, this runs after Node's startup: what Node opened by then
+ * stays open, including, on Node 22 and later, its io_uring rings (see README, "Threat
+ * model"). For a filter from the first instruction, start the process with `sandbox.fork`
+ * or `seccomp-node run`.
+ */
+import { sandbox } from './sandbox';
+import { parsePolicySpec } from './spawn';
+
+const POLICY_ENV = 'SECCOMP_NODE_POLICY';
+const OPTIONAL_ENV = 'SECCOMP_NODE_OPTIONAL';
+
+function lockdownFromEnvironment(): void {
+  const spec = process.env[POLICY_ENV];
+  const optional = process.env[OPTIONAL_ENV] === '1';
+  delete process.env[POLICY_ENV];
+  delete process.env[OPTIONAL_ENV];
+  try {
+    sandbox.lockdown({ ...(spec === undefined ? {} : parsePolicySpec(spec)), optional });
+  } catch (error) {
+    process.stderr.write(`seccomp-node: cannot lock down before the application starts (${POLICY_ENV}=${spec ?? '(unset: the default profile)'}): ` +
+      `${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+lockdownFromEnvironment();
