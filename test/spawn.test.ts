@@ -155,7 +155,7 @@ describe('sandbox.spawn', () => {
     // cat waits for stdin: look at it while it runs
     await new Promise((ok) => child.once('spawn', ok));
     let exe = '';
-    for (let i = 0; i < 200 && !exe.endsWith('/cat'); i++) {
+    for (let i = 0; i < 1000 && !exe.endsWith('/cat'); i++) {
       await new Promise((ok) => setTimeout(ok, 10));
       exe = fs.readlinkSync(`/proc/${child.pid}/exe`);
     }
@@ -407,10 +407,15 @@ describe('a locked-down daemon that starts helpers', () => {
         const child = spawn(command, args, { policy: profile('file-reader') });
         let out = '', filters;
         child.stdout.on('data', (d) => { out += d; });
-        if (watch) child.once('spawn', () => setTimeout(() => {
+        // Wait for the exec itself (the helper becomes cat), not for a guessed delay.
+        const afterExec = (started = Date.now()) => {
+          let exe = '';
+          try { exe = fs.readlinkSync('/proc/' + child.pid + '/exe'); } catch {}
+          if (!exe.endsWith('/cat') && Date.now() - started < 10000) return setTimeout(() => afterExec(started), 20);
           filters = fs.readFileSync('/proc/' + child.pid + '/status', 'utf8').match(/^Seccomp_filters:\\s*(\\d+)/m)[1];
           child.stdin.end('from the daemon\\n');
-        }, 300));
+        };
+        if (watch) child.once('spawn', () => afterExec());
         else child.stdin.end();
         child.on('close', (code, signal) => ok({ code, signal, out, filters }));
       });
