@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SeccompError } from './errors';
-import { loadPolicy, requireSupport } from './loader';
+import { compileFor, exportBpf, loadPolicy, requireSupport } from './loader';
 import { binding } from './native';
 import type { Policy } from './policy';
 
@@ -28,6 +28,37 @@ export function resolveExecutable(file: string, searchPath = process.env.PATH ??
     `cannot run "${file}": no executable file found${file.includes('/') ? '' : ' on PATH'}`, { file });
 }
 
+/** `policy` plus the one execve that starts the program: allowed only for the path at `address`. */
+function pinExec(policy: Policy, address: bigint): Policy {
+  return {
+    ...policy,
+    rules: [...policy.rules, { syscall: 'execve', action: 'allow', conditions: [{ arg: 0, op: 'eq', value: address.toString(), width: 64 }] }],
+  };
+}
+
+/** Runs `step`, turning a conflict over execve into what it means here. */
+function explainingExecConflicts<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof SeccompError && error.code === 'ERR_SECCOMP_RULE_CONFLICT' && error.details.syscall === 'execve') {
+      throw new SeccompError('ERR_SECCOMP_RULE_CONFLICT',
+        'the policy has an unconditional rule for execve that is not "allow", so the program could never be started; ' +
+        'remove it (the one execve that starts the program is allowed automatically)', { syscall: 'execve' });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Checks, without loading anything, that `policy` compiles for an exec-time load, so that a
+ * parent can refuse a bad policy before it starts a child (any address serves for the pin).
+ */
+export function checkExecPolicy(policy: Policy): void {
+  requireSupport();
+  explainingExecConflicts(() => exportBpf(compileFor(pinExec(policy, 4096n), { report: false })));
+}
+
 /**
  * Loads `policy` and replaces this process with `file`, which inherits `inheritFds`
  * (stdio by default). Never returns: on success the
@@ -40,21 +71,8 @@ export function execUnderPolicy(policy: Policy, file: string, args: readonly str
   const executable = resolveExecutable(file, env.PATH);
   const envStrings = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
   const address = binding!.prepareExec(executable, [file, ...args], envStrings, [...inheritFds]);
-  const pinned: Policy = {
-    ...policy,
-    rules: [...policy.rules, { syscall: 'execve', action: 'allow', conditions: [{ arg: 0, op: 'eq', value: address.toString(), width: 64 }] }],
-  };
-  try {
-    // Plain kill-process: a SIGSYS handler would not survive the exec anyway.
-    loadPolicy(pinned, 'exec', { report: false, beforeExec: true });
-  } catch (error) {
-    if (error instanceof SeccompError && error.code === 'ERR_SECCOMP_RULE_CONFLICT' && error.details.syscall === 'execve') {
-      throw new SeccompError('ERR_SECCOMP_RULE_CONFLICT',
-        'the policy has an unconditional rule for execve that is not "allow", so the program could never be started; ' +
-        'remove it (the one execve that starts the program is allowed automatically)', { syscall: 'execve' });
-    }
-    throw error;
-  }
+  // Plain kill-process: a SIGSYS handler would not survive the exec anyway.
+  explainingExecConflicts(() => loadPolicy(pinExec(policy, address), 'exec', { report: false, beforeExec: true }));
   try {
     binding!.execPrepared();
   } catch (error) {

@@ -43,8 +43,8 @@ function groupNames(): string[] {
   return names;
 }
 
-/** The leading comment of a group file, as one paragraph. */
-function description(text: string): string {
+/** The leading comment of a built-in policy file (group or preset), as one paragraph. */
+export function leadingComment(text: string): string {
   const lines: string[] = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith('#')) break;
@@ -77,7 +77,7 @@ function loadGroup(name: string): GroupDefinition {
     // does not know (a library older than the syscall) are left out. Such a library could
     // not filter the call anyway; it falls to the default action.
     const rules = policy.rules.filter((rule) => b.resolveSyscall(rule.syscall) !== -1);
-    const definition = { description: description(fs.readFileSync(file, 'utf8')), file, includes, rules };
+    const definition = { description: leadingComment(fs.readFileSync(file, 'utf8')), file, includes, rules };
     loaded.set(name, definition);
     return definition;
   } finally {

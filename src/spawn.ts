@@ -68,8 +68,9 @@ import { archName } from './arch';
 import { SeccompError } from './errors';
 import type { ExecRequest } from './exec-helper';
 import { Filter } from './filter';
-import { builtinGroups, expandEntries, type GroupEntry } from './groups';
-import { compileFor, exportBpf, loadHistory, requireSupport } from './loader';
+import { builtinGroups, expandEntries, leadingComment, type GroupEntry } from './groups';
+import { checkExecPolicy } from './exec';
+import { loadHistory } from './loader';
 import { fromOciProfile } from './oci';
 import { checkPolicy, parseAction, type Action, type Policy, type Rule } from './policy';
 import { parseFile, type GroupTable } from './policy-file/parser';
@@ -163,23 +164,9 @@ export function childPolicy(options: ChildPolicyOptions): Policy {
 
 /** Compiles the policy as the helper will load it (with a pinned execve), to fail early. */
 function validate(policy: Policy): void {
-  requireSupport();
   const key = JSON.stringify(policy);
   if (validated.has(key)) return;
-  const pinned: Policy = {
-    ...policy,
-    rules: [...policy.rules, { syscall: 'execve', action: 'allow', conditions: [{ arg: 0, op: 'eq', value: '4096', width: 64 }] }],
-  };
-  try {
-    exportBpf(compileFor(pinned, { report: false }));
-  } catch (error) {
-    if (error instanceof SeccompError && error.code === 'ERR_SECCOMP_RULE_CONFLICT' && error.details.syscall === 'execve') {
-      throw new SeccompError('ERR_SECCOMP_RULE_CONFLICT',
-        'the policy has an unconditional rule for execve that is not "allow", so the program could never be started; ' +
-        'remove it (the one execve that starts the program is allowed automatically)', { syscall: 'execve' });
-    }
-    throw error;
-  }
+  checkExecPolicy(policy);
   if (validated.size > 64) validated.clear();
   validated.add(key);
 }
@@ -246,12 +233,7 @@ export function profile(name: string, options: { execStart?: boolean } = {}): Po
 export function profiles(): Record<string, ProfileDefinition> {
   return Object.fromEntries(profileNames().map((name) => {
     const { groups, file } = readProfile(name, true);
-    const lines: string[] = [];
-    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-      if (!line.startsWith('#')) break;
-      lines.push(line.replace(/^#\s?/, ''));
-    }
-    return [name, { name, description: lines.join(' ').trim(), file, groups }];
+    return [name, { name, description: leadingComment(fs.readFileSync(file, 'utf8')), file, groups }];
   }));
 }
 
