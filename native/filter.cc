@@ -91,7 +91,7 @@ std::string ExportToMemory(Napi::Env env, scmp_filter_ctx ctx, int (*exporter)(s
 }
 
 // buildFilter(spec, mode): mode is "bpf" (returns a Buffer), "pfc" (returns a string) or
-// "load" (loads with TSYNC and no_new_privs; returns undefined).
+// "load" (loads with no_new_privs, and TSYNC when spec.tsync; returns undefined).
 Napi::Value BuildFilter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Libseccomp& lib = RequireLibseccomp(env);
@@ -112,9 +112,10 @@ Napi::Value BuildFilter(const Napi::CallbackInfo& info) {
   Check(env, lib.attr_set(ctx, kAttrCtlOptimize, U32(spec, "optimize")), "seccomp_attr_set(OPTIMIZE)");
   // Report the kernel's own errno when a load fails instead of libseccomp's summary.
   Check(env, lib.attr_set(ctx, kAttrApiSysRawRc, 1), "seccomp_attr_set(SYSRAWRC)");
-  // Every load covers all threads and sets no_new_privs; neither is optional.
+  // Every load sets no_new_privs. Thread sync is the caller's decision (in-process: all
+  // threads; right before execve: the calling thread only, the others are about to go).
   Check(env, lib.attr_set(ctx, kAttrCtlNnp, 1), "seccomp_attr_set(NNP)");
-  Check(env, lib.attr_set(ctx, kAttrCtlTsync, 1), "seccomp_attr_set(TSYNC)");
+  Check(env, lib.attr_set(ctx, kAttrCtlTsync, spec.Get("tsync").ToBoolean() ? 1 : 0), "seccomp_attr_set(TSYNC)");
 
   AddRules(env, lib, ctx, spec.Get("rules").As<Napi::Array>());
 

@@ -305,6 +305,7 @@ export function compile(policy: Policy, options: CompileOptions): CompiledFilter
       badArchAction: report ? ACTION_VALUES.trap : ACTION_VALUES['kill-process'],
       optimize: options.optimize,
       report,
+      tsync: true,
       rules: nativeRules,
     },
     skipped: [...skipped].sort(),

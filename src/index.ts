@@ -28,6 +28,8 @@ export { runFilter, traceFilter, decodeAction } from './bpf/emulator';
 export type { SeccompData } from './bpf/emulator';
 export { disassemble } from './bpf/disassemble';
 export { lintPolicy } from './lint';
+export { learn, learnCommand, learnFromTrace } from './learn';
+export type { LearnOptions, LearnCommandOptions, LearnResult, LearnSession, LearnedPolicy, LearnMode } from './learn';
 export type { LintWarning } from './lint';
 export type { ArchName } from './arch';
 import { binding } from './native';

@@ -180,7 +180,10 @@ export function loadPolicy(policy: Policy, source: string,
   if (!snapshot) snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: countIoUringRings() };
   if (!options.beforeExec) checkIoUring(program, archNameOf(compiled.spec.arch) ?? nativeArch(), snapshot.ioUringRings);
   try {
-    binding!.buildFilter(compiled.spec, 'load');
+    // Right before execve, only the calling thread takes the filter: the others (V8's
+    // workers) are about to be removed by the exec and must not run under the next
+    // program's policy meanwhile.
+    binding!.buildFilter({ ...compiled.spec, tsync: !options.beforeExec }, 'load');
   } catch (error) {
     if (isNativeError(error) && error.code === 'ESRCH') {
       throw new SeccompError('ERR_SECCOMP_TSYNC_FAILED',

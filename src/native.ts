@@ -24,6 +24,8 @@ export interface NativeFilterSpec {
   badArchAction: number;
   optimize: number;
   report: boolean;
+  /** Synchronise all threads (TSYNC); false only right before execve. */
+  tsync: boolean;
   rules: NativeRule[];
 }
 

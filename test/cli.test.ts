@@ -47,11 +47,11 @@ describe('usage and help', () => {
     expect(cli().status).toBe(2);
     const help = cli('--help');
     expect(help.status).toBe(0);
-    for (const name of ['check', 'compile', 'dump', 'explain', 'run', 'groups']) expect(help.out).toContain(name);
+    for (const name of ['check', 'compile', 'dump', 'explain', 'run', 'groups', 'learn', 'chaos']) expect(help.out).toContain(name);
   });
 
   it('every command has --help; bad options exit 2 with the usage', () => {
-    for (const name of ['check', 'compile', 'dump', 'explain', 'run', 'groups']) {
+    for (const name of ['check', 'compile', 'dump', 'explain', 'run', 'groups', 'learn', 'chaos']) {
       const r = cli(name, '--help');
       expect(r.status, name).toBe(0);
       expect(r.out).toContain(`usage: seccomp-node ${name}`);

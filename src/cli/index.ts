@@ -1,18 +1,21 @@
 /**
  * `seccomp-node` command line. Exit status: 0 success; 1 a policy failed to check,
  * compile or load; 2 the command was called wrongly; `run` exits with the program's own
- * status (128 + N when a signal such as SIGSYS, 31, ended it; 127 when it could not start).
+ * status (128 + N when a signal such as SIGSYS, 31, ended it); `chaos` and `learn` describe
+ * what the program did (see their modules).
  */
 import { SeccompError } from '../errors';
+import { chaos } from './chaos';
 import { check } from './check';
 import { UsageError, type Command, type Output } from './common';
 import { compileCommand } from './compile';
 import { dump } from './dump';
 import { explain } from './explain';
 import { groupsCommand } from './groups';
+import { learn } from './learn';
 import { run } from './run';
 
-const COMMANDS: Command[] = [check, compileCommand, dump, explain, run, groupsCommand];
+const COMMANDS: Command[] = [check, compileCommand, dump, explain, run, groupsCommand, learn, chaos];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -21,7 +24,8 @@ function help(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), '',
     'Run `seccomp-node COMMAND --help` for a command\'s options.',
     'Policy FILEs: policy files (.policy), OCI/Docker JSON profiles, or seccomp-node policy JSON.',
-    'Exit status: 0 ok, 1 policy error, 2 usage error; run: the program\'s own status.', '',
+    'Exit status: 0 ok, 1 policy error, 2 usage error; run: the program\'s own status;',
+    'chaos: 0 carried on, 3 exited non-zero, 4 died by a signal, 5 hung; learn: 3 when the program failed.', '',
   ].join('\n');
 }
 

@@ -1,0 +1,144 @@
+/**
+ * What a program was seen doing: for each system call, how often, and (for calls whose
+ * arguments are tracked) which classes of arguments. Built from an strace log, or from an
+ * existing policy (to merge a new run into it).
+ */
+import { ARCH_TOKENS, type ArchName } from '../arch';
+import { binding } from '../native';
+import { syscallTable } from '../syscalls';
+import type { ParsedTrace, TracedCall } from './strace';
+import { tracker, type Args } from './trackers';
+
+export interface ClassUsage {
+  count: number;
+  /** The arguments of the first call of this class (or a representative one). */
+  sample: Args;
+}
+
+export interface SyscallUsage {
+  name: string;
+  /** Calls that reached the kernel (not counting those strace answered itself). */
+  count: number;
+  /** Calls strace answered with ENOSYS (-e inject). */
+  injected: number;
+  /** Allowed whatever the arguments: untracked, arguments unreadable, or an unconditional rule merged in. */
+  any: boolean;
+  /** Tracked argument classes. */
+  classes: Map<string, ClassUsage>;
+  /** Also allowed by the policy this run was merged into. */
+  earlier: boolean;
+}
+
+export interface Observations {
+  arch: ArchName;
+  syscalls: Map<string, SyscallUsage>;
+  /** Calls counted. */
+  calls: number;
+  /** Threads and processes seen. */
+  threads: number;
+  /** Names libseccomp does not know on this architecture (cannot be in a filter). */
+  unknown: Map<string, number>;
+  /** Notes for the header (a skipped execve, foreign ABIs...). */
+  notes: string[];
+}
+
+export function emptyObservations(arch: ArchName): Observations {
+  return { arch, syscalls: new Map(), calls: 0, threads: 0, unknown: new Map(), notes: [] };
+}
+
+export function usage(o: Observations, name: string): SyscallUsage {
+  let u = o.syscalls.get(name);
+  if (!u) {
+    u = { name, count: 0, injected: 0, any: false, classes: new Map(), earlier: false };
+    o.syscalls.set(name, u);
+  }
+  return u;
+}
+
+/** The libseccomp name of what strace printed (`syscall_0x1b6` becomes a name when libseccomp knows the number). */
+function canonicalName(name: string, arch: ArchName): string | undefined {
+  const numbered = /^syscall_(0x[0-9a-f]+|\d+)$/i.exec(name);
+  if (numbered) return syscallTable(arch)[Number(numbered[1])] || undefined;
+  return binding && binding.resolveSyscall(name, ARCH_TOKENS[arch]) >= 0 ? name : undefined;
+}
+
+/** Records one call. */
+export function record(o: Observations, name: string, args: Args, injected = false, count = 1): void {
+  const u = usage(o, name);
+  if (injected) {
+    u.injected += count;
+    return;
+  }
+  u.count += count;
+  const t = tracker(name);
+  const key = t?.classify(args);
+  if (!t || key === undefined) {
+    u.any = true;
+    return;
+  }
+  const c = u.classes.get(key);
+  if (c) c.count += count;
+  else u.classes.set(key, { count, sample: [...args] });
+}
+
+export interface ObserveOptions {
+  arch: ArchName;
+  /** Leave out the first execve of this pid: the one that starts the program, which `run` allows itself. */
+  skipFirstExecveOf?: number;
+  /** Calls to leave out (the learner's own). */
+  ignore?: (call: TracedCall) => boolean;
+}
+
+/** Observations from a parsed strace log. */
+export function observe(trace: ParsedTrace, options: ObserveOptions, into = emptyObservations(options.arch)): Observations {
+  const o = into;
+  let skipExecve = options.skipFirstExecveOf;
+  const foreign = new Set<number>();
+  for (const line of trace.personalities) {
+    const m = /PID=(\d+)/.exec(line);
+    if (m) foreign.add(Number(m[1]));
+  }
+  if (foreign.size) {
+    o.notes.push(`processes ${[...foreign].join(', ')} switched to another ABI (32-bit or x32): their calls were not learned, ` +
+      'and seccomp-node kills such calls anyway');
+  }
+  for (const call of trace.calls) {
+    if (foreign.has(call.pid)) continue;
+    if (options.ignore?.(call)) continue;
+    if (skipExecve !== undefined && call.pid === skipExecve && call.name === 'execve') {
+      skipExecve = undefined;
+      o.notes.push('the execve that starts the program is not listed: `seccomp-node run` allows that one call itself');
+      continue;
+    }
+    const name = canonicalName(call.name, o.arch);
+    if (!name) {
+      o.unknown.set(call.name, (o.unknown.get(call.name) ?? 0) + 1);
+      continue;
+    }
+    o.calls++;
+    record(o, name, call.args, call.injected);
+  }
+  o.threads += trace.pids.size;
+  return o;
+}
+
+/** Adds `b` to `a` (counts add up; classes join). */
+export function mergeObservations(a: Observations, b: Observations): Observations {
+  for (const u of b.syscalls.values()) {
+    const into = usage(a, u.name);
+    into.count += u.count;
+    into.injected += u.injected;
+    into.any ||= u.any;
+    into.earlier ||= u.earlier;
+    for (const [key, c] of u.classes) {
+      const existing = into.classes.get(key);
+      if (existing) existing.count += c.count;
+      else into.classes.set(key, { count: c.count, sample: c.sample });
+    }
+  }
+  a.calls += b.calls;
+  a.threads += b.threads;
+  for (const [name, n] of b.unknown) a.unknown.set(name, (a.unknown.get(name) ?? 0) + n);
+  a.notes.push(...b.notes.filter((n) => !a.notes.includes(n)));
+  return a;
+}

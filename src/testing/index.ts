@@ -1,0 +1,434 @@
+/**
+ * `seccomp-node/testing`: run code in a child process under a policy (and injected
+ * faults) and find out how it ended.
+ *
+ * ```ts
+ * const r = await runSandboxed(() => require('fs').readFileSync('/etc/passwd'), { allow: ['@node'] });
+ * r.signal;   // 'SIGSYS'
+ * r.syscall;  // 'openat'
+ * ```
+ *
+ * A filter can never be removed, so nothing here loads one into the calling process.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import { AssertionError } from 'node:assert';
+import { isDeepStrictEqual } from 'node:util';
+import { SeccompError } from '../errors';
+import { resolveExecutable } from '../exec';
+import { Filter } from '../filter';
+import { defaultDaemonProfile, expandEntries, type GroupEntry } from '../groups';
+import { compileFor } from '../loader';
+import { checkPolicy, parseAction, type Action, type Policy } from '../policy';
+import { readPolicySource } from '../policy-source';
+import { isNodeProgram } from './exec';
+import { faultPolicy, type FaultExemption, type FaultSpec } from './faults';
+import { watchKernelLog } from './kernel-log';
+import type { ErrorInfo, RunnerMessage, RunnerSpec } from './runner';
+
+export { faultPolicy, addFaultArgument, describeFaults } from './faults';
+export type { Fault, FaultRule, FaultSpec, FaultExemption } from './faults';
+export type { ErrorInfo } from './runner';
+export { runChaos } from './chaos';
+export type { ChaosOptions, ChaosResult, ChaosVerdict } from './chaos';
+
+/** The package root: runners and preloads are found relative to it (src/ or lib/). */
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+/** The compiled child-side scripts. */
+export const RUNNER_SCRIPT = path.join(PACKAGE_ROOT, 'lib', 'testing', 'runner.js');
+export const PRELOAD_SCRIPT = path.join(PACKAGE_ROOT, 'lib', 'testing', 'preload.js');
+/** The descriptor results travel on, in the child. */
+const RESULT_FD = 3;
+
+/** What to run: a function (serialised with its source: no closures), a module export, or a program. */
+export type SandboxTarget =
+  | ((...args: any[]) => unknown) // eslint-disable-line @typescript-eslint/no-explicit-any
+  | { module: string; export?: string }
+  | { command: string; args?: readonly string[] };
+
+export interface RunSandboxedOptions {
+  /** As for lockdown(): names, '@groups' and rules. Replaces the default profile. */
+  allow?: GroupEntry[];
+  /** A whole policy: data, a Filter, or a policy file path (relative to `cwd`). */
+  policy?: Policy | Filter | string;
+  /** The action for calls no rule matches. Default 'kill-process'. */
+  defaultAction?: Action;
+  /** Print the violation line before dying (functions only; lost at exec). Default true. */
+  report?: boolean;
+  optimize?: 1 | 2;
+  /**
+   * Make these calls fail: `{ openat: 'EIO', write: { errno: 'ENOSPC', when: 'arg0 == 1' } }`.
+   * Given without `allow`/`policy`/`defaultAction`, only the faults are loaded.
+   */
+  fail?: FaultSpec;
+  /**
+   * Commands only: when the faults begin. 'exec': from the program's first instruction.
+   * 'main' (Node programs only): once the main module starts, after Node's own startup.
+   * Default 'main' for Node programs, 'exec' for others.
+   */
+  faultsFrom?: 'exec' | 'main';
+  /** Arguments for the function (structured-cloneable values). */
+  args?: unknown[];
+  /** Kill the child (SIGKILL) after this long. Default 30 000 ms. */
+  timeoutMs?: number;
+  /** Added to this process's environment. */
+  env?: NodeJS.ProcessEnv;
+  /** Working directory of the child. Default: this process's. */
+  cwd?: string;
+  /** Written to the child's stdin (default: no stdin). */
+  input?: string | Uint8Array;
+  /**
+   * Functions only: after the function settles, let the child run until its event loop is
+   * empty (default false: it exits at once, so that nothing after the call can interfere).
+   */
+  keepAlive?: boolean;
+}
+
+/** How the child ended, in one word. */
+export type SandboxOutcome = 'returned' | 'threw' | 'exited' | 'blocked' | 'crashed' | 'timed-out';
+
+export interface SandboxedResult {
+  outcome: SandboxOutcome;
+  /** Exit status, when the child exited. */
+  code: number | null;
+  /** The signal that ended it: 'SIGSYS' when seccomp killed it. */
+  signal: NodeJS.Signals | null;
+  /** Killed by seccomp (SIGSYS). */
+  blocked: boolean;
+  /** The blocked call, from the report line (functions) or the kernel log (commands, best effort). */
+  syscall?: string;
+  nr?: number;
+  arch?: string;
+  thread?: number;
+  mainThread?: boolean;
+  syscallSource?: 'report' | 'kernel-log';
+  stdout: string;
+  stderr: string;
+  /** What the function returned (structured clone), when it returned. */
+  value?: unknown;
+  /** What the function threw (or an uncaught exception), when it did. */
+  error?: ErrorInfo;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+export interface Violation { syscall: string; nr: number; arch: string; thread: number; main: boolean }
+
+const VIOLATION = /^seccomp-node: blocked system call (\S+) \(nr (-?\d+), arch (\S+)\) in thread (\d+)( \(main\))?; killing the process with SIGSYS$/m;
+
+/** The violation report line in `stderr`, parsed. */
+export function parseViolation(stderr: string): Violation | undefined {
+  const m = VIOLATION.exec(stderr);
+  return m ? { syscall: m[1], nr: Number(m[2]), arch: m[3], thread: Number(m[4]), main: Boolean(m[5]) } : undefined;
+}
+
+function invalid(message: string): SeccompError {
+  return new SeccompError('ERR_SECCOMP_INVALID_OPTION', message);
+}
+
+const OPTIONS = ['allow', 'policy', 'defaultAction', 'report', 'optimize', 'fail', 'faultsFrom', 'args', 'timeoutMs',
+  'env', 'cwd', 'input', 'keepAlive'];
+
+/** The policy the options ask for (undefined: faults only). */
+function resolvePolicy(options: RunSandboxedOptions, cwd: string, forCommand: boolean): Policy | undefined {
+  if (options.allow && options.policy) throw invalid('give either `policy` or `allow`, not both');
+  const wants = options.allow !== undefined || options.policy !== undefined || options.defaultAction !== undefined || !options.fail;
+  if (!wants) return undefined;
+  let policy: Policy;
+  if (options.policy !== undefined) {
+    policy = options.policy instanceof Filter ? options.policy.toPolicy()
+      : typeof options.policy === 'string' ? readPolicySource(path.resolve(cwd, options.policy)).policy
+        : checkPolicy(options.policy);
+  } else if (options.allow !== undefined) {
+    if (!Array.isArray(options.allow)) throw invalid('`allow` must be an array of names, groups and rules');
+    policy = { defaultAction: 'kill-process', rules: expandEntries(options.allow) };
+  } else {
+    policy = defaultDaemonProfile();
+    // A program started under the profile also needs what every program does before main().
+    if (forCommand) policy.rules.push(...expandEntries(['@exec-start']));
+  }
+  if (options.defaultAction !== undefined) policy.defaultAction = parseAction(options.defaultAction);
+  return policy;
+}
+
+/** The policy plus write(RESULT_FD), unless that would conflict with the policy's own write rules. */
+function withResultChannel(policy: Policy, report: boolean): Policy {
+  const extended: Policy = {
+    ...policy,
+    rules: [...policy.rules, { syscall: 'write', action: 'allow', conditions: [{ arg: 0, op: 'eq', value: String(RESULT_FD) }] }],
+  };
+  try {
+    compileFor(extended, { report });
+    return extended;
+  } catch (error) {
+    if (error instanceof SeccompError && error.code === 'ERR_SECCOMP_RULE_CONFLICT') return policy;
+    throw error;
+  }
+}
+
+function functionSource(fn: (...args: unknown[]) => unknown): string {
+  const source = Function.prototype.toString.call(fn);
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+    throw invalid('cannot run a native or bound function in a child process: pass { module, export } instead');
+  }
+  return source;
+}
+
+/**
+ * Runs `target` in a child process (this Node binary) under a policy and/or injected
+ * faults, and resolves with how it ended. Rejects only when the request itself is wrong
+ * (bad policy, unknown syscall, module or program not found, seccomp unavailable).
+ *
+ * Functions are serialised with their source: they cannot use variables from the calling
+ * scope (pass values with `args`), and `require` resolves from `cwd`. The function (or the
+ * module) is loaded first; then the faults, then the policy are loaded; then it is called
+ * and awaited. Commands run under the filters from their first instruction (like
+ * `seccomp-node run`), so a policy for them needs `@exec-start`.
+ */
+export async function runSandboxed(target: SandboxTarget, options: RunSandboxedOptions = {}): Promise<SandboxedResult> {
+  if (typeof options !== 'object' || options === null) throw invalid('runSandboxed() takes an options object');
+  for (const key of Object.keys(options)) {
+    if (!OPTIONS.includes(key)) throw invalid(`unknown runSandboxed option "${key}"; options: ${OPTIONS.join(', ')}`);
+  }
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  const report = options.report ?? true;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const isCommand = typeof target === 'object' && target !== null && 'command' in target;
+
+  let spec: RunnerSpec;
+  if (typeof target === 'function') {
+    spec = { mode: 'function', source: functionSource(target), report, resultFd: RESULT_FD, keepAlive: Boolean(options.keepAlive) };
+  } else if (typeof target === 'object' && target !== null && 'module' in target && typeof target.module === 'string') {
+    const file = path.resolve(cwd, target.module);
+    if (!fs.existsSync(file)) throw invalid(`module ${file} does not exist`);
+    spec = { mode: 'module', module: file, export: target.export ?? 'default', report, resultFd: RESULT_FD, keepAlive: Boolean(options.keepAlive) };
+  } else if (isCommand && typeof (target as { command: unknown }).command === 'string') {
+    const { command, args = [] } = target as { command: string; args?: readonly string[] };
+    resolveExecutable(command, env.PATH); // fails now, with a clear message, when it does not exist
+    spec = { mode: 'command', command, commandArgs: [...args], report: false, resultFd: RESULT_FD, keepAlive: false };
+  } else {
+    throw invalid('runSandboxed() runs a function, { module, export } or { command, args }');
+  }
+  if (options.args !== undefined) {
+    if (!Array.isArray(options.args)) throw invalid('`args` must be an array');
+    if (isCommand) throw invalid('`args` are for functions; give a command its arguments as { command, args }');
+    spec.args = v8.serialize(options.args).toString('base64');
+  }
+  if (options.optimize) spec.optimize = options.optimize;
+
+  // Everything is compiled here first, so that mistakes reject in the caller, not in a child.
+  const policy = resolvePolicy(options, cwd, isCommand);
+  if (policy) {
+    spec.policy = isCommand ? policy : withResultChannel(policy, report);
+    const pinned = isCommand
+      ? { ...policy, rules: [...policy.rules, { syscall: 'execve', action: 'allow' as const, conditions: [{ arg: 0, op: 'eq' as const, value: '4096', width: 64 as const }] }] }
+      : spec.policy;
+    compileFor(pinned, { report: spec.report });
+  }
+  if (options.fail) {
+    const nodeProgram = isCommand && isNodeProgram(spec.command!, env);
+    const from = options.faultsFrom ?? (nodeProgram ? 'main' : 'exec');
+    if (from === 'main' && isCommand && !nodeProgram) throw invalid('faultsFrom: "main" works only for Node programs');
+    const exempt: FaultExemption[] = !isCommand || from === 'main' ? [{ syscall: 'write', arg: 0, value: RESULT_FD }] : [];
+    spec.faults = faultPolicy(options.fail, exempt);
+    compileFor(spec.faults, { report: false });
+    if (isCommand && from === 'main') spec.preload = PRELOAD_SCRIPT;
+  } else if (options.faultsFrom) {
+    throw invalid('`faultsFrom` needs `fail`');
+  }
+  if (!fs.existsSync(RUNNER_SCRIPT)) {
+    throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', `${RUNNER_SCRIPT} is missing: build the package (npm run build)`);
+  }
+  return launch(spec, { cwd, env, timeoutMs, input: options.input });
+}
+
+/**
+ * For commands, the runner only loads the filters and execs. Between the load and the
+ * execve, the runner's other threads already run under the program's policy (the load
+ * covers all threads), and a V8 background task (madvise, mprotect) could be killed by a
+ * policy meant for, say, `ls`. With V8's background tasks off, its threads stay asleep.
+ */
+export function launcherFlags(spec: Pick<RunnerSpec, 'mode'>): string[] {
+  return spec.mode === 'command' ? ['--single-threaded'] : [];
+}
+
+async function launch(spec: RunnerSpec, o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; input?: string | Uint8Array }): Promise<SandboxedResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-node-run-'));
+  const specFile = path.join(dir, 'spec.json');
+  fs.writeFileSync(specFile, JSON.stringify(spec), { mode: 0o600 });
+  const kernelLog = spec.mode === 'command' && spec.policy ? watchKernelLog() : undefined;
+  const started = Date.now();
+  try {
+    const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; messages: RunnerMessage[]; timedOut: boolean; pid?: number }>((resolve, reject) => {
+      const child = spawn(process.execPath, [...launcherFlags(spec), RUNNER_SCRIPT, specFile], {
+        cwd: o.cwd, env: o.env, stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      let channel = '';
+      let timedOut = false;
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+      const results = child.stdio[RESULT_FD] as NodeJS.ReadableStream;
+      results.setEncoding('utf8');
+      results.on('data', (d: string) => { channel += d; });
+      results.on('error', () => { /* the child went away */ });
+      if (o.input !== undefined) child.stdin!.end(o.input);
+      child.stdin?.on('error', () => { /* the child did not read it all */ });
+      const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, o.timeoutMs);
+      child.on('error', (error) => { clearTimeout(timer); reject(error); });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        const messages = channel.split('\n').filter((l) => l.startsWith('{')).flatMap((l) => {
+          try { return [JSON.parse(l) as RunnerMessage]; } catch { return []; }
+        });
+        resolve({ code, signal, stdout, stderr, messages, timedOut, pid: child.pid });
+      });
+    });
+    const setup = outcome.messages.find((m) => m.kind === 'setup-error');
+    if (setup && 'error' in setup) {
+      const error = new SeccompError(/^ERR_SECCOMP_/.test(setup.error.code ?? '') ? setup.error.code as SeccompError['code'] : 'ERR_SECCOMP_INVALID_OPTION',
+        `the sandboxed child could not start: ${setup.error.message}`, { child: setup.error, stderr: outcome.stderr });
+      throw error;
+    }
+    return await toResult(outcome, Date.now() - started, kernelLog);
+  } finally {
+    kernelLog?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function toResult(
+  o: { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; messages: RunnerMessage[]; timedOut: boolean; pid?: number },
+  durationMs: number, kernelLog: ReturnType<typeof watchKernelLog>): Promise<SandboxedResult> {
+  const result: SandboxedResult = {
+    outcome: 'exited', code: o.code, signal: o.signal, blocked: o.signal === 'SIGSYS',
+    stdout: o.stdout, stderr: o.stderr, timedOut: o.timedOut, durationMs,
+  };
+  const violation = parseViolation(o.stderr);
+  if (violation) {
+    Object.assign(result, { syscall: violation.syscall, nr: violation.nr, arch: violation.arch, thread: violation.thread,
+      mainThread: violation.main, syscallSource: 'report' });
+  } else if (result.blocked && kernelLog && o.pid !== undefined) {
+    const found = await kernelLog.find(o.pid);
+    if (found) Object.assign(result, { ...found, syscallSource: 'kernel-log' });
+  }
+  let called: 'returned' | 'threw' | undefined;
+  for (const message of o.messages) {
+    if (message.kind === 'returned') {
+      called = 'returned';
+      if (message.value !== undefined) result.value = v8.deserialize(Buffer.from(message.value, 'base64'));
+      else if (message.unserialisable !== undefined) result.value = message.unserialisable;
+    } else if (message.kind === 'threw' || message.kind === 'uncaught') {
+      called = 'threw';
+      result.error = message.error;
+    }
+  }
+  result.outcome = o.timedOut ? 'timed-out' : result.blocked ? 'blocked' : o.signal ? 'crashed' : called ?? 'exited';
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------
+// Checks, shared by the node:test assertions and the vitest matchers
+
+export interface CheckResult { pass: boolean; message: string }
+
+/** How a result ended, in a few lines: for failure messages. */
+export function describeResult(r: SandboxedResult): string {
+  const how = r.timedOut ? 'timed out' : r.signal ? `died by ${r.signal}` : `exited with status ${r.code}`;
+  const lines = [`the sandboxed child ${how} (outcome "${r.outcome}")`];
+  if (r.syscall) lines.push(`blocked system call: ${r.syscall} (nr ${r.nr}, ${r.arch})`);
+  if (r.error) lines.push(`error: ${r.error.name}: ${r.error.message}${r.error.code ? ` [${r.error.code}]` : ''}`);
+  if (r.outcome === 'returned') lines.push(`returned: ${safeJson(r.value)}`);
+  if (r.stderr.trim()) lines.push(`stderr:\n${indent(r.stderr)}`);
+  if (r.stdout.trim()) lines.push(`stdout:\n${indent(r.stdout)}`);
+  return lines.join('\n');
+}
+
+function indent(text: string): string {
+  const trimmed = text.trimEnd();
+  const lines = trimmed.split('\n');
+  const shown = lines.length > 40 ? [...lines.slice(0, 40), `... (${lines.length - 40} more lines)`] : lines;
+  return shown.map((l) => `  ${l}`).join('\n');
+}
+
+function safeJson(value: unknown): string {
+  try { return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value); } catch { return String(value); }
+}
+
+function isResult(value: unknown): value is SandboxedResult {
+  return typeof value === 'object' && value !== null && 'outcome' in value && 'signal' in value && 'stderr' in value;
+}
+
+function requireResult(value: unknown, what: string): SandboxedResult {
+  if (!isResult(value)) throw new TypeError(`${what} expects the result of runSandboxed(), got ${safeJson(value)}`);
+  return value;
+}
+
+/** Killed by seccomp (SIGSYS), on `syscall` when given. */
+export function checkBlocked(value: unknown, syscall?: string): CheckResult {
+  const r = requireResult(value, 'toBeBlockedBySeccomp');
+  const pass = r.blocked && (syscall === undefined || r.syscall === syscall);
+  const wanted = syscall ? `blocked by seccomp on ${syscall}` : 'blocked by seccomp';
+  const unknown = r.blocked && syscall !== undefined && r.syscall === undefined
+    ? ' (it died by SIGSYS, but no report line or kernel log record named the call: was report off, or was it a command?)' : '';
+  return { pass, message: pass ? `expected the sandboxed child not to be ${wanted}, but it was\n${describeResult(r)}`
+    : `expected the sandboxed child to be ${wanted}${unknown}\n${describeResult(r)}` };
+}
+
+/** Exit status 0, no signal, no timeout, nothing thrown. */
+export function checkExitedCleanly(value: unknown): CheckResult {
+  const r = requireResult(value, 'toExitCleanly');
+  const pass = r.code === 0 && r.signal === null && !r.timedOut && r.outcome !== 'threw';
+  return { pass, message: pass ? `expected the sandboxed child not to exit cleanly, but it did\n${describeResult(r)}`
+    : `expected the sandboxed child to exit cleanly\n${describeResult(r)}` };
+}
+
+/** The function threw (or failed uncaught) an error whose code is `errno` ('EIO'). */
+export function checkFailedWithErrno(value: unknown, errno: string): CheckResult {
+  const r = requireResult(value, 'toFailWithErrno');
+  const pass = r.outcome === 'threw' && r.error?.code === errno;
+  return { pass, message: pass ? `expected the sandboxed function not to fail with ${errno}, but it did\n${describeResult(r)}`
+    : `expected the sandboxed function to fail with ${errno}\n${describeResult(r)}` };
+}
+
+/** The function returned (deep-equal to `expected`, when given). */
+export function checkReturned(value: unknown, expected?: unknown, equals: (a: unknown, b: unknown) => boolean = deepEqual): CheckResult {
+  const r = requireResult(value, 'toReturnInSandbox');
+  const pass = r.outcome === 'returned' && (expected === undefined || equals(r.value, expected));
+  const what = expected === undefined ? 'to return' : `to return ${safeJson(expected)}`;
+  return { pass, message: pass ? `expected the sandboxed function not ${what}, but it did\n${describeResult(r)}`
+    : `expected the sandboxed function ${what}\n${describeResult(r)}` };
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(a, b);
+}
+
+function assertCheck(check: CheckResult, r: unknown, fn: Function): void { // eslint-disable-line @typescript-eslint/ban-types
+  if (!check.pass) throw new AssertionError({ message: check.message, actual: r, operator: fn.name, stackStartFn: fn });
+}
+
+/** node:test / plain assert: throws an AssertionError unless the child was killed by seccomp (on `syscall`). */
+export function assertBlockedBySeccomp(result: SandboxedResult, syscall?: string): void {
+  assertCheck(checkBlocked(result, syscall), result, assertBlockedBySeccomp);
+}
+
+/** Throws an AssertionError unless the child exited with status 0, without a signal, timeout or error. */
+export function assertExitedCleanly(result: SandboxedResult): void {
+  assertCheck(checkExitedCleanly(result), result, assertExitedCleanly);
+}
+
+/** Throws an AssertionError unless the function failed with an error whose code is `errno`. */
+export function assertFailedWithErrno(result: SandboxedResult, errno: string): void {
+  assertCheck(checkFailedWithErrno(result, errno), result, assertFailedWithErrno);
+}
+
+/** Throws an AssertionError unless the function returned (deep-strict-equal to `expected`, when given). */
+export function assertReturned(result: SandboxedResult, expected?: unknown): void {
+  assertCheck(checkReturned(result, expected), result, assertReturned);
+}
