@@ -4,8 +4,11 @@
  */
 export { sandbox } from './sandbox';
 export type { LockdownOptions, LockdownResult, SandboxStatus, IoUringStatus } from './sandbox';
-export { profile, profiles, profileNames, childPolicy } from './spawn';
-export type { ChildPolicyOptions, ChildViolation, ProfileDefinition, SandboxSpawnOptions, SandboxForkOptions, SandboxExecFileOptions, ExecFileCallback } from './spawn';
+export { childPolicy } from './spawn';
+export type { ChildPolicyOptions, SandboxSpawnOptions, SandboxForkOptions, SandboxExecFileOptions, ExecFileCallback } from './spawn';
+export { profile, profiles, profileNames } from './presets';
+export type { ProfileDefinition } from './presets';
+export type { ChildViolation } from './child-report';
 export { Filter } from './filter';
 export { checkPolicy } from './policy';
 export type { FilterOptions, ExportOptions, LoadOptions } from './filter';

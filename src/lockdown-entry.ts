@@ -19,7 +19,7 @@
  * or `seccomp-node run`.
  */
 import { sandbox } from './sandbox';
-import { parsePolicySpec } from './spawn';
+import { parsePolicySpec } from './presets';
 
 const POLICY_ENV = 'SECCOMP_NODE_POLICY';
 const OPTIONAL_ENV = 'SECCOMP_NODE_OPTIONAL';

@@ -64,19 +64,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { archName } from './arch';
 import { SeccompError } from './errors';
 import type { ExecRequest } from './exec-helper';
 import { Filter } from './filter';
-import { builtinGroups, expandEntries, leadingComment, type GroupEntry } from './groups';
+import { watchForViolation } from './child-report';
+import { expandEntries, type GroupEntry } from './groups';
 import { checkExecPolicy } from './exec';
-import { loadHistory } from './loader';
-import { fromOciProfile } from './oci';
 import { checkPolicy, parseAction, type Action, type Policy, type Rule } from './policy';
-import { parseFile, type GroupTable } from './policy-file/parser';
 import { readPolicySource } from './policy-source';
-import type { LockdownOptions } from './sandbox';
-import { closestName, syscallTable } from './syscalls';
+
+// The presets are for spawning; offered here too.
+export { parsePolicySpec, profile, profileNames, profiles } from './presets';
+export type { ProfileDefinition } from './presets';
+export type { ChildViolation } from './child-report';
 
 /** The Node script that loads a child's policy and execs the program (always the compiled one in lib/). */
 export const EXEC_HELPER = path.join(__dirname, '..', 'lib', 'exec-helper.js');
@@ -86,7 +86,6 @@ const MAX_REQUEST_BYTES = 128 * 1024 - EXEC_REQUEST_ENV.length - 2;
 /** A directory that cannot exist or be created: chdir to it fails with ENOENT. */
 const MISSING_DIR = '/proc/self/seccomp-node-no-such-program';
 
-const PROFILE_DIR = path.join(__dirname, '..', 'policies', 'profiles');
 
 // ---------------------------------------------------------------------------------------
 // The child's policy
@@ -169,207 +168,6 @@ function validate(policy: Policy): void {
   checkExecPolicy(policy);
   if (validated.size > 64) validated.clear();
   validated.add(key);
-}
-
-// ---------------------------------------------------------------------------------------
-// Role presets
-
-export interface ProfileDefinition {
-  name: string;
-  /** The leading comment of its policy file. */
-  description: string;
-  file: string;
-  /** The groups it names. */
-  groups: string[];
-}
-
-function profileFile(name: string): string {
-  const names = profileNames();
-  if (!names.includes(name)) {
-    const suggestion = closestName(name, names);
-    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION',
-      `unknown profile "${name}"` + (suggestion ? `; did you mean "${suggestion}"?` : '') + `; profiles: ${names.join(', ')}`,
-      { profile: name, suggestion });
-  }
-  return path.join(PROFILE_DIR, `${name}.policy`);
-}
-
-/** The presets shipped in policies/profiles: 'compute', 'daemon', 'fetcher', 'file-reader'. */
-export function profileNames(): string[] {
-  return fs.readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.policy')).map((f) => f.slice(0, -'.policy'.length)).sort();
-}
-
-function readProfile(name: string, execStart: boolean): { policy: Policy; groups: string[]; file: string } {
-  const file = profileFile(name);
-  const groups: string[] = [];
-  const table: GroupTable = {
-    names: builtinGroups.names,
-    expand: (group, seen) => {
-      groups.push(group);
-      return group === '@exec-start' && !execStart ? [] : builtinGroups.expand(group, seen);
-    },
-  };
-  return { policy: parseFile(file, { groups: table }).policy, groups, file };
-}
-
-/**
- * A preset as policy data, for `sandbox.spawn`/`fork`/`execFile({ policy })` or
- * `sandbox.lockdown({ policy })`:
- * - `compute`: the runtime and the descriptors it was given (stdio, fork's IPC channel);
- *   no sockets, no file writes, no processes.
- * - `fetcher`: `compute` plus connecting out and DNS; no listening, no file writes.
- * - `file-reader`: `compute` plus reading files and directories; no network, no writes.
- * - `daemon`: the default daemon profile of `sandbox.lockdown()`.
- * The exec-time presets include `@exec-start`, whose read-only opens every program needs to
- * start. `{ execStart: false }` leaves it out: for a process that is already running, such
- * as a worker that tightens its own filter once its code is loaded (then `compute` allows no
- * open at all).
- */
-export function profile(name: string, options: { execStart?: boolean } = {}): Policy {
-  return readProfile(name, options.execStart !== false).policy;
-}
-
-/** Every preset with its description, file and groups. */
-export function profiles(): Record<string, ProfileDefinition> {
-  return Object.fromEntries(profileNames().map((name) => {
-    const { groups, file } = readProfile(name, true);
-    return [name, { name, description: leadingComment(fs.readFileSync(file, 'utf8')), file, groups }];
-  }));
-}
-
-/**
- * Lockdown options from one string, as `SECCOMP_NODE_POLICY` gives them to
- * `node --import seccomp-node/lockdown`:
- * - JSON (starts with `{`): policy data, or an OCI/Docker seccomp profile;
- * - a list of groups and names (starts with `@`, or has commas): `@node,@fs-read,@net-client`;
- * - a preset name: `compute`, `fetcher`, `file-reader`, `daemon`;
- * - otherwise the path of a policy file.
- */
-export function parsePolicySpec(spec: string): LockdownOptions {
-  const text = spec.trim();
-  if (text === '') throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'the policy is empty');
-  if (text.startsWith('{')) {
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch (error) {
-      throw new SeccompError('ERR_SECCOMP_POLICY_SYNTAX', `invalid policy JSON: ${(error as Error).message}`);
-    }
-    if (typeof data === 'object' && data !== null && 'syscalls' in data) return { policy: fromOciProfile(data).policy };
-    return { policy: checkPolicy(data) };
-  }
-  if (text.startsWith('@') || (text.includes(',') && !text.includes('/'))) {
-    return { allow: text.split(/[\s,]+/).filter(Boolean) };
-  }
-  if (/^[a-z][a-z0-9-]*$/.test(text) && profileNames().includes(text)) return { policy: profile(text) };
-  return { policy: path.resolve(text) };
-}
-
-// ---------------------------------------------------------------------------------------
-// The violation report, in the parent
-
-/** What the parent learnt about a child that died by SIGSYS. */
-export interface ChildViolation {
-  pid: number;
-  /** The program (spawn, execFile) or module (fork) as the caller named it. */
-  command: string;
-  /** The blocked call, when the kernel's audit record was found; otherwise null. */
-  syscall: string | null;
-  nr: number | null;
-  arch: string | null;
-  /** Why the call is unknown, when it is. */
-  reason?: string;
-  /** The line written to stderr (also when `report: false` kept it from being written). */
-  line: string;
-}
-
-interface AuditHit { nr: number; arch: string | null; syscall: string | null }
-
-/** Delays between looks at the kernel log: its audit records are written asynchronously. */
-const KMSG_RETRY_MS = [10, 25, 50, 100, 150];
-
-/** Parses one /dev/kmsg record: a seccomp audit record (type 1326) of `pid`, with SIGSYS. */
-function parseAuditRecord(record: string, pid: number, notBefore: number): AuditHit | undefined {
-  const text = record.slice(record.indexOf(';') + 1);
-  if (!text.includes('type=1326')) return undefined;
-  // Untrusted fields (comm, exe) are hex-encoded by the kernel when they contain spaces, so
-  // " pid=" and friends cannot be forged through them.
-  const field = (name: string, pattern: string) => new RegExp(` ${name}=(${pattern})(?: |$)`).exec(text)?.[1];
-  if (field('pid', '\\d+') !== String(pid) || field('sig', '\\d+') !== '31') return undefined;
-  const stamp = /audit\((\d+)\.(\d+):/.exec(text);
-  if (stamp && Number(stamp[1]) * 1000 + Number(stamp[2]) < notBefore) return undefined;
-  const nr = Number(field('syscall', '\\d+'));
-  if (!Number.isInteger(nr)) return undefined;
-  const token = field('arch', '[0-9a-f]+');
-  const arch = token ? archName(parseInt(token, 16)) ?? null : null;
-  let syscall: string | null = null;
-  try { syscall = arch ? syscallTable(arch)[nr] || null : null; } catch { syscall = null; }
-  return { nr, arch, syscall };
-}
-
-/**
- * Looks for the kernel's audit record of `pid`'s death in /dev/kmsg: non-blocking reads on
- * the thread pool, a few retries while kauditd catches up. Never throws.
- */
-function findAuditRecord(pid: number, notBefore: number): Promise<AuditHit | { reason: string }> {
-  // Opening a file could itself be a call this process's own filter forbids.
-  if (loadHistory.length > 0) {
-    return Promise.resolve({ reason: 'dmesg not read: this process is locked down, and opening the kernel log could be a blocked call itself' });
-  }
-  return new Promise((resolve) => {
-    fs.open('/dev/kmsg', fs.constants.O_RDONLY | fs.constants.O_NONBLOCK, (openError, fd) => {
-      if (openError) {
-        resolve({ reason: `dmesg not readable: ${openError.code ?? openError.message}` });
-        return;
-      }
-      const buffer = Buffer.alloc(16 * 1024);
-      let hit: AuditHit | undefined;
-      let retry = 0;
-      const finish = (result: AuditHit | { reason: string }) => fs.close(fd, () => resolve(result));
-      const next = (): void => {
-        fs.read(fd, buffer, 0, buffer.length, null, (error, bytes) => {
-          if (error && error.code === 'EPIPE') { next(); return; } // records overwritten while reading
-          if (error && error.code !== 'EAGAIN') {
-            finish(hit ?? { reason: `dmesg not readable: ${error.code ?? error.message}` });
-            return;
-          }
-          if (!error && bytes > 0) {
-            hit = parseAuditRecord(buffer.toString('utf8', 0, bytes), pid, notBefore) ?? hit;
-            next();
-            return;
-          }
-          // The end of the log for now.
-          if (hit) { finish(hit); return; }
-          if (retry >= KMSG_RETRY_MS.length) {
-            finish({ reason: 'no audit record in the kernel log (auditd may collect them, audit may be off, or the kernel rate-limited them)' });
-            return;
-          }
-          setTimeout(next, KMSG_RETRY_MS[retry++]);
-        });
-      };
-      next();
-    });
-  });
-}
-
-/** Reports the child's death by SIGSYS, with the blocked call when the kernel log names it. */
-function watchForViolation(child: cp.ChildProcess, command: string, report: boolean): void {
-  const notBefore = Date.now() - 2000;
-  child.once('exit', (_code, signal) => {
-    if (signal !== 'SIGSYS' || child.pid === undefined) return;
-    const pid = child.pid;
-    if (!report && child.listenerCount('seccomp-violation') === 0) return;
-    void findAuditRecord(pid, notBefore).then((found) => {
-      const head = `seccomp-node: child process ${pid} (${command}) was killed by SIGSYS: blocked system call`;
-      const violation: ChildViolation = 'reason' in found
-        ? { pid, command, syscall: null, nr: null, arch: null, reason: found.reason, line: `${head} unknown (${found.reason})` }
-        : { pid, command, ...found, line: `${head} ${found.syscall ?? 'unknown'} (nr ${found.nr}, arch ${found.arch ?? 'unknown'})` };
-      if (report) {
-        try { process.stderr.write(`${violation.line}\n`); } catch { /* stderr gone */ }
-      }
-      child.emit('seccomp-violation', violation);
-    });
-  });
 }
 
 // ---------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import { SeccompError } from '../../src/errors';
 import { Filter, arg } from '../../src/index';
-import { checkSupport } from '../../src/loader';
 import { actionName, disassemble, fieldName } from '../../src/bpf/disassemble';
 import { traceFilter } from '../../src/bpf/emulator';
 import { OP, encodeProgram, jump, stmt } from '../../src/bpf/program';
@@ -103,7 +102,7 @@ describe('disassemble', () => {
   });
 });
 
-describe.skipIf(!checkSupport().supported)('disassemble on exported programs', () => {
+describe('disassemble on exported programs', () => {
   const filter = new Filter().allow('read').allow('write', arg(0).eq(1)).errno('ptrace', 'EPERM');
 
   for (const optimize of [1, 2] as const) {
