@@ -11,6 +11,7 @@
             "native/violation_report.cc",
             "native/constants.cc",
             "native/exec.cc",
+            "native/prime.cc",
             "native/probes.cc"
           ],
           "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

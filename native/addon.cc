@@ -4,6 +4,7 @@
 #include "constants.h"
 #include "exec.h"
 #include "filter.h"
+#include "prime.h"
 #include "probes.h"
 
 namespace seccomp_node {
@@ -13,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitConstants(env, exports);
   InitExec(env, exports);
   InitProbes(env, exports);
+  InitPrime(env, exports);
   return exports;
 }
 

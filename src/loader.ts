@@ -132,16 +132,18 @@ export function readSeccompField(field: 'Seccomp' | 'Seccomp_filters' | 'NoNewPr
 }
 
 /**
- * Does now, while files may still be opened, what Node does lazily on first use and a
- * tight policy would then forbid: the timezone (V8 and glibc read /etc/localtime on the
- * first local-time use) and the stdio streams (creating process.stdout on a pipe or socket
- * opens /dev/null). Returns the load's timestamp.
+ * Does now, while files may still be opened, what Node and glibc do lazily on first use
+ * and a tight policy would then forbid: the timezone (V8 and glibc read /etc/localtime on
+ * the first local-time use), the stdio streams (creating process.stdout on a pipe or socket
+ * opens /dev/null) and glibc's overcommit setting (read the first time a thread's heap
+ * shrinks). Returns the load's timestamp.
  */
 function primeLazyResources(): Date {
   const at = new Date();
   at.getTimezoneOffset();
   void process.stdout;
   void process.stderr;
+  binding!.primeLibc();
   return at;
 }
 

@@ -52,6 +52,7 @@ export interface Binding {
   syscallNames(arch: number, max: number): (string | null)[];
   prepareExec(path: string, argv: string[], env: string[], inheritFds: number[]): bigint;
   execPrepared(): never;
+  primeLibc(): void;
   constants: Record<string, number>;
   errnos: Record<string, number>;
   probes: {

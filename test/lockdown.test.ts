@@ -367,3 +367,22 @@ group('io_uring', () => {
     }
   });
 });
+
+group('what Node and glibc open lazily is done before the filter', () => {
+  it('glibc reads its overcommit setting before the load, not later under the filter', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const trace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'prime-')), 'trace');
+    const code = `require(${JSON.stringify(path.resolve(__dirname, '..'))}).sandbox.lockdown({ allow: ['@node'] })`;
+    const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat,seccomp', '-o', trace, process.execPath, '-e', code], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = fs.readFileSync(trace, 'utf8').split('\n');
+    const overcommit = lines.findIndex((l) => l.includes('/proc/sys/vm/overcommit_memory'));
+    // the load itself passes a program ({len=...}); libseccomp's feature probes pass NULL
+    const load = lines.findIndex((l) => /seccomp\(SECCOMP_SET_MODE_FILTER, .*\{len=/.test(l));
+    expect(load).toBeGreaterThan(0);
+    expect(overcommit).toBeGreaterThanOrEqual(0);
+    expect(overcommit).toBeLessThan(load);
+  });
+});
