@@ -5,9 +5,8 @@
  */
 import type * as cp from 'node:child_process';
 import * as fs from 'node:fs';
-import { archName } from './arch';
+import { parseSeccompKill, type AuditHit } from './audit-record';
 import { loadHistory } from './loader';
-import { syscallTable } from './syscalls';
 
 /** What the parent learnt about a child that died by SIGSYS. */
 export interface ChildViolation {
@@ -24,29 +23,8 @@ export interface ChildViolation {
   line: string;
 }
 
-interface AuditHit { nr: number; arch: string | null; syscall: string | null }
-
 /** Delays between looks at the kernel log: its audit records are written asynchronously. */
 const KMSG_RETRY_MS = [10, 25, 50, 100, 150];
-
-/** Parses one /dev/kmsg record: a seccomp audit record (type 1326) of `pid`, with SIGSYS. */
-function parseAuditRecord(record: string, pid: number, notBefore: number): AuditHit | undefined {
-  const text = record.slice(record.indexOf(';') + 1);
-  if (!text.includes('type=1326')) return undefined;
-  // Untrusted fields (comm, exe) are hex-encoded by the kernel when they contain spaces, so
-  // " pid=" and friends cannot be forged through them.
-  const field = (name: string, pattern: string) => new RegExp(` ${name}=(${pattern})(?: |$)`).exec(text)?.[1];
-  if (field('pid', '\\d+') !== String(pid) || field('sig', '\\d+') !== '31') return undefined;
-  const stamp = /audit\((\d+)\.(\d+):/.exec(text);
-  if (stamp && Number(stamp[1]) * 1000 + Number(stamp[2]) < notBefore) return undefined;
-  const nr = Number(field('syscall', '\\d+'));
-  if (!Number.isInteger(nr)) return undefined;
-  const token = field('arch', '[0-9a-f]+');
-  const arch = token ? archName(parseInt(token, 16)) ?? null : null;
-  let syscall: string | null = null;
-  try { syscall = arch ? syscallTable(arch)[nr] || null : null; } catch { syscall = null; }
-  return { nr, arch, syscall };
-}
 
 /**
  * Looks for the kernel's audit record of `pid`'s death in /dev/kmsg: non-blocking reads on
@@ -75,7 +53,7 @@ function findAuditRecord(pid: number, notBefore: number): Promise<AuditHit | { r
             return;
           }
           if (!error && bytes > 0) {
-            hit = parseAuditRecord(buffer.toString('utf8', 0, bytes), pid, notBefore) ?? hit;
+            hit = parseSeccompKill(buffer.toString('utf8', 0, bytes), pid, notBefore) ?? hit;
             next();
             return;
           }

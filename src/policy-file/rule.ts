@@ -9,7 +9,7 @@ import { argWidth } from '../syscall-args';
 import { closestName } from '../syscalls';
 import { MAX_ALTERNATIVES, and, anyBitSet, negate, negateCondition, unsigned, type Dnf, type Width } from './dnf';
 import { policySyntaxError } from './errors';
-import type { Token } from './lexer';
+import { tokenizeLine, type Token } from './lexer';
 
 /** Reads one line's tokens and reports errors at the token at hand. */
 export class Cursor {
@@ -249,6 +249,17 @@ function parseTerm(c: Cursor, ctx: ArgContext, depth: number): bigint {
     });
   }
   throw c.fail('a number or a constant name', t);
+}
+
+/**
+ * A value written on its own, such as a command-line argument of `explain`: the same
+ * grammar as in a policy (numbers, constants, A|B, ~A, (A)), as an unsigned 64-bit value.
+ */
+export function parseStandaloneValue(text: string, source = '<value>'): bigint {
+  const c = new Cursor(tokenizeLine(text, source, 1), source, 1);
+  const value = parseValue(c, { syscall: 'the call', arg: 0, width: 64, explicit: true });
+  c.expectEnd('end of the value');
+  return BigInt.asUintN(64, value);
 }
 
 /** Values must fit the argument's width, as unsigned or as two's complement. */

@@ -7,8 +7,7 @@
  * kernel's own pid namespace; anything missing makes this return undefined.
  */
 import * as fs from 'node:fs';
-import { archName } from '../arch';
-import { syscallTable } from '../syscalls';
+import { parseSeccompKill } from '../audit-record';
 
 export interface KernelKill { syscall?: string; nr: number; arch?: string }
 
@@ -19,8 +18,6 @@ export interface KernelLogWatch {
   findSync(pid: number, waitMs?: number): KernelKill | undefined;
   close(): void;
 }
-
-const RECORD = /type=1326\b.*?\bpid=(\d+)\b.*?\bsig=(\d+)\b.*?\barch=([0-9a-f]+)\b.*?\bsyscall=(\d+)/;
 
 function drain(fd: number, sink?: string[]): void {
   const buffer = Buffer.alloc(8192);
@@ -55,13 +52,8 @@ export function watchKernelLog(): KernelLogWatch | undefined {
     const records: string[] = [];
     if (!closed) drain(fd, records);
     for (const record of records) {
-      const m = RECORD.exec(record);
-      if (!m || Number(m[1]) !== pid || m[2] !== '31') continue;
-      const nr = Number(m[4]);
-      const arch = archName(parseInt(m[3], 16));
-      let syscall: string | undefined;
-      try { syscall = arch ? syscallTable(arch)[nr] || undefined : undefined; } catch { syscall = undefined; }
-      return { nr, ...(syscall ? { syscall } : {}), ...(arch ? { arch } : {}) };
+      const hit = parseSeccompKill(record, pid);
+      if (hit) return { nr: hit.nr, ...(hit.syscall ? { syscall: hit.syscall } : {}), ...(hit.arch ? { arch: hit.arch } : {}) };
     }
     return undefined;
   };

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseViolation, type Violation } from '../../src/testing';
 
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 /** Docker's default seccomp profile, from the shared data beside the repository (CI has it too). */
@@ -14,7 +15,6 @@ export const DOCKER_PROFILE = path.resolve(PACKAGE_ROOT, '..', 'shared', 'data',
 /** Children write core files nowhere near the repository. */
 const WORK_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-node-test-'));
 
-export interface Violation { syscall: string; nr: number; arch: string; thread: number; main: boolean }
 
 export interface ChildResult {
   code: number | null;
@@ -27,12 +27,8 @@ export interface ChildResult {
   violation?: Violation;
 }
 
-const VIOLATION = /^seccomp-node: blocked system call (\S+) \(nr (-?\d+), arch (\S+)\) in thread (\d+)( \(main\))?; killing the process with SIGSYS$/m;
-
-export function parseViolation(stderr: string): Violation | undefined {
-  const m = VIOLATION.exec(stderr);
-  return m ? { syscall: m[1], nr: Number(m[2]), arch: m[3], thread: Number(m[4]), main: Boolean(m[5]) } : undefined;
-}
+// The report line is parsed where the package parses it for its users.
+export { parseViolation } from '../../src/testing';
 
 /**
  * Runs `body` as an async function in a fresh Node process (the same binary as the test
