@@ -135,7 +135,7 @@ function daemonPolicy(total = 400) {
   return { filter, rules: ruleCount(filter), filler };
 }
 
-const DOCKER_JSON = process.env.DOCKER_SECCOMP_JSON || require('node:path').resolve(__dirname, '..', '..', '..', 'shared', 'data', 'docker-default-seccomp.json');
+const DOCKER_JSON = process.env.DOCKER_SECCOMP_JSON || require('node:path').resolve(__dirname, '..', '..', 'test', 'fixtures', 'oci', 'docker-default.json');
 /** Docker's default capability set (what an unprivileged `docker run` grants). */
 const DOCKER_DEFAULT_CAPS = new Set(['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD',
   'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE',

@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import { parseViolation, type Violation } from '../../src/testing';
 
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
-/** Docker's default seccomp profile, from the shared data beside the repository (CI has it too). */
-export const DOCKER_PROFILE = path.resolve(PACKAGE_ROOT, '..', 'shared', 'data', 'docker-default-seccomp.json');
+/** Docker's default seccomp profile, a test fixture (see test/fixtures/oci/README.md). */
+export const DOCKER_PROFILE = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'oci', 'docker-default.json');
 /** Children write core files nowhere near the repository. */
 const WORK_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-node-test-'));
 
