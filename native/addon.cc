@@ -5,7 +5,7 @@
 #include "exec.h"
 #include "filter.h"
 #include "prime.h"
-#include "probes.h"
+#include "ptracer.h"
 
 namespace seccomp_node {
 
@@ -13,7 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitFilter(env, exports);
   InitConstants(env, exports);
   InitExec(env, exports);
-  InitProbes(env, exports);
+  InitPtracer(env, exports);
   InitPrime(env, exports);
   return exports;
 }

@@ -37,12 +37,6 @@ export interface LibraryInfo {
   nativeArch?: number;
 }
 
-export interface RawSyscallResult {
-  result: number;
-  errno: number;
-  code: string | null;
-}
-
 export interface Binding {
   buildFilter(spec: NativeFilterSpec, mode: 'bpf'): Buffer;
   buildFilter(spec: NativeFilterSpec, mode: 'pfc'): string;
@@ -53,12 +47,10 @@ export interface Binding {
   prepareExec(path: string, argv: string[], env: string[], inheritFds: number[]): bigint;
   execPrepared(): never;
   primeLibc(): void;
+  /** prctl(PR_SET_PTRACER, pid): let `pid` ptrace this process (learn mode's strace). */
+  allowTracer(pid: number): void;
   constants: Record<string, number>;
   errnos: Record<string, number>;
-  probes: {
-    rawSyscall(abi: 'native' | 'x32' | 'i386', nr: number, ...args: (number | bigint)[]): RawSyscallResult;
-    threadLocalAllowFilter(): void;
-  };
 }
 
 const packageRoot = path.resolve(__dirname, '..');

@@ -5,15 +5,18 @@
 import * as path from 'node:path';
 import { expect, it } from 'vitest';
 import { describe, runChild } from './helpers/child';
+import { PROBES_ADDON } from './helpers/probes';
 
 const NATIVE = JSON.stringify(path.resolve(__dirname, '..', 'lib', 'native'));
+const ADDON = JSON.stringify(PROBES_ADDON);
 const GARBAGE = '(0xdeadbeefn << 32n)';
 
 it('int arguments match on their low 32 bits whatever the upper half holds; 64-bit ones on all bits', async () => {
   const r = await runChild(`
     const { binding } = require(${NATIVE});
+    const probes = require(${ADDON});
     const nr = (n) => binding.resolveSyscall(n);
-    const raw = (name, ...args) => binding.probes.rawSyscall('native', nr(name), ...args).code;
+    const raw = (name, ...args) => probes.rawSyscall('native', nr(name), ...args).code;
     const { Filter, arg, arg64 } = seccomp;
     // Default allow: the rules only turn matching calls into EPERM, so nothing else changes.
     new Filter({ defaultAction: 'allow' })
@@ -47,7 +50,8 @@ it('int arguments match on their low 32 bits whatever the upper half holds; 64-b
 it('masked-eq and several conditions in one rule (AND) and several rules (OR)', async () => {
   const r = await runChild(`
     const { binding } = require(${NATIVE});
-    const raw = (name, ...args) => binding.probes.rawSyscall('native', binding.resolveSyscall(name), ...args).code;
+    const probes = require(${ADDON});
+    const raw = (name, ...args) => probes.rawSyscall('native', binding.resolveSyscall(name), ...args).code;
     const { Filter, arg, constants: k } = seccomp;
     new Filter({ defaultAction: 'allow' })
       .errno('socket', 'EACCES', arg(0).eq(k.AF_INET), arg(1).masked(0xf).eq(k.SOCK_RAW))

@@ -1,14 +1,21 @@
 /**
- * Runs once before the suite: compiles src/ into lib/. Tests that load a filter run it in a
- * child process, and those children use the compiled package in lib/ (a filter must never
- * reach the test runner). Building here means they always test the source beside them, never
- * yesterday's build, whether the suite was started by `npm test` or `npx vitest`.
+ * Runs once before the suite:
+ * - compiles src/ into lib/. Tests that load a filter run it in a child process, and those
+ *   children use the compiled package in lib/ (a filter must never reach the test runner).
+ *   Building here means they always test the source beside them, never yesterday's build,
+ *   whether the suite was started by `npm test` or `npx vitest`;
+ * - builds the test-only probes addon (test/native), which the package never ships.
  */
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export default function setup(): void {
   const root = path.resolve(__dirname, '..');
-  const tsc = require.resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+  const run = (args: string[], cwd: string) => execFileSync(process.execPath, args, { cwd, stdio: 'inherit' });
+  run([require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], root);
+  const probes = path.join(root, 'test', 'native');
+  const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
+  if (!fs.existsSync(path.join(probes, 'build', 'Makefile'))) run([nodeGyp, 'configure', '--silent'], probes);
+  run([nodeGyp, 'build', '--silent'], probes);
 }

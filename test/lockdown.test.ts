@@ -5,13 +5,9 @@ import { describe as group, expect, it } from 'vitest';
 import * as path from 'node:path';
 import { runSandboxed } from '../src/testing';
 import { describe, runChild } from './helpers/child';
+import { PROBES, PROBES_ADDON } from './helpers/probes';
 
-const NATIVE = JSON.stringify(path.resolve(__dirname, '..', 'lib', 'native'));
-const PROBES = `
-  const { binding } = require(${NATIVE});
-  const nr = (name) => binding.resolveSyscall(name);
-  const raw = (name, ...args) => binding.probes.rawSyscall('native', nr(name), ...args);
-`;
+const ADDON = JSON.stringify(PROBES_ADDON);
 
 group('the default daemon profile', () => {
   it('keeps a daemon working under load: HTTP, fs on the pool, crypto, zlib, timers, a Worker, DNS', async () => {
@@ -215,8 +211,7 @@ group('all threads', () => {
       const { Worker } = require('worker_threads');
       // A Worker installs a filter on its own thread only: the threads now differ.
       const w = new Worker(\`
-        const { binding } = require(\${JSON.stringify(${NATIVE})});
-        binding.probes.threadLocalAllowFilter();
+        require(\${JSON.stringify(${ADDON})}).threadLocalAllowFilter();
         require('worker_threads').parentPort.postMessage('ready');
         setInterval(() => {}, 1000);
       \`, { eval: true });
@@ -237,10 +232,10 @@ group('all threads', () => {
 group('architectures', () => {
   it.each(['x32', 'i386'])('kills %s system calls made from an x86_64 process', async (abi) => {
     const r = await runChild(`
-      const { binding } = require(${NATIVE});
+      const probes = require(${ADDON});
       seccomp.sandbox.lockdown();
       // getpid on each ABI: allowed natively, so only the architecture check can stop it
-      binding.probes.rawSyscall(${JSON.stringify(abi)}, ${abi === 'x32' ? 39 : 20});
+      probes.rawSyscall(${JSON.stringify(abi)}, ${abi === 'x32' ? 39 : 20});
       report('survived');
     `);
     expect(r.signal, describe(r)).toBe('SIGSYS');
@@ -249,9 +244,9 @@ group('architectures', () => {
 
   it('lets the same probe through without a filter (the probe itself works)', async () => {
     const r = await runChild(`
-      const { binding } = require(${NATIVE});
-      report([binding.probes.rawSyscall('x32', 39).result === process.pid || binding.probes.rawSyscall('x32', 39).code,
-              binding.probes.rawSyscall('i386', 20).result === process.pid || binding.probes.rawSyscall('i386', 20).code]);
+      const probes = require(${ADDON});
+      report([probes.rawSyscall('x32', 39).result === process.pid || probes.rawSyscall('x32', 39).code,
+              probes.rawSyscall('i386', 20).result === process.pid || probes.rawSyscall('i386', 20).code]);
     `);
     expect(r.code, describe(r)).toBe(0);
     // x32 may be compiled out of the kernel (ENOSYS); i386 emulation returns our pid

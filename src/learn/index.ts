@@ -207,7 +207,6 @@ function ptraceScope(): number {
   try { return Number(fs.readFileSync('/proc/sys/kernel/yama/ptrace_scope', 'utf8').trim()); } catch { return 0; }
 }
 
-const PR_SET_PTRACER = 0x59616d61;
 /** A process can be traced by one tracer at a time. */
 let activeSession = false;
 
@@ -237,10 +236,7 @@ async function start(options: LearnOptions & { attachTimeoutMs?: number } = {}):
   const child = spawn('/bin/sh', ['-c', 'read _ && exec "$0" "$@"', strace.path, ...straceOptions(true), '-o', traceFile,
     '-p', String(process.pid)], { stdio: ['pipe', 'ignore', 'pipe'] });
   const tracer = child.pid!;
-  if (scope === 1 && !root && binding) {
-    const prctl = binding.resolveSyscall('prctl');
-    binding.probes.rawSyscall('native', prctl, PR_SET_PTRACER, tracer);
-  }
+  if (scope === 1 && !root && binding) binding.allowTracer(tracer);
   let stderr = '';
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
   activeSession = true;

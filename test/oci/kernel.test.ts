@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { expect, it } from 'vitest';
 import { DOCKER_PROFILE } from '../helpers/child';
+import { PROBES_ADDON } from '../helpers/probes';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -22,7 +23,8 @@ const CHILD = `
   Filter.fromPolicy(policy).load();
   // bpf needs CAP_SYS_ADMIN or CAP_BPF in the profile: refused with the default errno
   const { binding } = require(${JSON.stringify(path.join(ROOT, 'lib/native'))});
-  const bpf = binding.probes.rawSyscall('native', binding.resolveSyscall('bpf'), 0, 0, 0).code;
+  const probes = require(${JSON.stringify(PROBES_ADDON)});
+  const bpf = probes.rawSyscall('native', binding.resolveSyscall('bpf'), 0, 0, 0).code;
   const status = require('fs').readFileSync('/proc/self/status', 'utf8').match(/^Seccomp:\\s*(\\d+)/m)[1];
   const server = http.createServer((req, res) => res.end('hello from ' + req.url));
   server.listen(0, '127.0.0.1', () => {

@@ -1,5 +1,5 @@
 #pragma once
 #include <napi.h>
 namespace seccomp_node {
-void InitProbes(Napi::Env env, Napi::Object exports);
+void InitPtracer(Napi::Env env, Napi::Object exports);
 }

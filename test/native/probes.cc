@@ -1,22 +1,40 @@
-// Diagnostic probes used by the test suite and by `explain`-style tooling: issue a raw
-// system call through a chosen ABI, and install a do-nothing filter on the calling thread
-// only. They exist so that tests can exercise what Node's own APIs never do (mount,
-// reboot, x32 and i386 calls, a thread whose filter differs from the others).
-#include "probes.h"
-
+// Native probes for the test suite only: issue a raw system call through a chosen ABI, and
+// install a do-nothing filter on the calling thread only. They let tests do what Node's own
+// APIs never do (mount, reboot, x32 and i386 calls, a thread whose filter differs from the
+// others), the way native code inside a locked-down process would. This addon is built for
+// the tests (test/global-setup.ts) and is never part of the package: a shipped raw-syscall
+// primitive would be a gift to an attacker who has only JavaScript.
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <string>
 
-#include "common.h"
+#include <napi.h>
 
-namespace seccomp_node {
 namespace {
+
+// The errno's symbolic name, for the JS side ("EPERM"); numbers where glibc has no name.
+std::string ErrnoName(int err) {
+  const char* name = strerrorname_np(err);
+  return name != nullptr ? name : "E" + std::to_string(err);
+}
+
+[[noreturn]] void ThrowCode(Napi::Env env, const char* code, const std::string& message) {
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", Napi::String::New(env, code));
+  throw error;
+}
+
+[[noreturn]] void ThrowErrno(Napi::Env env, int err, const std::string& what) {
+  Napi::Error error = Napi::Error::New(env, what + ": " + strerror(err));
+  error.Set("code", Napi::String::New(env, ErrnoName(err)));
+  throw error;
+}
 
 uint64_t Arg(const Napi::CallbackInfo& info, size_t i) {
   if (info.Length() <= i || info[i].IsUndefined()) return 0;
@@ -79,14 +97,12 @@ Napi::Value ThreadLocalAllowFilter(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-}  // namespace
-
-void InitProbes(Napi::Env env, Napi::Object exports) {
-  Napi::Object probes = Napi::Object::New(env);
-  probes.Set("rawSyscall", Napi::Function::New<Guarded<RawSyscall>>(env, "rawSyscall"));
-  probes.Set("threadLocalAllowFilter",
-             Napi::Function::New<Guarded<ThreadLocalAllowFilter>>(env, "threadLocalAllowFilter"));
-  exports.Set("probes", probes);
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("rawSyscall", Napi::Function::New<RawSyscall>(env, "rawSyscall"));
+  exports.Set("threadLocalAllowFilter", Napi::Function::New<ThreadLocalAllowFilter>(env, "threadLocalAllowFilter"));
+  return exports;
 }
 
-}  // namespace seccomp_node
+}  // namespace
+
+NODE_API_MODULE(seccomp_node_probes, Init)
