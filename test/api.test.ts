@@ -58,6 +58,21 @@ describe('packaging', () => {
     if (process.env.EXPECT_PREBUILT_ADDON) expect(status.addon).toContain('/prebuilds/linux-x64/');
   });
 
+  it('the shipped addon offers no raw system call, and the package ships no test addon', () => {
+    // Any JS can require() the addon by its path (status().addon); what it exports is what
+    // an attacker with only JavaScript gets. A raw-syscall primitive must not be among it.
+    const addon = require(sandbox.status().addon!) as Record<string, unknown>;
+    expect(Object.keys(addon).sort()).toEqual([
+      'allowTracer', 'buildFilter', 'constants', 'errnos', 'execPrepared', 'libraryInfo', 'prepareExec', 'primeLibc',
+      'resolveSyscall', 'syscallNames',
+    ]);
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'],
+      { cwd: PACKAGE_ROOT, encoding: 'utf8' })) as { files: { path: string }[] }[];
+    const files = packed[0].files.map((f) => f.path);
+    expect(files).toContain('native/filter.cc');
+    expect(files.filter((f) => f.startsWith('test/') || f.includes('probes'))).toEqual([]);
+  });
+
   it('constants come from the platform headers', () => {
     expect(constants.AF_INET).toBe(2);
     expect(constants.AF_INET6).toBe(10);
