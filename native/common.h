@@ -9,13 +9,9 @@
 #include <exception>
 #include <string>
 
-namespace seccomp_node {
+#include "errno_names.h"
 
-// The errno's symbolic name ("EINVAL"), which becomes the JS error's `code`.
-inline std::string ErrnoName(int err) {
-  const char* name = strerrorname_np(err);
-  return name != nullptr ? name : "E" + std::to_string(err);
-}
+namespace seccomp_node {
 
 // Throws a JS Error whose `code` is the errno name and whose `errno` is the number.
 [[noreturn]] inline void ThrowErrno(Napi::Env env, int err, const std::string& what) {

@@ -2,6 +2,8 @@
 // imports cleanly where the library is absent (isSupported() then says why).
 #include "libseccomp.h"
 
+#include "glibc_symbols.h"
+
 #include <dlfcn.h>
 
 #include <mutex>

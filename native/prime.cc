@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "common.h"
+#include "glibc_symbols.h"
 
 namespace seccomp_node {
 namespace {

@@ -7,6 +7,7 @@ import { ARCH_TOKENS, archName as archNameOf, nativeArch, type ArchName } from '
 import { decodeAction, runFilter } from './bpf/emulator';
 import { compile, type CompiledFilter } from './compiler';
 import { SeccompError, isNativeError } from './errors';
+import { libseccompHint } from './load-hints';
 import { binding, loadError } from './native';
 import type { Policy } from './policy';
 import { syscallNumber } from './syscalls';
@@ -38,10 +39,12 @@ export function checkSupport(): SupportReport {
 function computeSupport(): SupportReport {
   if (!binding) return { supported: false, reason: loadError ?? 'the native addon is not available' };
   const info = binding.libraryInfo();
-  if (!info.available || !info.version) return { supported: false, reason: info.reason ?? 'libseccomp is not available' };
+  if (!info.available || !info.version) {
+    return { supported: false, reason: `${info.reason ?? 'libseccomp is not available'}; ${libseccompHint()}` };
+  }
   if (!versionAtLeast(info.version, MIN_LIBSECCOMP)) {
     return { supported: false, libseccomp: info.version,
-      reason: `libseccomp ${info.version} is too old: ${MIN_LIBSECCOMP.join('.')} or later is needed` };
+      reason: `libseccomp ${info.version} is too old: ${MIN_LIBSECCOMP.join('.')} or later is needed; ${libseccompHint()}` };
   }
   if ((info.apiLevel ?? 0) < MIN_API_LEVEL) {
     return { supported: false, libseccomp: info.version,

@@ -4,6 +4,7 @@
  * `binding` is undefined and `loadError` says why; nothing here ever throws at import.
  */
 import * as path from 'node:path';
+import { addonLoadHint } from './load-hints';
 
 export interface NativeCondition {
   arg: number;
@@ -64,7 +65,8 @@ function load(): { binding?: Binding; bindingPath?: string; loadError?: string }
     const bindingPath = gypBuild.path(packageRoot);
     return { binding: require(bindingPath) as Binding, bindingPath };
   } catch (error) {
-    return { loadError: `the native addon could not be loaded: ${(error as Error).message}` };
+    const message = (error as Error).message;
+    return { loadError: `the native addon could not be loaded (${message.split('\n')[0]}): ${addonLoadHint(message)}` };
   }
 }
 

@@ -73,6 +73,13 @@ describe('packaging', () => {
     expect(files.filter((f) => f.startsWith('test/') || f.includes('probes'))).toEqual([]);
   });
 
+  it('the addon needs nothing newer than glibc 2.28 (what Node 22+ itself needs)', () => {
+    const symbols = execFileSync('objdump', ['-T', sandbox.status().addon!], { encoding: 'utf8' });
+    const versions = [...symbols.matchAll(/GLIBC_(\d+)\.(\d+)/g)].map((m) => Number(m[1]) * 1000 + Number(m[2]));
+    expect(versions.length).toBeGreaterThan(0);
+    expect(Math.max(...versions)).toBeLessThanOrEqual(2028);
+  });
+
   it('constants come from the platform headers', () => {
     expect(constants.AF_INET).toBe(2);
     expect(constants.AF_INET6).toBe(10);

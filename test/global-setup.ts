@@ -12,7 +12,15 @@ import * as path from 'node:path';
 
 export default function setup(): void {
   const root = path.resolve(__dirname, '..');
-  const run = (args: string[], cwd: string) => execFileSync(process.execPath, args, { cwd, stdio: 'inherit' });
+  const run = (args: string[], cwd: string) => {
+    try {
+      execFileSync(process.execPath, args, { cwd, stdio: 'pipe' });
+    } catch (error) {
+      const e = error as { stdout?: Buffer; stderr?: Buffer };
+      process.stderr.write(`${e.stdout ?? ''}${e.stderr ?? ''}`);
+      throw error;
+    }
+  };
   run([require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], root);
   const probes = path.join(root, 'test', 'native');
   const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');

@@ -7,8 +7,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { beforeAll, expect, it } from 'vitest';
-import { describe, runChild } from './helpers/child';
+import { beforeAll, describe as group, expect, it } from 'vitest';
+import { addonLoadHint } from '../src/load-hints';
+import { describe, PACKAGE_ROOT, runChild } from './helpers/child';
 
 const dirs = { empty: '', old: '' };
 
@@ -54,4 +55,41 @@ it('a libseccomp older than 2.5.0 is named with the version needed', async () =>
   expect(out.strict.code).toBe('ERR_SECCOMP_LIBSECCOMP_TOO_OLD');
   expect(out.strict.details).toMatchObject({ found: '2.4.1', needed: '2.5.0' });
   expect(out.strict.message).toMatch(/2\.4\.1.*2\.5\.0/);
+});
+
+it('a missing libseccomp names the package to install for each distribution', async () => {
+  const r = await runChild(PROBE, { env: { LD_LIBRARY_PATH: dirs.empty } });
+  const [out] = r.reports as [Record<string, any>];
+  expect(out.strict.message).toContain('apt-get install libseccomp2');
+  expect(out.strict.message).toContain('apk add libseccomp');
+});
+
+group('an addon that cannot load says why and how to fix it', () => {
+  const loadReason = (args: string[], cwd: string, root: string) => execFileSync(process.execPath, [...args, '-e',
+    `const s = require(${JSON.stringify(root)}).sandbox; console.log(JSON.stringify([s.isSupported(), s.status().reason]))`],
+  { cwd, encoding: 'utf8', env: { ...process.env, PREBUILDS_ONLY: '' } });
+
+  it('node --no-addons', () => {
+    const [supported, reason] = JSON.parse(loadReason(['--no-addons'], os.tmpdir(), PACKAGE_ROOT)) as [boolean, string];
+    expect(supported).toBe(false);
+    expect(reason).toContain('--no-addons');
+  });
+
+  it('no prebuild and no local build for this platform', () => {
+    // A copy of the package with its JavaScript and policies but no compiled addon.
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-node-nobuild-'));
+    for (const entry of ['package.json', 'lib', 'policies']) fs.cpSync(path.join(PACKAGE_ROOT, entry), path.join(copy, entry), { recursive: true });
+    fs.symlinkSync(path.join(PACKAGE_ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+    const [supported, reason] = JSON.parse(loadReason([], os.tmpdir(), copy)) as [boolean, string];
+    expect(supported).toBe(false);
+    expect(reason).toContain('no prebuilt addon for this platform');
+    expect(reason).toContain('npm rebuild seccomp-node --build-from-source');
+  });
+
+  it('each cause gets its own hint', () => {
+    expect(addonLoadHint("/lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by x.node)"))
+      .toMatch(/needs glibc 2\.34 or later.*build-essential/);
+    expect(addonLoadHint('Error relocating /app/x.node: __memcpy_chk: symbol not found')).toContain('musl');
+    expect(addonLoadHint('something else entirely')).toContain('npm rebuild seccomp-node');
+  });
 });
