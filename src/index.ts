@@ -4,6 +4,7 @@
  */
 export { sandbox } from './sandbox';
 export type { LockdownOptions, LockdownResult, SandboxStatus, IoUringStatus } from './sandbox';
+export type { NodeSupport } from './node-support';
 export { childPolicy } from './spawn';
 export type { ChildPolicyOptions, SandboxSpawnOptions, SandboxForkOptions, SandboxExecFileOptions, ExecFileCallback } from './spawn';
 export { profile, profiles, profileNames } from './presets';

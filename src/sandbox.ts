@@ -12,6 +12,7 @@ import {
   type LoadRecord,
 } from './loader';
 import { bindingPath } from './native';
+import { nodeSupport, type NodeSupport } from './node-support';
 import { checkPolicy, parseAction, type Action, type Policy } from './policy';
 import { readPolicySource } from './policy-source';
 import { execFile, fork, spawn } from './spawn';
@@ -66,7 +67,10 @@ export interface SandboxStatus {
   arch: string | null;
   libseccomp: string | null;
   kernel: string;
+  /** The running Node's version (`process.version`). */
   node: string;
+  /** Whether that Node version is supported (22, 24 and 26), with a note for a person. */
+  nodeSupport: NodeSupport;
   /** The .node file in use (a prebuild or a local build), if any. */
   addon: string | null;
   lockdowns: LoadRecord[];
@@ -176,6 +180,7 @@ export const sandbox = {
       libseccomp: support.libseccomp ?? null,
       kernel: os.release(),
       node: process.version,
+      nodeSupport: nodeSupport(),
       addon: bindingPath ?? null,
       lockdowns: loadHistory.map((r) => ({ ...r, skipped: [...r.skipped] })),
       ...(skippedReason ? { skipped: skippedReason } : {}),

@@ -215,8 +215,8 @@ describe('run', () => {
 
 describe('lockdown({ policy }) with a file', () => {
   it('loads Docker\'s default profile into a Node daemon', async () => {
-    // Docker's profile refuses io_uring_enter. Node 24 holds rings from startup and would
-    // abort later, so lockdown refuses that policy up front and leaves the process as it
+    // Docker's profile refuses io_uring_enter. Node 22 and later hold rings from startup and
+    // would abort later, so lockdown refuses that policy up front and leaves the process as it
     // was; allowing io_uring_enter (knowingly) makes it load. Node 20 has no rings.
     const r = await runChild(`
       const http = require('http');

@@ -18,8 +18,8 @@ let dir = '';
 
 interface AppState { locked: boolean; filters: number; rings?: number; source?: string; env?: string[] }
 
-function run(flag: '--import' | '--require', app: string, op: string | undefined, env: NodeJS.ProcessEnv) {
-  const r = spawnSync(process.execPath, [flag, ENTRY, app, ...(op ? [op] : [])], {
+function run(flag: '--import' | '--require', app: string, op: string | undefined, env: NodeJS.ProcessEnv, entry = ENTRY) {
+  const r = spawnSync(process.execPath, [flag, entry, app, ...(op ? [op] : [])], {
     cwd: dir, encoding: 'utf8', input: '', env: { ...process.env, ...env },
   });
   const lines = r.stdout.split('\n').filter(Boolean);
@@ -47,6 +47,25 @@ describe('--require and --import', () => {
       expect(socket.violation?.syscall).toBe('socket');
     });
   }
+
+  it('by the package name, as installed: --import and --require seccomp-node/lockdown resolve through exports', () => {
+    // dir/node_modules/seccomp-node is this package, as npm would install it; the flags'
+    // specifiers are resolved from the working directory
+    fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
+    fs.symlinkSync(PACKAGE_ROOT, path.join(dir, 'node_modules', 'seccomp-node'), 'dir');
+    try {
+      for (const flag of ['--import', '--require'] as const) {
+        const ok = run(flag, APP, 'read', { SECCOMP_NODE_POLICY: '@node,@fs-read' }, 'seccomp-node/lockdown');
+        expect(ok.status, ok.stderr).toBe(0);
+        expect(ok.state).toMatchObject({ locked: true, filters: 1, source: 'allow list' });
+        const socket = run(flag, APP, 'socket', { SECCOMP_NODE_POLICY: '@node,@fs-read' }, 'seccomp-node/lockdown');
+        expect(socket.signal, socket.stderr).toBe('SIGSYS');
+        expect(socket.violation?.syscall).toBe('socket');
+      }
+    } finally {
+      fs.rmSync(path.join(dir, 'node_modules'), { recursive: true });
+    }
+  });
 
   it('--import: an ES module application is locked down before its first line', () => {
     const ok = run('--import', APP_ESM, 'read', { SECCOMP_NODE_POLICY: '@node,@fs-read' });

@@ -263,7 +263,7 @@ describe('sandbox.fork and the compute preset', () => {
     expect(echo).toEqual({ value: { a: [1, 'two'] } });
     const s = status.value as Record<string, unknown>;
     expect(s).toMatchObject({ pid: child.pid, seccomp: 2, filters: runnerFilters + 1, noNewPrivs: 1, env: [] });
-    // started under the filter, Node could open no io_uring ring (Node 24 opens three otherwise)
+    // started under the filter, Node could open no io_uring ring (Node 22 and later open three otherwise)
     expect(s.rings).toBe(0);
     // and seen from outside while it waits for the next message
     expect(procStatus(child.pid!)).toEqual({ seccomp: 2, filters: runnerFilters + 1, noNewPrivs: 1 });

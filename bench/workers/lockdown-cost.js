@@ -40,7 +40,7 @@ try {
   lockdownMs = ms(t);
 } catch (error) {
   // e.g. ERR_SECCOMP_IO_URING_BLOCKED: the package refuses a policy without io_uring_enter
-  // in a Node that has io_uring rings open (Node 24), as that Node would abort.
+  // in a Node that has io_uring rings open (Node 22 and later), as that Node would abort.
   if (!error || !error.code) throw error;
   refused = { code: error.code, message: String(error.message).split('\n')[0] };
 }
@@ -61,7 +61,7 @@ for (const optimize of [1, 2]) {
 }
 
 // Written synchronously and exiting at once: under a policy without io_uring (Docker's),
-// Node 24's event loop would abort on its next io_uring_enter, before an async write ends.
+// The event loop of Node 22 and later would abort on its next io_uring_enter, before an async write ends.
 require('node:fs').writeSync(1, JSON.stringify({
   policy: policyName, node: process.version, rules, requireMs, buildPolicyMs, lockdownMs,
   loadedInstructions: record ? record.instructions : null, refused, layouts,

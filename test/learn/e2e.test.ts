@@ -72,6 +72,8 @@ describe('learn, then run under the learned policy', () => {
     expect(r.stdout!.trim()).toBe(expected);
     expect(r.partialGroups).toEqual({});
     expect(r.groups).toEqual(["@node"]); // the runtime baseline for a Node program
+    // and the policy names the runtime it was learned on (CI runs this on every supported Node)
+    expect(r.text).toMatch(new RegExp(`^# run: .*, Node ${process.version.replace(/\./g, '\\.')} on x86_64, exit status 0\\)$`, 'm'));
     expect(r.text).toMatch(/^socket: arg0 == AF_INET && arg1 & 0xf == SOCK_STREAM/m);
     expect(r.text).toMatch(/^(bind|listen|accept4): 1/m);
     expect(r.text).toMatch(/^openat: arg2 & O_ACCMODE\|O_CREAT\|O_TRUNC == O_RDONLY {2}#/m);

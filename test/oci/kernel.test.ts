@@ -17,7 +17,7 @@ const CHILD = `
   const { fromOciProfile } = require(${JSON.stringify(path.join(ROOT, 'lib/oci'))});
   const profile = JSON.parse(require('fs').readFileSync(${JSON.stringify(DOCKER_PROFILE)}, 'utf8'));
   const { policy } = fromOciProfile(profile);
-  // Node 24 holds io_uring rings from startup; Docker's profile refuses io_uring_enter, and
+  // Node 22 and later hold io_uring rings from startup; Docker's profile refuses io_uring_enter, and
   // lockdown would refuse to load it (see cli.test.ts). Allowing it keeps this test about OCI.
   policy.rules.push({ syscall: 'io_uring_enter', action: 'allow' });
   Filter.fromPolicy(policy).load();
