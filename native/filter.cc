@@ -46,6 +46,18 @@ uint64_t ToU64(Napi::Env env, Napi::Value value) {
   return out;
 }
 
+// A JS array of strings (anything else counts as empty).
+std::vector<std::string> Strings(Napi::Value value) {
+  std::vector<std::string> out;
+  if (!value.IsArray()) return out;
+  Napi::Array array = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < array.Length(); i++) {
+    Napi::Value item = array.Get(i);
+    out.push_back(item.IsString() ? item.As<Napi::String>().Utf8Value() : std::string());
+  }
+  return out;
+}
+
 uint32_t U32(Napi::Object obj, const char* key) {
   return obj.Get(key).As<Napi::Number>().Uint32Value();
 }
@@ -105,8 +117,10 @@ Napi::Value BuildFilter(const Napi::CallbackInfo& info) {
   uint32_t arch = U32(spec, "arch");
   uint32_t native = lib.arch_native();
   if (arch != native) {
-    Check(env, lib.arch_add(ctx, arch), "seccomp_arch_add");
+    // Native out first: a context holds one byte order, so adding a big-endian target
+    // (s390x) beside a little-endian native architecture fails with EDOM.
     Check(env, lib.arch_remove(ctx, native), "seccomp_arch_remove");
+    Check(env, lib.arch_add(ctx, arch), "seccomp_arch_add");
   }
   Check(env, lib.attr_set(ctx, kAttrActBadArch, U32(spec, "badArchAction")), "seccomp_attr_set(BADARCH)");
   Check(env, lib.attr_set(ctx, kAttrCtlOptimize, U32(spec, "optimize")), "seccomp_attr_set(OPTIMIZE)");
@@ -132,7 +146,7 @@ Napi::Value BuildFilter(const Napi::CallbackInfo& info) {
     struct sigaction previous {};
     bool reporter_installed = false;
     if (spec.Get("report").ToBoolean() &&
-        !InstallViolationReporter(&previous, &reporter_installed)) {
+        !InstallViolationReporter(&previous, &reporter_installed, Strings(spec.Get("syscallNames")))) {
       ThrowErrno(env, errno, "sigaction(SIGSYS)");
     }
     // With TSYNC, a positive return is the id of a thread that could not be synchronised;

@@ -133,23 +133,24 @@ void OnSigsys(int signo, siginfo_t* info, void* context) {
   errno = saved_errno;
 }
 
-void FillSyscallNames(const Libseccomp& lib) {
+void FillSyscallNames(const Libseccomp& lib, const std::vector<std::string>& names) {
   g_native_arch = lib.arch_native();
-  for (int nr = 0; nr < kMaxNativeSyscalls; nr++) {
+  for (size_t nr = 0; nr < names.size() && nr < kMaxNativeSyscalls; nr++) {
     // Kept for the life of the process: the handler may read them at any time.
-    g_syscall_names[nr] = lib.syscall_resolve_num_arch(g_native_arch, nr);
+    if (!names[nr].empty()) g_syscall_names[nr] = strdup(names[nr].c_str());
   }
 }
 
 }  // namespace
 
-bool InstallViolationReporter(struct sigaction* previous, bool* installed_now) {
+bool InstallViolationReporter(struct sigaction* previous, bool* installed_now,
+                              const std::vector<std::string>& names) {
   *installed_now = false;
   if (g_installed) return true;
   std::string why;
   const Libseccomp* lib = Libseccomp::Get(&why);
   if (lib == nullptr) { errno = ENOSYS; return false; }
-  if (g_native_arch == 0) FillSyscallNames(*lib);
+  if (g_native_arch == 0) FillSyscallNames(*lib, names);
   g_pid = getpid();
 
   struct sigaction action {};
