@@ -69,9 +69,19 @@ function main() {
   const { values } = parseArgs({ options: { arch: { type: 'string', multiple: true } } });
   const arches = values.arch ?? Object.keys(TOOLCHAINS);
   const publishing = process.env.npm_command === 'publish';
-  // The host's own build last: prebuildify builds in build/, and what stays there is loaded
-  // first by node-gyp-build.
+  // prebuildify builds in build/ and takes the result away, while node-gyp-build loads
+  // build/Release first: keep the local build, and build the host's own prebuild last.
+  const local = path.join(root, 'build', 'Release', 'seccomp_node.node');
+  const kept = fs.existsSync(local) ? fs.readFileSync(local) : undefined;
   const ordered = [...arches.filter((a) => a !== process.arch), ...arches.filter((a) => a === process.arch)];
+  try {
+    buildAll(ordered, publishing);
+  } finally {
+    if (kept && !fs.existsSync(local)) fs.writeFileSync(local, kept, { mode: 0o755 });
+  }
+}
+
+function buildAll(ordered, publishing) {
   for (const arch of ordered) {
     if (!TOOLCHAINS[arch]) throw new Error(`unknown arch ${arch}: use ${Object.keys(TOOLCHAINS).join(' or ')}`);
     const env = toolchainEnv(arch);
