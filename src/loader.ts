@@ -186,7 +186,7 @@ export function loadPolicy(policy: Policy, source: string,
   if (!snapshot) snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: countIoUringRings() };
   if (!options.beforeExec) checkIoUring(program, archNameOf(compiled.spec.arch) ?? nativeArch(), snapshot.ioUringRings);
   // Only foreign-architecture filters have stand-ins, and those are never loaded here.
-  if (compiled.standins.length > 0) throw new SeccompError('ERR_SECCOMP_NATIVE', 'a filter with stand-in syscalls cannot be loaded');
+  if (compiled.standins.length > 0) throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', 'a filter with stand-in syscalls cannot be loaded');
   try {
     // Right before execve, only the calling thread takes the filter: the others (V8's
     // workers) are about to be removed by the exec and must not run under the next

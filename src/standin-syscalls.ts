@@ -60,7 +60,7 @@ export function chooseStandins(arch: ArchName, missing: { syscall: string; nr: n
 }
 
 function cannotRewrite(detail: string): SeccompError {
-  return new SeccompError('ERR_SECCOMP_NATIVE',
+  return new SeccompError('ERR_SECCOMP_UNSUPPORTED',
     `libseccomp's program cannot be renumbered exactly (${detail}); compile this policy on the target machine`);
 }
 
