@@ -113,6 +113,7 @@ let nativeToken: number | undefined;
 export function libseccompRuleNumber(name: string, arch: ArchName, nr: number): number | undefined {
   if (!binding) return undefined;
   nativeToken ??= binding.libraryInfo().nativeArch;
+  if (nativeToken === undefined) return undefined; // no libseccomp: nothing to hand numbers to
   if (ARCH_TOKENS[arch] === nativeToken) return nr;
   if (binding.resolveSyscall(name, ARCH_TOKENS[arch]) === NR_UNKNOWN) return undefined;
   const rule = binding.resolveSyscall(name);
