@@ -30,10 +30,13 @@ namespace seccomp_node {
 class UniqueFd {
  public:
   explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() { if (fd_ >= 0) close(fd_); }
+  ~UniqueFd() {
+    if (fd_ >= 0) close(fd_);
+  }
   UniqueFd(const UniqueFd&) = delete;
   UniqueFd& operator=(const UniqueFd&) = delete;
   int get() const { return fd_; }
+
  private:
   int fd_;
 };

@@ -20,6 +20,8 @@
 
 namespace seccomp_node {
 
+// One list laid out by hand, so the formatter leaves it alone.
+// clang-format off
 #define SECCOMP_NODE_CONSTANTS(X)                                                          \
   /* address families */                                                                  \
   X(AF_UNSPEC) X(AF_UNIX) X(AF_LOCAL) X(AF_INET) X(AF_INET6) X(AF_NETLINK) X(AF_PACKET)    \
@@ -67,11 +69,13 @@ namespace seccomp_node {
   X(SECCOMP_GET_NOTIF_SIZES)                                                               \
   /* architectures (audit tokens) */                                                      \
   X(AUDIT_ARCH_X86_64) X(AUDIT_ARCH_I386) X(AUDIT_ARCH_AARCH64) X(AUDIT_ARCH_ARM)
+// clang-format on
 
 void InitConstants(Napi::Env env, Napi::Object exports) {
   Napi::Object constants = Napi::Object::New(env);
   Napi::Object errnos = Napi::Object::New(env);
-#define SECCOMP_NODE_SET(name) constants.Set(#name, Napi::Number::New(env, static_cast<double>(name)));
+#define SECCOMP_NODE_SET(name) \
+  constants.Set(#name, Napi::Number::New(env, static_cast<double>(name)));
 #define SECCOMP_NODE_SET_ERRNO(name) errnos.Set(#name, Napi::Number::New(env, name));
   SECCOMP_NODE_CONSTANTS(SECCOMP_NODE_SET)
   SECCOMP_NODE_ERRNOS(SECCOMP_NODE_SET_ERRNO)

@@ -32,7 +32,8 @@ PreparedExec* g_prepared = nullptr;
 
 std::vector<std::string> Strings(Napi::Array array) {
   std::vector<std::string> out;
-  for (uint32_t i = 0; i < array.Length(); i++) out.push_back(array.Get(i).As<Napi::String>().Utf8Value());
+  for (uint32_t i = 0; i < array.Length(); i++)
+    out.push_back(array.Get(i).As<Napi::String>().Utf8Value());
   return out;
 }
 
@@ -52,7 +53,8 @@ Napi::Value PrepareExec(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < inherit.Length(); i++) {
     int fd = inherit.Get(i).As<Napi::Number>().Int32Value();
     int flags = fcntl(fd, F_GETFD);
-    if (flags >= 0 && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) != 0) ThrowErrno(env, errno, "fcntl(F_SETFD)");
+    if (flags >= 0 && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) != 0)
+      ThrowErrno(env, errno, "fcntl(F_SETFD)");
   }
   delete g_prepared;
   g_prepared = new PreparedExec{};
@@ -61,12 +63,14 @@ Napi::Value PrepareExec(const Napi::CallbackInfo& info) {
   g_prepared->env = Strings(info[2].As<Napi::Array>());
   g_prepared->argv_ptrs = Pointers(g_prepared->argv);
   g_prepared->env_ptrs = Pointers(g_prepared->env);
-  return Napi::BigInt::New(env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(g_prepared->path.c_str())));
+  return Napi::BigInt::New(
+      env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(g_prepared->path.c_str())));
 }
 
 Napi::Value ExecPrepared(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (g_prepared == nullptr) ThrowCode(env, "ERR_SECCOMP_NATIVE", "execPrepared() without prepareExec()");
+  if (g_prepared == nullptr)
+    ThrowCode(env, "ERR_SECCOMP_NATIVE", "execPrepared() without prepareExec()");
   execve(g_prepared->path.c_str(), g_prepared->argv_ptrs.data(), g_prepared->env_ptrs.data());
   ThrowErrno(env, errno, "execve(" + g_prepared->path + ")");
 }

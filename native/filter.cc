@@ -26,10 +26,13 @@ class FilterContext {
  public:
   FilterContext(const Libseccomp& lib, uint32_t default_action)
       : lib_(lib), ctx_(lib.init(default_action)) {}
-  ~FilterContext() { if (ctx_ != nullptr) lib_.release(ctx_); }
+  ~FilterContext() {
+    if (ctx_ != nullptr) lib_.release(ctx_);
+  }
   FilterContext(const FilterContext&) = delete;
   FilterContext& operator=(const FilterContext&) = delete;
   scmp_filter_ctx get() const { return ctx_; }
+
  private:
   const Libseccomp& lib_;
   scmp_filter_ctx ctx_;
@@ -43,6 +46,18 @@ uint64_t ToU64(Napi::Env env, Napi::Value value) {
   bool lossless = true;
   uint64_t out = value.As<Napi::BigInt>().Uint64Value(&lossless);
   if (!lossless) ThrowCode(env, "ERR_SECCOMP_NATIVE", "argument datum does not fit in 64 bits");
+  return out;
+}
+
+// A JS array of strings (anything else counts as empty).
+std::vector<std::string> Strings(Napi::Value value) {
+  std::vector<std::string> out;
+  if (!value.IsArray()) return out;
+  Napi::Array array = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < array.Length(); i++) {
+    Napi::Value item = array.Get(i);
+    out.push_back(item.IsString() ? item.As<Napi::String>().Utf8Value() : std::string());
+  }
   return out;
 }
 
@@ -64,16 +79,17 @@ void AddRules(Napi::Env env, const Libseccomp& lib, scmp_filter_ctx ctx, Napi::A
       cmps[c].datum_a = ToU64(env, cond.Get("a"));
       cmps[c].datum_b = ToU64(env, cond.Get("b"));
     }
-    int rc = lib.rule_add_array(ctx, action, syscall, static_cast<unsigned>(cmps.size()),
-                                cmps.data());
-    Check(env, rc, "seccomp_rule_add(rule " + std::to_string(i) + ", syscall " +
-                       std::to_string(syscall) + ")");
+    int rc =
+        lib.rule_add_array(ctx, action, syscall, static_cast<unsigned>(cmps.size()), cmps.data());
+    Check(env, rc,
+          "seccomp_rule_add(rule " + std::to_string(i) + ", syscall " + std::to_string(syscall) +
+              ")");
   }
 }
 
 // Reads everything written to a memfd by one of libseccomp's export functions.
-std::string ExportToMemory(Napi::Env env, scmp_filter_ctx ctx, int (*exporter)(scmp_filter_ctx, int),
-                           const char* what) {
+std::string ExportToMemory(Napi::Env env, scmp_filter_ctx ctx,
+                           int (*exporter)(scmp_filter_ctx, int), const char* what) {
   UniqueFd fd(memfd_create("seccomp-node-export", MFD_CLOEXEC));
   if (fd.get() < 0) ThrowErrno(env, errno, "memfd_create");
   Check(env, exporter(ctx, fd.get()), what);
@@ -100,22 +116,28 @@ Napi::Value BuildFilter(const Napi::CallbackInfo& info) {
 
   FilterContext filter(lib, U32(spec, "defaultAction"));
   scmp_filter_ctx ctx = filter.get();
-  if (ctx == nullptr) ThrowCode(env, "ERR_SECCOMP_NATIVE", "seccomp_init failed (bad default action?)");
+  if (ctx == nullptr)
+    ThrowCode(env, "ERR_SECCOMP_NATIVE", "seccomp_init failed (bad default action?)");
 
   uint32_t arch = U32(spec, "arch");
   uint32_t native = lib.arch_native();
   if (arch != native) {
-    Check(env, lib.arch_add(ctx, arch), "seccomp_arch_add");
+    // Native out first: a context holds one byte order, so adding a big-endian target
+    // (s390x) beside a little-endian native architecture fails with EDOM.
     Check(env, lib.arch_remove(ctx, native), "seccomp_arch_remove");
+    Check(env, lib.arch_add(ctx, arch), "seccomp_arch_add");
   }
-  Check(env, lib.attr_set(ctx, kAttrActBadArch, U32(spec, "badArchAction")), "seccomp_attr_set(BADARCH)");
-  Check(env, lib.attr_set(ctx, kAttrCtlOptimize, U32(spec, "optimize")), "seccomp_attr_set(OPTIMIZE)");
+  Check(env, lib.attr_set(ctx, kAttrActBadArch, U32(spec, "badArchAction")),
+        "seccomp_attr_set(BADARCH)");
+  Check(env, lib.attr_set(ctx, kAttrCtlOptimize, U32(spec, "optimize")),
+        "seccomp_attr_set(OPTIMIZE)");
   // Report the kernel's own errno when a load fails instead of libseccomp's summary.
   Check(env, lib.attr_set(ctx, kAttrApiSysRawRc, 1), "seccomp_attr_set(SYSRAWRC)");
   // Every load sets no_new_privs. Thread sync is the caller's decision (in-process: all
   // threads; right before execve: the calling thread only, the others are about to go).
   Check(env, lib.attr_set(ctx, kAttrCtlNnp, 1), "seccomp_attr_set(NNP)");
-  Check(env, lib.attr_set(ctx, kAttrCtlTsync, spec.Get("tsync").ToBoolean() ? 1 : 0), "seccomp_attr_set(TSYNC)");
+  Check(env, lib.attr_set(ctx, kAttrCtlTsync, spec.Get("tsync").ToBoolean() ? 1 : 0),
+        "seccomp_attr_set(TSYNC)");
 
   AddRules(env, lib, ctx, spec.Get("rules").As<Napi::Array>());
 
@@ -132,7 +154,8 @@ Napi::Value BuildFilter(const Napi::CallbackInfo& info) {
     struct sigaction previous {};
     bool reporter_installed = false;
     if (spec.Get("report").ToBoolean() &&
-        !InstallViolationReporter(&previous, &reporter_installed)) {
+        !InstallViolationReporter(&previous, &reporter_installed,
+                                  Strings(spec.Get("syscallNames")))) {
       ThrowErrno(env, errno, "sigaction(SIGSYS)");
     }
     // With TSYNC, a positive return is the id of a thread that could not be synchronised;
@@ -140,8 +163,8 @@ Napi::Value BuildFilter(const Napi::CallbackInfo& info) {
     int rc = lib.load(ctx);
     if (rc != 0 && reporter_installed) RestoreViolationReporter(previous);
     if (rc > 0) {
-      Napi::Error error = Napi::Error::New(env, "thread " + std::to_string(rc) +
-                                                    " could not be synchronised");
+      Napi::Error error =
+          Napi::Error::New(env, "thread " + std::to_string(rc) + " could not be synchronised");
       error.Set("code", Napi::String::New(env, "ESRCH"));
       error.Set("thread", Napi::Number::New(env, rc));
       throw error;
@@ -164,9 +187,9 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     return out;
   }
   const scmp_version* v = lib->version();
-  out.Set("version", Napi::String::New(env, std::to_string(v->major) + "." +
-                                                std::to_string(v->minor) + "." +
-                                                std::to_string(v->micro)));
+  out.Set("version",
+          Napi::String::New(env, std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+                                     std::to_string(v->micro)));
   out.Set("apiLevel", Napi::Number::New(env, lib->api_get()));
   out.Set("nativeArch", Napi::Number::New(env, lib->arch_native()));
   return out;
@@ -179,9 +202,10 @@ Napi::Value ResolveSyscall(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Libseccomp& lib = RequireLibseccomp(env);
   std::string name = info[0].As<Napi::String>().Utf8Value();
-  int nr = info.Length() > 1 && info[1].IsNumber()
-               ? lib.syscall_resolve_name_arch(info[1].As<Napi::Number>().Uint32Value(), name.c_str())
-               : lib.syscall_resolve_name(name.c_str());
+  int nr =
+      info.Length() > 1 && info[1].IsNumber()
+          ? lib.syscall_resolve_name_arch(info[1].As<Napi::Number>().Uint32Value(), name.c_str())
+          : lib.syscall_resolve_name(name.c_str());
   return Napi::Number::New(env, nr);
 }
 
@@ -205,7 +229,8 @@ Napi::Value SyscallNames(const Napi::CallbackInfo& info) {
 void InitFilter(Napi::Env env, Napi::Object exports) {
   exports.Set("buildFilter", Napi::Function::New<Guarded<BuildFilter>>(env, "buildFilter"));
   exports.Set("libraryInfo", Napi::Function::New<Guarded<Info>>(env, "libraryInfo"));
-  exports.Set("resolveSyscall", Napi::Function::New<Guarded<ResolveSyscall>>(env, "resolveSyscall"));
+  exports.Set("resolveSyscall",
+              Napi::Function::New<Guarded<ResolveSyscall>>(env, "resolveSyscall"));
   exports.Set("syscallNames", Napi::Function::New<Guarded<SyscallNames>>(env, "syscallNames"));
 }
 

@@ -15,7 +15,13 @@ using scmp_datum_t = uint64_t;
 
 // enum scmp_compare
 enum ScmpCompare : int {
-  kCmpNe = 1, kCmpLt = 2, kCmpLe = 3, kCmpEq = 4, kCmpGe = 5, kCmpGt = 6, kCmpMaskedEq = 7,
+  kCmpNe = 1,
+  kCmpLt = 2,
+  kCmpLe = 3,
+  kCmpEq = 4,
+  kCmpGe = 5,
+  kCmpGt = 6,
+  kCmpMaskedEq = 7,
 };
 
 // enum scmp_filter_attr
@@ -25,8 +31,8 @@ enum ScmpAttr : int {
   kAttrCtlNnp = 3,
   kAttrCtlTsync = 4,
   kAttrCtlLog = 6,
-  kAttrCtlOptimize = 8,   // 2.5.0+
-  kAttrApiSysRawRc = 9,   // 2.5.0+
+  kAttrCtlOptimize = 8,  // 2.5.0+
+  kAttrApiSysRawRc = 9,  // 2.5.0+
 };
 
 struct scmp_arg_cmp {
@@ -50,8 +56,8 @@ struct Libseccomp {
   uint32_t (*arch_native)(void);
   int (*arch_add)(scmp_filter_ctx ctx, uint32_t arch_token);
   int (*arch_remove)(scmp_filter_ctx ctx, uint32_t arch_token);
-  int (*rule_add_array)(scmp_filter_ctx ctx, uint32_t action, int syscall,
-                        unsigned int arg_cnt, const scmp_arg_cmp* arg_array);
+  int (*rule_add_array)(scmp_filter_ctx ctx, uint32_t action, int syscall, unsigned int arg_cnt,
+                        const scmp_arg_cmp* arg_array);
   int (*syscall_resolve_name)(const char* name);
   int (*syscall_resolve_name_arch)(uint32_t arch_token, const char* name);
   char* (*syscall_resolve_num_arch)(uint32_t arch_token, int num);

@@ -42,7 +42,10 @@ class LineWriter {
     char digits[24];
     int n = 0;
     uint64_t v = value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
-    do { digits[n++] = static_cast<char>('0' + v % 10); v /= 10; } while (v != 0);
+    do {
+      digits[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
     if (value < 0) Text("-");
     while (n > 0 && len_ < sizeof(buf_) - 1) buf_[len_++] = digits[--n];
   }
@@ -62,6 +65,7 @@ class LineWriter {
       done += static_cast<size_t>(n);
     }
   }
+
  private:
   char buf_[256];
   size_t len_ = 0;
@@ -69,11 +73,16 @@ class LineWriter {
 
 const char* ArchName(uint32_t arch, int nr) {
   switch (arch) {
-    case AUDIT_ARCH_X86_64: return (static_cast<uint32_t>(nr) & kX32Bit) ? "x32" : "x86_64";
-    case AUDIT_ARCH_I386: return "i386";
-    case AUDIT_ARCH_AARCH64: return "aarch64";
-    case AUDIT_ARCH_ARM: return "arm";
-    default: return nullptr;
+    case AUDIT_ARCH_X86_64:
+      return (static_cast<uint32_t>(nr) & kX32Bit) ? "x32" : "x86_64";
+    case AUDIT_ARCH_I386:
+      return "i386";
+    case AUDIT_ARCH_AARCH64:
+      return "aarch64";
+    case AUDIT_ARCH_ARM:
+      return "arm";
+    default:
+      return nullptr;
   }
 }
 
@@ -86,8 +95,8 @@ void Reissue(uint32_t arch, int nr, void* context) {
     long ret;
     __asm__ volatile("int $0x80"
                      : "=a"(ret)
-                     : "a"(nr), "b"(r[REG_RBX]), "c"(r[REG_RCX]), "d"(r[REG_RDX]),
-                       "S"(r[REG_RSI]), "D"(r[REG_RDI])
+                     : "a"(nr), "b"(r[REG_RBX]), "c"(r[REG_RCX]), "d"(r[REG_RDX]), "S"(r[REG_RSI]),
+                       "D"(r[REG_RDI])
                      : "r8", "r9", "r10", "r11", "memory");
     (void)ret;
     return;
@@ -98,7 +107,9 @@ void Reissue(uint32_t arch, int nr, void* context) {
   const auto& x = uc->uc_mcontext.regs;
   syscall(nr, x[0], x[1], x[2], x[3], x[4], x[5]);
 #else
-  (void)arch; (void)nr; (void)uc;
+  (void)arch;
+  (void)nr;
+  (void)uc;
 #endif
 }
 
@@ -117,7 +128,10 @@ void OnSigsys(int signo, siginfo_t* info, void* context) {
   line.Number(nr);
   line.Text(", arch ");
   const char* arch_name = ArchName(arch, nr);
-  if (arch_name != nullptr) line.Text(arch_name); else line.Hex(arch);
+  if (arch_name != nullptr)
+    line.Text(arch_name);
+  else
+    line.Hex(arch);
   line.Text(") in thread ");
   line.Number(tid);
   if (tid == g_pid) line.Text(" (main)");
@@ -133,23 +147,27 @@ void OnSigsys(int signo, siginfo_t* info, void* context) {
   errno = saved_errno;
 }
 
-void FillSyscallNames(const Libseccomp& lib) {
+void FillSyscallNames(const Libseccomp& lib, const std::vector<std::string>& names) {
   g_native_arch = lib.arch_native();
-  for (int nr = 0; nr < kMaxNativeSyscalls; nr++) {
+  for (size_t nr = 0; nr < names.size() && nr < kMaxNativeSyscalls; nr++) {
     // Kept for the life of the process: the handler may read them at any time.
-    g_syscall_names[nr] = lib.syscall_resolve_num_arch(g_native_arch, nr);
+    if (!names[nr].empty()) g_syscall_names[nr] = strdup(names[nr].c_str());
   }
 }
 
 }  // namespace
 
-bool InstallViolationReporter(struct sigaction* previous, bool* installed_now) {
+bool InstallViolationReporter(struct sigaction* previous, bool* installed_now,
+                              const std::vector<std::string>& names) {
   *installed_now = false;
   if (g_installed) return true;
   std::string why;
   const Libseccomp* lib = Libseccomp::Get(&why);
-  if (lib == nullptr) { errno = ENOSYS; return false; }
-  if (g_native_arch == 0) FillSyscallNames(*lib);
+  if (lib == nullptr) {
+    errno = ENOSYS;
+    return false;
+  }
+  if (g_native_arch == 0) FillSyscallNames(*lib, names);
   g_pid = getpid();
 
   struct sigaction action {};

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Proves the prebuild works on its own: builds it with prebuildify (N-API, stripped), then
+// Proves the prebuild works on its own: builds this machine's with scripts/prebuilds.js, then
 // runs the suite with PREBUILDS_ONLY=1 so node-gyp-build ignores build/Release.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -11,7 +11,7 @@ const run = (cmd, args, env = {}) => {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, env: { ...process.env, ...env } });
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
-run('npm', ['run', 'prebuild']);
+run(process.execPath, ['scripts/prebuilds.js', '--arch', process.arch]);
 const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
 const files = fs.readdirSync(dir);
 console.log(`seccomp-node: prebuilds/${path.basename(dir)}: ${files.join(', ')}`);

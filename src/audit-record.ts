@@ -3,7 +3,7 @@
  * it: the one parser for it, used by the parent-side child report and the testing toolkit.
  */
 import { archName } from './arch';
-import { syscallTable } from './syscalls';
+import { syscallName } from './syscalls';
 
 export interface AuditHit { nr: number; arch: string | null; syscall: string | null }
 
@@ -21,7 +21,6 @@ export function parseSeccompKill(record: string, pid: number, notBefore = 0): Au
   if (!Number.isInteger(nr)) return undefined;
   const token = field('arch', '[0-9a-f]+');
   const arch = token ? archName(parseInt(token, 16)) ?? null : null;
-  let syscall: string | null = null;
-  try { syscall = arch ? syscallTable(arch)[nr] || null : null; } catch { syscall = null; }
+  const syscall = arch ? syscallName(nr, arch) ?? null : null;
   return { nr, arch, syscall };
 }

@@ -3,8 +3,9 @@
  * the numeric description the native layer hands to libseccomp. Every decision about what
  * the filter contains is made here:
  *
- * - syscall names resolve for the target architecture; names that exist only elsewhere are
- *   skipped (and listed), unknown names are errors;
+ * - syscall names resolve for the target architecture with the kernel's tables; names that
+ *   exist only elsewhere are skipped (and listed), unknown names are errors; libseccomp is
+ *   handed numbers, so calls newer than the installed library compile too;
  * - conditions on 32-bit (`int`) arguments become masked comparisons of the low half, so
  *   whatever libc leaves in the upper half cannot dodge or break them;
  * - rules that libseccomp would merge unpredictably (an unconditional rule next to
@@ -18,7 +19,8 @@ import { SeccompError } from './errors';
 import { binding, type NativeCondition, type NativeFilterSpec } from './native';
 import { actionToString, sameAction, type Action, type Condition, type Policy, type Rule } from './policy';
 import { argWidth, type ArgWidth } from './syscall-args';
-import { closestName, resolveSyscall } from './syscalls';
+import { chooseStandins, type Standin } from './standin-syscalls';
+import { closestName, resolveSyscall, syscallTable } from './syscalls';
 
 export interface CompileOptions {
   /** Target architecture; default the native one. */
@@ -33,6 +35,11 @@ export interface CompiledFilter {
   spec: NativeFilterSpec;
   /** Names in the policy that do not exist on the target architecture and were left out. */
   skipped: string[];
+  /**
+   * Calls added under a stand-in because the installed libseccomp cannot name them for this
+   * (foreign) architecture; exporting the program renumbers them (src/standin-syscalls.ts).
+   */
+  standins: Standin[];
 }
 
 const ACTION_VALUES = {
@@ -276,38 +283,50 @@ export function compile(policy: Policy, options: CompileOptions): CompiledFilter
   }
 
   const skipped = new Set<string>();
-  const bySyscall = new Map<string, { ruleNumber: number; rules: ExpandedRule[] }>();
+  const bySyscall = new Map<string, { nr: number; ruleNumber: number | undefined; rules: ExpandedRule[] }>();
   for (const rule of rules) {
     const resolution = resolveSyscall(rule.syscall, options.arch);
     actionValue(rule.action, report); // validates errno names early, with the rule at hand
     if (resolution.kind === 'elsewhere') { skipped.add(rule.syscall); continue; }
     const alternatives = compileConditions(rule);
     if (alternatives.length === 0) continue; // contradictory conditions: matches nothing
-    const entry = bySyscall.get(rule.syscall) ?? { ruleNumber: resolution.ruleNumber, rules: [] };
+    const entry = bySyscall.get(rule.syscall) ?? { nr: resolution.nr, ruleNumber: resolution.ruleNumber, rules: [] };
     entry.rules.push({ rule, alternatives });
     bySyscall.set(rule.syscall, entry);
   }
 
   const defaultAction = actionValue(policy.defaultAction, report);
-  const nativeRules: NativeFilterSpec['rules'] = [];
+  const emitted: { syscall: string; action: number; conditions: NativeCondition[] }[] = [];
   for (const [syscall, entry] of bySyscall) {
     for (const { rule, alternatives } of checkConflicts(syscall, entry.rules)) {
       const action = actionValue(rule.action, report);
       if (action === defaultAction) continue; // libseccomp rejects rules that repeat the default
-      for (const conditions of alternatives) nativeRules.push({ syscall: entry.ruleNumber, action, conditions });
+      for (const conditions of alternatives) emitted.push({ syscall, action, conditions });
     }
   }
+
+  // A foreign-architecture filter reaches libseccomp by name; calls it cannot name go in
+  // under stand-ins that the export renumbers (src/standin-syscalls.ts).
+  const missing = [...new Set(emitted.map((r) => r.syscall))]
+    .filter((syscall) => bySyscall.get(syscall)!.ruleNumber === undefined)
+    .map((syscall) => ({ syscall, nr: bySyscall.get(syscall)!.nr }));
+  const standins = chooseStandins(options.arch, missing, new Set([...bySyscall.values()].map((e) => e.nr)));
+  const ruleNumber = (syscall: string) =>
+    bySyscall.get(syscall)!.ruleNumber ?? standins.find((s) => s.syscall === syscall)!.ruleNumber;
 
   return {
     spec: {
       arch: ARCH_TOKENS[options.arch],
       defaultAction,
       badArchAction: report ? ACTION_VALUES.trap : ACTION_VALUES['kill-process'],
-      optimize: options.optimize,
+      // Stand-ins are renumbered exactly only in the linear layout (equality tests only).
+      optimize: standins.length > 0 ? 1 : options.optimize,
       report,
       tsync: true,
-      rules: nativeRules,
+      ...(report ? { syscallNames: syscallTable(options.arch) } : {}),
+      rules: emitted.map(({ syscall, action, conditions }) => ({ syscall: ruleNumber(syscall), action, conditions })),
     },
     skipped: [...skipped].sort(),
+    standins,
   };
 }

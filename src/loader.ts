@@ -10,6 +10,7 @@ import { SeccompError, isNativeError } from './errors';
 import { libseccompHint } from './load-hints';
 import { binding, loadError } from './native';
 import type { Policy } from './policy';
+import { replaceStandins, replaceStandinsInPfc } from './standin-syscalls';
 import { syscallNumber } from './syscalls';
 
 /** The kernel's limit on one filter program. */
@@ -85,7 +86,7 @@ export function compileFor(policy: Policy, options: BuildOptions = {}): Compiled
 
 /** The BPF program of `compiled`, refused when the kernel would not take it. */
 export function exportBpf(compiled: CompiledFilter): Buffer {
-  const program = binding!.buildFilter(compiled.spec, 'bpf');
+  const program = replaceStandins(binding!.buildFilter(compiled.spec, 'bpf'), compiled.standins, compiled.spec.arch);
   const instructions = program.length / 8;
   if (instructions > MAX_INSTRUCTIONS) {
     throw new SeccompError('ERR_SECCOMP_FILTER_TOO_LARGE',
@@ -96,7 +97,7 @@ export function exportBpf(compiled: CompiledFilter): Buffer {
 }
 
 export function exportPfc(compiled: CompiledFilter): string {
-  return binding!.buildFilter(compiled.spec, 'pfc');
+  return replaceStandinsInPfc(binding!.buildFilter(compiled.spec, 'pfc'), compiled.standins);
 }
 
 export interface LoadRecord {
@@ -184,6 +185,8 @@ export function loadPolicy(policy: Policy, source: string,
   const at = primeLazyResources();
   if (!snapshot) snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: countIoUringRings() };
   if (!options.beforeExec) checkIoUring(program, archNameOf(compiled.spec.arch) ?? nativeArch(), snapshot.ioUringRings);
+  // Only foreign-architecture filters have stand-ins, and those are never loaded here.
+  if (compiled.standins.length > 0) throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', 'a filter with stand-in syscalls cannot be loaded');
   try {
     // Right before execve, only the calling thread takes the filter: the others (V8's
     // workers) are about to be removed by the exec and must not run under the next

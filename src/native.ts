@@ -27,6 +27,8 @@ export interface NativeFilterSpec {
   report: boolean;
   /** Synchronise all threads (TSYNC); false only right before execve. */
   tsync: boolean;
+  /** With `report`: the native syscall names by number, for the violation line. */
+  syscallNames?: string[];
   rules: NativeRule[];
 }
 

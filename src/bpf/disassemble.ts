@@ -67,7 +67,7 @@ export function actionName(value: number): string | undefined {
  * it is anything else (or differs between paths), undefined when unreachable. Jumps only go
  * forward, so one pass in order sees every predecessor first.
  */
-function trackA(program: readonly Instruction[]): (number | null | undefined)[] {
+export function trackA(program: readonly Instruction[]): (number | null | undefined)[] {
   const before: (number | null | undefined)[] = new Array(program.length).fill(undefined);
   if (program.length > 0) before[0] = null;
   const flow = (target: number, value: number | null): void => {

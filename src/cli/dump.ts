@@ -1,6 +1,6 @@
 import { disassemble } from '../bpf/disassemble';
 import { compileFor, exportBpf, exportPfc } from '../loader';
-import { syscallTable } from '../syscalls';
+import { syscallName } from '../syscalls';
 import { archOption, loadPolicy, parse, UsageError, type Command } from './common';
 
 export const dump: Command = {
@@ -13,11 +13,10 @@ export const dump: Command = {
     const arch = archOption(values.arch);
     const compiled = compileFor(loadPolicy(positionals[0], arch).policy, { arch, report: false });
     const program = exportBpf(compiled);
-    const names = syscallTable(arch);
     out.stdout(`# ${positionals[0]} for ${arch}: ${program.length / 8} BPF instructions\n\n`);
     out.stdout(exportPfc(compiled));
     out.stdout('\n# BPF disassembly\n');
-    out.stdout(`${disassemble(program, { syscallName: (nr) => names[nr] || undefined })}\n`);
+    out.stdout(`${disassemble(program, { syscallName: (nr) => syscallName(nr, arch) })}\n`);
     return 0;
   },
 };

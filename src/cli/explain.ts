@@ -3,7 +3,7 @@ import { actionName, disassemble } from '../bpf/disassemble';
 import { traceFilter } from '../bpf/emulator';
 import { SeccompError } from '../errors';
 import { compileFor, exportBpf } from '../loader';
-import { syscallNumber, syscallTable } from '../syscalls';
+import { syscallName, syscallNumber } from '../syscalls';
 import { archOption, loadPolicy, parse, parseValue, UsageError, type Command } from './common';
 
 /**
@@ -33,8 +33,7 @@ export const explain: Command = {
     const origin = result === compiled.spec.defaultAction ? ' (the policy\'s default action)' : '';
     out.stdout(`${name}(${rawArgs.join(', ')}) on ${arch} (nr ${nr}): ${verdict}${origin}\n`);
     if (values.trace) {
-      const names = syscallTable(arch);
-      const listing = disassemble(program, { syscallName: (n) => names[n] || undefined }).split('\n');
+      const listing = disassemble(program, { syscallName: (n) => syscallName(n, arch) }).split('\n');
       out.stdout(`instructions run (${path.length}):\n${path.map((pc) => listing[pc]).join('\n')}\n`);
     }
     return 0;

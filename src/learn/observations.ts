@@ -3,9 +3,8 @@
  * arguments are tracked) which classes of arguments. Built from an strace log, or from an
  * existing policy (to merge a new run into it).
  */
-import { ARCH_TOKENS, type ArchName } from '../arch';
-import { binding } from '../native';
-import { syscallTable } from '../syscalls';
+import type { ArchName } from '../arch';
+import { syscallName, syscallNumber } from '../syscalls';
 import type { ParsedTrace, TracedCall } from './strace';
 import { tracker, type Args } from './trackers';
 
@@ -55,11 +54,11 @@ export function usage(o: Observations, name: string): SyscallUsage {
   return u;
 }
 
-/** The libseccomp name of what strace printed (`syscall_0x1b6` becomes a name when libseccomp knows the number). */
+/** The kernel's name of what strace printed (`syscall_0x1b6` becomes a name when the tables know the number). */
 function canonicalName(name: string, arch: ArchName): string | undefined {
   const numbered = /^syscall_(0x[0-9a-f]+|\d+)$/i.exec(name);
-  if (numbered) return syscallTable(arch)[Number(numbered[1])] || undefined;
-  return binding && binding.resolveSyscall(name, ARCH_TOKENS[arch]) >= 0 ? name : undefined;
+  if (numbered) return syscallName(Number(numbered[1]), arch);
+  return syscallNumber(name, arch) !== undefined ? name : undefined;
 }
 
 /** Records one call. */

@@ -7,11 +7,12 @@
  * resolved fail-closed and explained in `notes`.
  */
 import * as os from 'node:os';
-import { ARCH_TOKENS, nativeArch, requireArch, type ArchName } from '../arch';
+import { nativeArch, requireArch, type ArchName } from '../arch';
 import { compile } from '../compiler';
 import { SeccompError, type SeccompErrorCode } from '../errors';
 import { binding } from '../native';
 import { actionToString, sameAction, type Action, type CompareOp, type Condition, type Policy, type Rule } from '../policy';
+import { isSyscallName, syscallTablesKernel } from '../syscalls';
 import { ARCH_ALIASES, SCMP_ARCH, SCMP_CMP, U32, U64, restrictiveness } from './common';
 
 export interface OciImportOptions {
@@ -223,9 +224,9 @@ function checkArch(profile: Json, arch: ArchName): void {
   }
 }
 
-/** Names libseccomp knows on no architecture cannot be filtered; runtimes skip them too. */
+/** Names that are a system call on no architecture cannot be filtered; runtimes skip them too. */
 function knownSomewhere(name: string): boolean {
-  return !binding || Object.values(ARCH_TOKENS).some((token) => binding!.resolveSyscall(name, token) >= 0);
+  return isSyscallName(name);
 }
 
 /** The error code compile() gives these rules, or undefined when they compile. */
@@ -315,7 +316,7 @@ export function fromOciProfile(json: unknown, options: OciImportOptions = {}): O
       rules.set(JSON.stringify(rule), rule);
     }
   });
-  if (unknown.size) notes.add(`skipped, being unknown to the installed libseccomp: ${[...unknown].join(', ')}`);
+  if (unknown.size) notes.add(`skipped, being no system call on any architecture (Linux ${syscallTablesKernel}): ${[...unknown].join(', ')}`);
 
   const bySyscall = new Map<string, Rule[]>();
   for (const rule of rules.values()) bySyscall.set(rule.syscall, [...(bySyscall.get(rule.syscall) ?? []), rule]);

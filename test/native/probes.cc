@@ -7,9 +7,9 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <string.h>
 #include <unistd.h>
 
 #include <string>
@@ -71,7 +71,10 @@ Napi::Value RawSyscall(const Napi::CallbackInfo& info) {
                      : "=a"(result)
                      : "a"(nr), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4])
                      : "r8", "r9", "r10", "r11", "memory");
-    if (result < 0 && result > -4096) { err = static_cast<int>(-result); result = -1; }
+    if (result < 0 && result > -4096) {
+      err = static_cast<int>(-result);
+      result = -1;
+    }
 #else
     ThrowCode(env, "ERR_SECCOMP_UNSUPPORTED", "the i386 ABI probe exists only on x86_64");
 #endif
@@ -93,13 +96,15 @@ Napi::Value ThreadLocalAllowFilter(const Napi::CallbackInfo& info) {
   struct sock_filter allow[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
   struct sock_fprog prog = {1, allow};
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ThrowErrno(env, errno, "prctl");
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) ThrowErrno(env, errno, "seccomp");
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+    ThrowErrno(env, errno, "seccomp");
   return env.Undefined();
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("rawSyscall", Napi::Function::New<RawSyscall>(env, "rawSyscall"));
-  exports.Set("threadLocalAllowFilter", Napi::Function::New<ThreadLocalAllowFilter>(env, "threadLocalAllowFilter"));
+  exports.Set("threadLocalAllowFilter",
+              Napi::Function::New<ThreadLocalAllowFilter>(env, "threadLocalAllowFilter"));
   return exports;
 }
 

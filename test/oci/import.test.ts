@@ -77,9 +77,17 @@ describe('the Docker default profile', () => {
     expect(rulesFor(fromOciProfile(DOCKER, { arch: 'x86_64', capabilities: ['CAP_BPF'] }).policy, 'bpf')).toHaveLength(1);
   });
 
-  it('notes names the installed libseccomp does not know, and nothing else', () => {
-    expect(notes).toHaveLength(1);
-    expect(notes[0]).toMatch(/^skipped, being unknown to the installed libseccomp: /);
+  it('keeps calls newer than the installed libseccomp (mseal, statmount), and notes nothing', () => {
+    expect(notes).toEqual([]);
+    expect(rulesFor(policy, 'mseal')).toEqual([{ syscall: 'mseal', action: 'allow' }]);
+    expect(rulesFor(policy, 'statmount')).toEqual([{ syscall: 'statmount', action: 'allow' }]);
+  });
+
+  it('notes names that are no system call on any architecture', () => {
+    const profile = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read', 'not_a_syscall'], action: 'SCMP_ACT_ALLOW' }] };
+    const imported = fromOciProfile(profile, { arch: 'x86_64' });
+    expect(imported.notes).toEqual([expect.stringMatching(/^skipped, being no system call on any architecture \(Linux [\d.]+\): not_a_syscall$/)]);
+    expect(imported.policy.rules.map((r) => r.syscall)).toEqual(['read']);
   });
 
   it('refuses an architecture the profile does not cover', () => {
