@@ -12,7 +12,7 @@ import { learn as learnCli } from '../../src/cli/learn';
 import { learn, learnCommand } from '../../src/learn';
 import { findStrace } from '../../src/learn/strace';
 import { watchKernelLog } from '../../src/testing/kernel-log';
-import { parseViolation, runChild } from '../helpers/child';
+import { reportLine, runChild } from '../helpers/child';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'seccomp-node.js');
@@ -190,7 +190,7 @@ describe('in-process learning', () => {
     expect(ok.reports).toEqual([{ groups: ['@node'], hasSocket: true }, ['hello', 'file', 'hello', 'file']]);
     const forbidden = await runChild(body('fs.mkdirSync(__dirname + "/never");'));
     expect(forbidden.signal).toBe('SIGSYS');
-    expect(parseViolation(forbidden.stderr)?.syscall).toBe('mkdir');
+    expect(reportLine(forbidden.stderr)).toMatchObject({ syscall: 'mkdir', main: true });
   });
 
   it('learn.start() then stop() in the test process itself (no lockdown): the policy for what happened between', async () => {
