@@ -32,8 +32,12 @@ beforeAll(() => {
     let text;
     try { text = fs.readFileSync(__filename, 'utf8'); } catch (e) {
       if (mode === 'abort') process.abort();
-      if (mode === 'hang') setInterval(() => {}, 1000);
-      else { process.exitCode = 2; }
+      if (mode === 'hang') {
+        // says that it reached its endless wait: its output goes to the terminal, and openat
+        // fails, so the marker is a directory named by argv
+        fs.mkdirSync(process.argv[3]);
+        setInterval(() => {}, 1000);
+      } else { process.exitCode = 2; }
     }
     if (mode === 'throw' && !text) throw new Error('no configuration');
     if (mode === 'spawn') require('child_process').execFileSync('/bin/true');
@@ -60,9 +64,14 @@ describe('seccomp-node chaos', () => {
     const aborted = cli('--fail', 'openat=EIO', '--', process.execPath, program, 'abort');
     expect(aborted.status).toBe(4);
     expect(aborted.stderr).toContain('crashed (signal SIGABRT)');
-    const hung = cli('--fail', 'openat=EIO', '--timeout', '1000', '--', process.execPath, program, 'hang');
+    // "Hung" is a clock's verdict. The program reaches its endless wait in well under a second
+    // even on two loaded cores; 5 s leave a margin a busy machine does not use up, and the
+    // marker it writes there shows the kill came after it hung, not during a slow start.
+    const marker = path.join(dir, 'hanging');
+    const hung = cli('--fail', 'openat=EIO', '--timeout', '5000', '--', process.execPath, program, 'hang', marker);
     expect(hung.status).toBe(5);
-    expect(hung.stderr).toContain('hung: killed after 1000 ms');
+    expect(hung.stderr).toContain('hung: killed after 5000 ms');
+    expect(fs.statSync(marker).isDirectory()).toBe(true);
   });
 
   it('conditions: only writes to fd 1 fail', () => {
@@ -119,6 +128,7 @@ describe('seccomp-node chaos', () => {
 
 describe('examples/chaos-demo.js', () => {
   it('shows what Node does when write, openat, connect and getrandom fail', async () => {
+    // 60 s: only a guard against a demo that never ends (it takes about 12 s, 10 of them the hang)
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(__dirname, '..', '..', 'examples', 'chaos-demo.js')],
       { timeout: 60_000 });
     expect(stdout).toMatch(/ {2}write=EIO {13}crashed \(signal SIGABRT\)/);
@@ -126,6 +136,9 @@ describe('examples/chaos-demo.js', () => {
     expect(stdout).toContain('config: defaults (could not read the configuration: EIO)');
     expect(stdout).toMatch(/ {2}connect=ECONNREFUSED {2}exited with status 1/);
     expect(stdout).toContain('server unreachable: ECONNREFUSED');
-    expect(stdout).toMatch(/ {2}getrandom=EIO {9}hung: killed after 5000 ms/);
+    expect(stdout).toMatch(/ {2}getrandom=EIO {9}hung: killed after 10000 ms/);
+    // Hung where the README says: it printed its request id, then spun in c-ares's getrandom
+    // retries at its first connection, and printed nothing more (not a slow start cut short).
+    expect(stdout).toMatch(/--fail getrandom=EIO: the program hung: killed after 10000 ms\n {4}\| config: \d+ bytes of configuration\n {4}\| request id: [0-9a-f]{16}\n\nsummary\n/);
   });
 });
