@@ -168,7 +168,8 @@ describe('sandbox.spawn', () => {
   it('returns the program itself: same pid, its own /proc entry, its filter, its output and exit code', async () => {
     const child = spawn('cat', [], { policy: profile('file-reader'), report: false });
     const result = ended(child);
-    // cat waits for stdin: look at it while it runs
+    // cat waits for stdin: look at it while it runs, once the helper has become cat (polled;
+    // the 10 s bound only stops a hung test)
     await new Promise((ok) => child.once('spawn', ok));
     let exe = '';
     for (let i = 0; i < 1000 && !exe.endsWith('/cat'); i++) {

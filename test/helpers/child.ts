@@ -53,6 +53,7 @@ export function runChild(body: string, options: { timeoutMs?: number; env?: Node
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d; });
     child.stderr.on('data', (d: Buffer) => { stderr += d; });
+    // Only a guard against a hung child (a test then fails on SIGKILL); no verdict waits for it.
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
