@@ -5,7 +5,7 @@
 //   node examples/chaos-demo.js app      just runs the program
 //
 // The same from the command line:
-//   seccomp-node chaos --each --timeout 5000 --fail write=EIO --fail openat=EIO \
+//   seccomp-node chaos --each --timeout 10000 --fail write=EIO --fail openat=EIO \
 //     --fail connect=ECONNREFUSED --fail getrandom=EIO -- node examples/chaos-demo.js app
 'use strict';
 
@@ -41,8 +41,12 @@ if (process.argv[2] === 'app') {
   const { runChaos, addFaultArgument } = require('../lib/testing');
   const faults = ['write=EIO', 'openat=EIO', 'connect=ECONNREFUSED', 'getrandom=EIO'];
   const rows = [];
+  // "Hung" can only be decided by a clock. The program needs well under a second to finish
+  // (about one on two loaded cores), so ten seconds leave a margin a busy machine does not use
+  // up: only a program that really never ends is called hung.
+  const timeoutMs = 10_000;
   for (const fault of faults) {
-    const r = runChaos(process.execPath, [__filename, 'app'], { fail: addFaultArgument({}, fault), timeoutMs: 5000, stdio: 'pipe' });
+    const r = runChaos(process.execPath, [__filename, 'app'], { fail: addFaultArgument({}, fault), timeoutMs, stdio: 'pipe' });
     rows.push([fault, r.description]);
     const output = `${r.stdout}${r.stderr}`.trim().split('\n').filter(Boolean);
     console.log(`--fail ${fault}: the program ${r.description}`);

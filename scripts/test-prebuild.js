@@ -15,4 +15,4 @@ run(process.execPath, ['scripts/prebuilds.js', '--arch', process.arch]);
 const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
 const files = fs.readdirSync(dir);
 console.log(`seccomp-node: prebuilds/${path.basename(dir)}: ${files.join(', ')}`);
-run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run'], { PREBUILDS_ONLY: '1', EXPECT_PREBUILT_ADDON: '1' });
+run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run'], { PREBUILDS_ONLY: '1' });

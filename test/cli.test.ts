@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runFilter } from '../src/bpf/emulator';
-import { DOCKER_PROFILE, PACKAGE_ROOT, parseViolation, runChild } from './helpers/child';
+import { DOCKER_PROFILE, PACKAGE_ROOT, reportLine, runChild } from './helpers/child';
 import { PROBES_ADDON } from './helpers/probes';
 
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'seccomp-node.js');
@@ -187,7 +187,7 @@ describe('run', () => {
     expect(r.out.trim()).toBe('0');
   });
 
-  it('Docker\'s default profile runs a Node HTTP server', () => {
+  it('Docker\'s default profile runs a Node HTTP server', async ({ annotate }) => {
     const server = write('server.js', `
       const http = require('http');
       const s = http.createServer((q, r) => r.end('served ' + q.url)).listen(0, '127.0.0.1', () => {
@@ -198,12 +198,32 @@ describe('run', () => {
     const r = cli('run', '--policy', DOCKER, '--', process.execPath, server);
     expect(r.status, r.err).toBe(0);
     expect(r.out.trim()).toBe('served /docker');
-    // and what Docker forbids stays forbidden: unshare fails with EPERM
-    const unshare = cli('run', '--policy', DOCKER, '--', process.execPath, '-e', `
+    // and what Docker forbids stays forbidden: unshare(CLONE_NEWUSER) fails with EPERM
+    const unshare = `
       const { binding } = require(${JSON.stringify(path.join(PACKAGE_ROOT, 'lib', 'native'))});
       const probes = require(${JSON.stringify(PROBES_ADDON)});
-      console.log(probes.rawSyscall('native', binding.resolveSyscall('unshare'), 0x10000000).code);`);
-    expect(unshare.out.trim()).toBe('EPERM');
+      console.log(probes.rawSyscall('native', binding.resolveSyscall('unshare'), 0x10000000).code);`;
+    const refused = cli('run', '--policy', DOCKER, '--', process.execPath, '-e', unshare);
+    expect(refused.status, refused.err).toBe(0);
+    expect(refused.out.trim()).toBe('EPERM');
+    // A container whose own seccomp profile refuses unshare would give that EPERM too. Two
+    // checks tell them apart. 1. Without the profile the kernel answers otherwise (EINVAL: a
+    // new user namespace needs a single-threaded caller, and Node has threads).
+    const plain = spawnSync(process.execPath, ['-e', unshare], { encoding: 'utf8' });
+    expect(plain.status, plain.stderr).toBe(0);
+    const without = plain.stdout.trim();
+    // 2. With the profile's default errno changed to EXDEV (which unshare never returns), the
+    // answer follows: the refusal is this profile's default action (for equal actions, the
+    // most recent filter's errno wins over an outer container's).
+    const marked = write('docker-exdev.json', JSON.stringify({ ...JSON.parse(fs.readFileSync(DOCKER, 'utf8')), defaultErrnoRet: 18 }));
+    const changed = cli('run', '--policy', marked, '--', process.execPath, '-e', unshare);
+    expect(changed.out.trim(), changed.err).toBe('EXDEV');
+    if (without === 'EPERM') {
+      await annotate('without the profile unshare already fails with EPERM here (an outer filter): the EXDEV variant is what shows the profile refuses it');
+    } else {
+      expect(without).toBe('EINVAL');
+      await annotate('without the profile unshare(CLONE_NEWUSER) fails with EINVAL: the EPERM is the profile\'s, and so is the EXDEV');
+    }
   });
 
   it('fails with status 1 when the program does not exist, before any filter is loaded', () => {
@@ -247,6 +267,6 @@ describe('lockdown({ policy }) with a file', () => {
     `);
     expect(r.reports).toEqual(['# a small daemon']);
     expect(r.signal).toBe('SIGSYS');
-    expect(parseViolation(r.stderr)?.syscall).toBe('socket');
+    expect(reportLine(r.stderr)).toMatchObject({ syscall: 'socket', arch: 'x86_64', main: true });
   });
 });

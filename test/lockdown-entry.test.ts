@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expandEntries } from '../src/groups';
-import { PACKAGE_ROOT, parseViolation } from './helpers/child';
+import { PACKAGE_ROOT, reportLine } from './helpers/child';
 
 const ENTRY = path.join(PACKAGE_ROOT, 'lib', 'lockdown-entry.js');
 const APP = path.join(__dirname, 'fixtures', 'spawn', 'app.js');
@@ -25,7 +25,7 @@ function run(flag: '--import' | '--require', app: string, op: string | undefined
   const lines = r.stdout.split('\n').filter(Boolean);
   let state: AppState | undefined;
   try { state = lines.length ? JSON.parse(lines[0]) as AppState : undefined; } catch { state = undefined; }
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, lines, state, violation: parseViolation(r.stderr) };
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, lines, state, get violation() { return reportLine(r.stderr); } };
 }
 
 beforeAll(() => {

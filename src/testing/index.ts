@@ -100,6 +100,8 @@ export interface SandboxedResult {
   signal: NodeJS.Signals | null;
   /** Killed by seccomp (SIGSYS). */
   blocked: boolean;
+  /** The child's process id (for a command, the program's: it keeps the pid across exec). */
+  pid?: number;
   /** The blocked call, from the report line (functions) or the kernel log (commands, best effort). */
   syscall?: string;
   nr?: number;
@@ -308,7 +310,7 @@ async function toResult(
   o: { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; messages: RunnerMessage[]; timedOut: boolean; pid?: number },
   durationMs: number, kernelLog: ReturnType<typeof watchKernelLog>): Promise<SandboxedResult> {
   const result: SandboxedResult = {
-    outcome: 'exited', code: o.code, signal: o.signal, blocked: o.signal === 'SIGSYS',
+    outcome: 'exited', code: o.code, signal: o.signal, blocked: o.signal === 'SIGSYS', ...(o.pid !== undefined ? { pid: o.pid } : {}),
     stdout: o.stdout, stderr: o.stderr, timedOut: o.timedOut, durationMs,
   };
   const violation = parseViolation(o.stderr);

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseViolation, type Violation } from '../../src/testing';
+import { reportLine, type ReportLine } from './report-line';
 
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 /** Docker's default seccomp profile, a test fixture (see test/fixtures/oci/README.md). */
@@ -23,12 +23,14 @@ export interface ChildResult {
   stderr: string;
   /** Lines the child printed with `report(...)`, parsed as JSON. */
   reports: unknown[];
-  /** The violation report line, when the child died on a blocked call. */
-  violation?: Violation;
+  /**
+   * The violation report line, read with the test's own pattern (./report-line), when the
+   * child printed one. Reading it throws when the line is malformed or printed twice.
+   */
+  readonly violation?: ReportLine;
 }
 
-// The report line is parsed where the package parses it for its users.
-export { parseViolation } from '../../src/testing';
+export { reportLine, reportLines, type ReportLine } from './report-line';
 
 /**
  * Runs `body` as an async function in a fresh Node process (the same binary as the test
@@ -51,12 +53,13 @@ export function runChild(body: string, options: { timeoutMs?: number; env?: Node
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d; });
     child.stderr.on('data', (d: Buffer) => { stderr += d; });
+    // Only a guard against a hung child (a test then fails on SIGKILL); no verdict waits for it.
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const reports = stdout.split('\n').filter((l) => l.startsWith('@@')).map((l) => JSON.parse(l.slice(2)) as unknown);
-      resolve({ code, signal, stdout, stderr, reports, violation: parseViolation(stderr) });
+      resolve({ code, signal, stdout, stderr, reports, get violation() { return reportLine(stderr); } });
     });
   });
 }

@@ -1,4 +1,5 @@
-# Test-only native probes: raw system calls through a chosen ABI, a thread-local filter.
+# Test-only native probes: raw system calls through a chosen ABI, a thread-local filter, a
+# native thread that spins before lockdown.
 # Built by test/global-setup.ts into test/native/build; never packed, never prebuilt, so
 # that no shipped addon hands JavaScript a raw syscall primitive.
 {

@@ -184,8 +184,20 @@ describe('[arch] sections (extension)', () => {
   });
 
   it('default to the native architecture', () => {
-    const native = { x64: 'x86_64', arm64: 'aarch64' }[process.arch as string];
-    if (native) expect(parsePolicy(text)).toEqual(parsePolicy(text, { arch: native as 'x86_64' }));
+    // process.arch in the names policy files use, for every architecture the package knows
+    const names: Record<string, 'x86_64' | 'aarch64' | 'arm' | 'riscv64' | 'ppc64le' | 's390x'> = {
+      x64: 'x86_64', arm64: 'aarch64', arm: 'arm', riscv64: 'riscv64', ppc64: 'ppc64le', s390x: 's390x',
+    };
+    const native = names[process.arch];
+    if (native === undefined) {
+      // a machine the package does not support: the default is refused, never guessed
+      expect(() => parsePolicy(text)).toThrow(expect.objectContaining({ code: 'ERR_SECCOMP_UNSUPPORTED' }));
+      return;
+    }
+    expect(parsePolicy(text)).toEqual(parsePolicy(text, { arch: native }));
+    // and the sections made a difference: another architecture's reading is not the same
+    const other = native === 'arm' ? 'x86_64' : 'arm';
+    expect(parsePolicy(text)).not.toEqual(parsePolicy(text, { arch: other }));
   });
 
   it('@default may be given once per architecture', () => {

@@ -14,6 +14,8 @@ import {
   assertBlockedBySeccomp, assertExitedCleanly, assertFailedWithErrno, assertReturned, parseViolation, runSandboxed,
 } from '../../src/testing';
 import { Filter } from '../../src/filter';
+import { reportLine } from '../helpers/report-line';
+import { kernelKillRecord } from '../helpers/kernel-log';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 /**
@@ -45,7 +47,9 @@ describe('functions', () => {
     expect(r.mainThread).toBe(true);
     expect(r.syscallSource).toBe('report');
     expect(r.value).toBeUndefined();
+    // the package's parser (public API) and the test's own pattern read the same line
     expect(parseViolation(r.stderr)?.syscall).toBe('openat');
+    expect(reportLine(r.stderr)).toMatchObject({ syscall: 'openat', arch: 'x86_64', main: true });
   });
 
   it('the same read with @fs-read runs, and its value comes back', async () => {
@@ -120,7 +124,12 @@ describe('functions', () => {
   });
 
   it('a function that never settles is killed after the timeout', async () => {
-    const r = await runSandboxed(() => new Promise(() => setInterval(() => {}, 1000)), { allow: RUNTIME, timeoutMs: 500 });
+    // "Timed out" is a clock's verdict. The child reaches the function within a second even on
+    // two loaded cores; 5 s leave a margin a busy machine does not use up, and what the
+    // function printed shows it was running (not still starting) when it was killed.
+    const r = await runSandboxed(() => { process.stdout.write('waiting for ever\n'); return new Promise(() => setInterval(() => {}, 1000)); },
+      { allow: RUNTIME, timeoutMs: 5000 });
+    expect(r.stdout).toBe('waiting for ever\n');
     expect(r.outcome).toBe('timed-out');
     expect(r.timedOut).toBe(true);
     expect(r.signal).toBe('SIGKILL');
@@ -163,7 +172,7 @@ describe('modules', () => {
 });
 
 describe('commands', () => {
-  it('runs a program under the policy from its first instruction', async () => {
+  it('runs a program under the policy from its first instruction', async ({ annotate }) => {
     const file = path.join(dir, 'data.txt');
     const cat = await runSandboxed({ command: 'cat', args: [file] }, { allow: ['@exec-start', '@node', '@fs-read'] });
     expect(cat.outcome).toBe('exited');
@@ -172,10 +181,20 @@ describe('commands', () => {
     const touch = await runSandboxed({ command: 'touch', args: [path.join(dir, 'new-file')] }, { allow: ['@exec-start', '@node', '@fs-read'] });
     expect(touch.outcome).toBe('blocked');
     expect(fs.existsSync(path.join(dir, 'new-file'))).toBe(false);
-    // The report line is lost at exec; the kernel log may name the call (root, same pid namespace).
-    if (touch.syscall !== undefined) {
-      expect(touch.syscallSource).toBe('kernel-log');
-      expect(['openat', 'utimensat', 'open']).toContain(touch.syscall);
+    // The report line is lost at exec: only the kernel's audit record can name the call. The
+    // test reads the log itself to know whether the name could be known here.
+    expect(touch.pid).toBeGreaterThan(0);
+    const kernel = kernelKillRecord(touch.pid!);
+    if (kernel.readable && kernel.found) {
+      // touch creates the missing file with openat(O_CREAT); the policy allows read-only opens
+      expect(touch).toMatchObject({ syscall: 'openat', nr: kernel.nr, arch: 'x86_64', syscallSource: 'kernel-log' });
+      await annotate(`the kernel logged the kill (nr ${kernel.nr}): the result names openat`);
+    } else {
+      // /dev/kmsg is not readable here (CAP_SYSLOG), or the kernel dropped the record (it
+      // rate-limits them): nothing can name the call, and the result must not pretend to.
+      expect(touch.syscall).toBeUndefined();
+      expect(touch.syscallSource).toBeUndefined();
+      await annotate(kernel.readable ? 'the kernel dropped its record of this kill: no name' : `the kernel log is not readable here (${kernel.why}): no name`);
     }
   });
 
