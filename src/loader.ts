@@ -7,7 +7,7 @@ import { ARCH_TOKENS, archName as archNameOf, nativeArch, type ArchName } from '
 import { decodeAction, runFilter } from './bpf/emulator';
 import { compile, type CompiledFilter } from './compiler';
 import { SeccompError, isNativeError } from './errors';
-import { applyLandlockPlan, noLayer, planLandlock, type AppliedLandlockLayer, type LandlockPlan } from './landlock';
+import { applyLandlockPlan, noLayer, noteSkipped, planLandlock, type AppliedLandlockLayer, type LandlockPlan } from './landlock';
 import type { FsRules } from './landlock/policy';
 import { landlockStepCalls } from './landlock/step';
 import { binding, loadError } from './native';
@@ -281,6 +281,13 @@ export function planLandlockFor(policy: Policy, options: LoadOptions): LandlockP
       'Nothing was changed. Allow it in the earlier filter (the default profile does), or give the Landlock rules in ' +
       'that first lockdown', { syscall: blocked });
   };
+  // Filters loaded before exec (by a parent, or seccomp-node run) are not known here: the
+  // default isolation cannot tell whether they allow the Landlock step, so it stays out.
+  const foreign = snapshot?.filtersBefore ?? 0;
+  if (!explicit && !options.beforeExec && foreign > 0) {
+    return noLayer('calling', `no Landlock layer (default isolation): ${foreign} seccomp filter(s) loaded before this process ` +
+      'started may refuse what applying one needs; pass isolate: true, or fs/net rules, to apply one anyway');
+  }
   const probeBlocked = landlockStepBlocked('calling');
   if (probeBlocked) return refuse(probeBlocked);
   const plan = planLandlock(rules, {
@@ -320,6 +327,7 @@ export function loadPolicy(policy: Policy, source: string, options: LoadOptions)
   const plan = planLandlockFor(policy, options);
   if (plan.spec && !options.beforeExec && loadedPrograms.length === 0) checkThreadFilters();
   const landlock = applyLandlockPlan(plan, source);
+  if (!landlock) noteSkipped(plan);
   try {
     // Right before execve, only the calling thread takes the filter: the others (V8's
     // workers) are about to be removed by the exec and must not run under the next

@@ -71,6 +71,11 @@ export interface LandlockPlan {
   layer: LandlockLayer;
   /** A call of the Landlock step that a seccomp filter in force would kill, when that ruled the layer out. */
   blockedBy?: string;
+  /**
+   * The layer holds something asked for explicitly (rules, isolation): failing to apply it
+   * throws. A layer of default isolation alone is best effort: a failure leaves it out.
+   */
+  required?: boolean;
 }
 
 /** Default for `timeoutMs`: generous, a loaded 2-core machine can delay a thread for a while. */
@@ -173,6 +178,7 @@ export function compileLandlock(rules: LandlockRules | undefined, ctx: LandlockC
   return {
     spec: { handledFs, handledNet, scoped, paths, ports, threads: layer.threads, timeoutMs: ctx.timeoutMs ?? DEFAULT_THREAD_TIMEOUT_MS },
     layer,
+    required: (handledFs !== ANCHOR_RIGHT && handledFs !== 0) || handledNet !== 0 || explicitDomain,
   };
 }
 

@@ -34,6 +34,19 @@ export interface AppliedLandlockLayer extends LandlockLayer {
 }
 
 const applied: AppliedLandlockLayer[] = [];
+/** Why default isolation was left out, when it was. */
+const skippedDefault: string[] = [];
+
+/** What was asked for where no layer could be made at all (best effort on a kernel without Landlock). */
+const notEnforcedWithoutLayer: NotEnforced[] = [];
+
+/** Records why a plan made no layer: its notes, and (with a warning each) what it could not enforce. */
+export function noteSkipped(plan: LandlockPlan): void {
+  if (plan.spec) return;
+  skippedDefault.push(...plan.layer.notes);
+  notEnforcedWithoutLayer.push(...plan.layer.notEnforced);
+  for (const missing of plan.layer.notEnforced) warnNotEnforced(missing);
+}
 let scopedInForce = 0;
 
 export function landlockLayers(): AppliedLandlockLayer[] {
@@ -102,7 +115,10 @@ export function applyLandlockPlan(plan: LandlockPlan, source: string): AppliedLa
   try {
     result = binding!.applyLandlock(plan.spec);
   } catch (error) {
-    throw failure(error);
+    if (plan.required) throw failure(error);
+    // Default isolation is best effort: nothing was applied, and status() says why.
+    skippedDefault.push(`no Landlock layer (default isolation): ${failure(error).message}`);
+    return undefined;
   }
   scopedInForce |= plan.spec.scoped;
   const layer: AppliedLandlockLayer = {
@@ -136,6 +152,8 @@ export interface LandlockStatus {
   notEnforced: NotEnforced[];
   /** One record per layer, oldest first. */
   layers: AppliedLandlockLayer[];
+  /** Why isolation or rules were left out where no layer was made (best effort). */
+  notes: string[];
 }
 
 export function landlockStatus(probe: boolean): LandlockStatus {
@@ -149,7 +167,8 @@ export function landlockStatus(probe: boolean): LandlockStatus {
     ...(support?.reason ? { reason: support.reason } : {}),
     enforced: layers.length > 0,
     handled: { fs: union((l) => l.handled.fs), net: union((l) => l.handled.net), scopes: scopeNames(scopedInForce) },
-    notEnforced: layers.flatMap((l) => l.notEnforced),
+    notEnforced: [...notEnforcedWithoutLayer, ...layers.flatMap((l) => l.notEnforced)],
     layers,
+    notes: [...skippedDefault],
   };
 }
