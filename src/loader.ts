@@ -55,8 +55,12 @@ function computeSupport(): SupportReport {
     if (!/^Seccomp:/m.test(fs.readFileSync('/proc/self/status', 'utf8'))) {
       return { supported: false, libseccomp: info.version, reason: 'this kernel was built without seccomp' };
     }
-  } catch {
-    return { supported: false, libseccomp: info.version, reason: '/proc/self/status is not readable' };
+  } catch (error) {
+    // Inside a Landlock domain made by a parent, this process's own /proc entry may be out of
+    // its reach; API level 3 already showed that the kernel filters (and kills processes).
+    if ((error as NodeJS.ErrnoException).code !== 'EACCES') {
+      return { supported: false, libseccomp: info.version, reason: '/proc/self/status is not readable' };
+    }
   }
   return { supported: true, libseccomp: info.version };
 }
@@ -128,7 +132,13 @@ export function countIoUringRings(): number {
 
 function ioUringRingFds(): string[] {
   const rings: string[] = [];
-  for (const fd of fs.readdirSync('/proc/self/fd')) {
+  let fds: string[];
+  try {
+    fds = fs.readdirSync('/proc/self/fd');
+  } catch {
+    return rings; // out of reach inside a parent's Landlock domain: none known
+  }
+  for (const fd of fds) {
     try {
       if (fs.readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:[io_uring]') rings.push(fd);
     } catch { /* closed meanwhile */ }
@@ -194,7 +204,12 @@ function landlockStepBlocked(threads: 'calling' | 'tsync' | 'every'): string | u
 }
 
 export function readSeccompField(field: 'Seccomp' | 'Seccomp_filters' | 'NoNewPrivs', statusText?: string): number {
-  const text = statusText ?? fs.readFileSync('/proc/self/status', 'utf8');
+  let text = statusText;
+  try {
+    text ??= fs.readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return 0; // out of reach inside a parent's Landlock domain
+  }
   const m = new RegExp(`^${field}:\\s*(\\d+)`, 'm').exec(text);
   return m ? Number(m[1]) : 0;
 }
