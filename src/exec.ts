@@ -11,7 +11,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SeccompError } from './errors';
-import type { FsRules } from './landlock/policy';
+import { entriesNeeds } from './groups';
+import { mergeFsRules, type FsRules } from './landlock/policy';
 import { compileFor, exportBpf, loadPolicy, requireSupport } from './loader';
 import { binding } from './native';
 import type { Policy } from './policy';
@@ -53,12 +54,15 @@ function explainingExecConflicts<T>(step: () => T): T {
 
 /**
  * What the exec itself needs when the policy's Landlock rules restrict the file system: to
- * execute the program, and (for a Node program) to read the extra CA certificates its
- * environment names, which Node loads at startup or on first TLS use.
+ * execute the program and map its libraries (@exec-start's needs), and (for a Node program)
+ * to read the extra CA certificates its environment names, which Node loads at startup or
+ * on first TLS use.
  */
 export function execLandlockNeeds(executable: string, env: NodeJS.ProcessEnv): FsRules {
   const extraCa = env.NODE_EXTRA_CA_CERTS;
-  return { execute: [executable], ...(extraCa ? { read: [`?${path.resolve(extraCa)}`] } : {}) };
+  const own: FsRules = { execute: [executable], ...(extraCa ? { read: [`?${path.resolve(extraCa)}`] } : {}) };
+  // Whatever the policy lists, starting a program needs the dynamic loader and its libraries.
+  return mergeFsRules(own, entriesNeeds(['@exec-start'])?.fs) ?? own;
 }
 
 /**
