@@ -39,7 +39,16 @@ group('file system rules', () => {
       const fs = require('fs'), path = require('path'), { Worker } = require('worker_threads'), { pipeline } = require('stream/promises');
       const ro = ${at('ro')}, rw = ${at('rw')}, secret = ${at('secret', 'key.txt')};
       const before = fs.readFileSync(secret, 'utf8');
+      // The pool's threads and a Worker exist before the lockdown: it must reach them too.
+      await Promise.all(Array.from({ length: 16 }, () => fs.promises.readFile(path.join(ro, 'f0.txt'))));
+      const early = new Worker('const fs = require("fs"), { parentPort, workerData } = require("worker_threads");' +
+        'parentPort.once("message", () => { try { fs.readFileSync(workerData.secret); parentPort.postMessage("ok"); } catch (e) { parentPort.postMessage(e.code); } });',
+        { eval: true, workerData: { secret } });
+      await new Promise((ok) => early.once('online', ok));
       seccomp.sandbox.lockdown({ fs: { read: [ro], write: [rw] } });
+      early.postMessage('go');
+      const earlyWorker = await new Promise((ok) => early.once('message', ok));
+      await early.terminate();
       const code = async (p) => { try { await p; return 'ok'; } catch (e) { return e.code; } };
       // 400 reads on the thread pool, 100 writes and renames in the writable directory
       const reads = await Promise.all(Array.from({ length: 400 }, (_, i) => fs.promises.readFile(path.join(ro, 'f' + (i % 20) + '.txt'), 'utf8')));
@@ -56,7 +65,7 @@ group('file system rules', () => {
       });
       report({
         before, reads: reads.length, sameContent: reads[21] === reads[1], listed, copied: fs.statSync(path.join(rw, 'copy.txt')).size,
-        worker,
+        worker, earlyWorker,
         secretSync: await code((async () => fs.readFileSync(secret))()),
         secretPool: await code(fs.promises.readFile(secret)),
         secretStream: await code(pipeline(fs.createReadStream(secret), fs.createWriteStream(path.join(rw, 'stolen')))),
@@ -70,7 +79,7 @@ group('file system rules', () => {
     expect(r.code, describe(r)).toBe(0);
     const out = r.reports[0] as Record<string, any>;
     expect(out.before).toBe('the secret');
-    expect(out).toMatchObject({ reads: 400, sameContent: true, listed: 101, copied: 7000, worker: { ro: 'ok', secret: 'EACCES' } });
+    expect(out).toMatchObject({ reads: 400, sameContent: true, listed: 101, copied: 7000, worker: { ro: 'ok', secret: 'EACCES' }, earlyWorker: 'EACCES' });
     expect(out).toMatchObject({ secretSync: 'EACCES', secretPool: 'EACCES', secretStream: 'EACCES', writeRo: 'EACCES',
       unlinkRo: 'EACCES', etc: 'EACCES', mkdirOutside: 'EACCES' });
     expect(out.landlock.enforced).toBe(true);

@@ -100,10 +100,15 @@ function parseArgs(text: string): (bigint | undefined)[] {
 
 /** A decoded call: its arguments as printed, as numbers where they are (flags by name too), and its result. */
 function parseDecoded(text: string): { numbers: (bigint | undefined)[]; call: NonNullable<TracedCall['decoded']> } {
-  const { args, rest } = splitDecodedArgs(text);
-  const result = /=\s*(-?\d+|\?)(?:\s+(E[A-Z0-9]+))?/.exec(rest);
-  const ok = result !== null && result[1] !== '?' && Number(result[1]) >= 0;
-  return { numbers: args.map(decodedNumber), call: { args, ok, inProgress: result?.[2] === 'EINPROGRESS' } };
+  // A call another thread interrupted ends in "<unfinished ...>"; its result comes with "resumed".
+  const { args, rest } = splitDecodedArgs(text.replace(/\s*<unfinished \.\.\.>\s*$/, ''));
+  return { numbers: args.map(decodedNumber), call: { args, ...decodedResult(rest) } };
+}
+
+/** Whether the call succeeded (or, for a non-blocking connect, is under way), from " = 3" or " = -1 EINPROGRESS ...". */
+function decodedResult(rest: string): { ok: boolean; inProgress: boolean } {
+  const result = /\)?\s*=\s*(-?\d+|\?)(?:\s+(E[A-Z0-9]+))?/.exec(rest);
+  return { ok: result !== null && result[1] !== '?' && Number(result[1]) >= 0, inProgress: result?.[2] === 'EINPROGRESS' };
 }
 
 /** Reads strace output written with the options of {@link straceOptions} (`-f`, so each line starts with a pid). */
@@ -122,6 +127,7 @@ export function parseStrace(text: string): ParsedTrace {
     if (resumed) {
       const call = pending.get(pid);
       if (call && call.name === resumed[1] && /\(INJECTED\)\s*$/.test(rest)) call.injected = true;
+      if (call?.decoded && call.name === resumed[1]) Object.assign(call.decoded, decodedResult(rest));
       pending.delete(pid);
       continue;
     }

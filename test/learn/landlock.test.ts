@@ -26,6 +26,10 @@ const TRACE = [
   '100 bind(11, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr("0.0.0.0")}, 16) = 0',
   '102 execve("/usr/bin/convert", ["convert"], 0x7ffd /* 3 vars */) = 0',
   '102 mkdirat(AT_FDCWD, "/var/cache/app/thumbs", 0777) = 0',
+  // a call interrupted by another thread's output: its result comes on the "resumed" line
+  '103 openat(AT_FDCWD, "/srv/data/big/file.bin", O_RDONLY|O_CLOEXEC <unfinished ...>',
+  '100 getpid() = 100',
+  '103 <... openat resumed>) = 12',
 ].join('\n');
 
 describe('the Landlock proposal', () => {
@@ -33,7 +37,7 @@ describe('the Landlock proposal', () => {
     const o = observe(parseStrace(TRACE), { arch: 'x86_64', skipFirstExecveOf: 100 });
     const rules = proposeLandlock(o.access, entriesNeeds(['@dns']));
     expect(rules.fs).toEqual({
-      read: ['/etc/app.conf', '/srv/app/lib', '/srv/app/node_modules'],
+      read: ['/etc/app.conf', '/srv/app/lib', '/srv/app/node_modules', '/srv/data/big'],
       write: ['/var/cache/app', '/var/lib/app'],
       execute: ['/usr/bin/convert'],
     });
@@ -48,7 +52,7 @@ describe('the Landlock proposal', () => {
 
   it('the learned policy file carries the proposal, and strace decodes only the calls it needs', () => {
     const learned = learnFromTrace(TRACE, { groups: ['@dns'], rootPid: 100 });
-    expect(learned.text).toContain('@fs read /etc/app.conf /srv/app/lib /srv/app/node_modules');
+    expect(learned.text).toContain('@fs read /etc/app.conf /srv/app/lib /srv/app/node_modules /srv/data/big');
     expect(learned.text).toContain('@net connect 443 5432');
     expect(learned.policy.landlock?.fs?.execute).toEqual(['/usr/bin/convert']);
     const options = straceOptions();
