@@ -118,3 +118,11 @@ describe('the rules as data', () => {
     expect(() => checkLandlock({ isolate: 'yes' })).toThrow(/isolate/);
   });
 });
+
+describe('a Filter made from a policy', () => {
+  it('carries its Landlock rules along instead of dropping them', async () => {
+    const { Filter } = await import('../src/filter');
+    const landlock = { fs: { read: [tmp] }, net: { connect: [443] } };
+    expect(Filter.fromPolicy({ defaultAction: 'kill-process', rules: [], landlock }).toPolicy().landlock).toEqual(landlock);
+  });
+});
