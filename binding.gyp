@@ -12,7 +12,9 @@
             "native/constants.cc",
             "native/exec.cc",
             "native/prime.cc",
-            "native/ptracer.cc"
+            "native/ptracer.cc",
+            "native/landlock.cc",
+            "native/every_thread.cc"
           ],
           "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
           "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],

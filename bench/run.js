@@ -8,7 +8,7 @@
  *
  * Environment: BENCH_NODES (Node majors besides this one, default 24,26), NODE<major> (path
  * to that Node; default <repo>/.tools/node<major>/..., where scripts/node.js installs it;
- * skipped with a note when absent), BENCH_ONLY=syscall,http,fs,lockdown (a subset), BENCH_OUT
+ * skipped with a note when absent), BENCH_ONLY=syscall,http,fs,lockdown,landlock (a subset), BENCH_OUT
  * (directory for the results), BENCH_CONNECTIONS (HTTP connections, default 32).
  *
  * Every filter is loaded in a child process: filters cannot be removed. See bench/README.md.
@@ -24,7 +24,7 @@ const { writeReports } = require('./lib/report');
 const BENCH = __dirname;
 const ROOT = path.resolve(BENCH, '..');
 const QUICK = Boolean(process.env.BENCH_QUICK) && process.env.BENCH_QUICK !== '0';
-const ONLY = new Set((process.env.BENCH_ONLY || 'syscall,http,fs,lockdown').split(',').map((s) => s.trim()).filter(Boolean));
+const ONLY = new Set((process.env.BENCH_ONLY || 'syscall,http,fs,lockdown,landlock').split(',').map((s) => s.trim()).filter(Boolean));
 const OUT_DIR = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : path.join(BENCH, 'results', QUICK ? 'tmp' : '');
 const OUT_BASE = QUICK && !process.env.BENCH_OUT ? 'quick' : 'latest';
 const TMP = path.join(BENCH, 'results', 'tmp');
@@ -35,11 +35,13 @@ const CONFIG = QUICK ? {
   http: { rounds: 2, warmupMs: 600, windowMs: 800 },
   fs: { rounds: 2, warmupMs: 300, durationMs: 800 },
   lockdown: { rounds: 2 },
+  landlock: { rounds: 2, iterations: 20000 },
 } : {
   syscall: { rounds: 5, iterations: 300000, batches: 5, sizes: [10, 100, 400] },
   http: { rounds: 3, warmupMs: 2000, windowMs: 2000 },
   fs: { rounds: 3, warmupMs: 500, durationMs: 1500 },
   lockdown: { rounds: 5 },
+  landlock: { rounds: 5, iterations: 100000 },
 };
 CONFIG.http.connections = Number(process.env.BENCH_CONNECTIONS) || 32;
 
@@ -433,7 +435,7 @@ function prepareDocker(native) {
  * `placebo` does everything lockdown() does except loading the filter (it builds the default
  * profile's BPF): its row shows how far the method moves without any filter at all.
  */
-const HTTP_CONFIGS = ['none', 'default', 'docker', 'placebo'];
+const HTTP_CONFIGS = ['none', 'seccomp-only', 'default', 'landlock', 'docker', 'placebo'];
 
 /**
  * Each server starts unfiltered and the load generator measures two windows on the same
@@ -622,6 +624,42 @@ async function fsBench(nodes, launch) {
 }
 
 // ---------------------------------------------------------------------------------------
+// 5. Landlock on opens
+
+const LANDLOCK_CONFIGS = ['none', 'seccomp', 'landlock-0', 'landlock-10', 'landlock-100'];
+
+/**
+ * open+close and stat in a loop under 0, 10 and 100 extra path rules, against no lockdown
+ * and against the seccomp filter alone, in the same rounds (configurations interleaved).
+ */
+async function landlockBench(nodes) {
+  const { rounds, iterations } = CONFIG.landlock;
+  fs.mkdirSync(TMP, { recursive: true });
+  const once = async (node, mode) => {
+    const r = await runJson(node.path, [path.join(BENCH, 'workers', 'landlock-fs.js'), mode, TMP, String(iterations)], { timeoutMs: 120000 });
+    return { ...r, foreignCpuUtilisation: 0 };
+  };
+  const runs = await runRounds('landlock', nodes, LANDLOCK_CONFIGS, rounds, once, (r) => {
+    log(`  landlock ${r.node} ${r.mode.padEnd(13)} ${r.cpuNsPerIteration.toFixed(0).padStart(6)} ns CPU per open+close+stat`);
+  });
+  for (const entry of fs.readdirSync(TMP)) if (entry.startsWith('landlock-')) fs.rmSync(path.join(TMP, entry), { recursive: true, force: true });
+  const summaries = [];
+  for (const node of nodes) {
+    const base = (mode) => (r) => runs.find((b) => b.node === node.label && b.mode === mode && b.round === r.round);
+    for (const mode of LANDLOCK_CONFIGS) {
+      const rs = runs.filter((r) => r.node === node.label && r.mode === mode);
+      summaries.push({
+        node: node.label, version: node.version, mode, rules: rs[0]?.rules ?? 0, runs: rs.length,
+        cpuNs: summary(rs.map((r) => r.cpuNsPerIteration)),
+        vsNone: summary(rs.map((r) => r.cpuNsPerIteration / base('none')(r).cpuNsPerIteration)),
+        vsSeccomp: summary(rs.map((r) => r.cpuNsPerIteration / base('seccomp')(r).cpuNsPerIteration)),
+      });
+    }
+  }
+  return { rounds, iterations, operation: 'openSync + closeSync of a file 5 directories deep, and statSync, on the main thread', summaries, runs };
+}
+
+// ---------------------------------------------------------------------------------------
 // 4. lockdown itself
 
 const LOCKDOWN_POLICIES = ['default', 'daemon400', 'docker'];
@@ -675,7 +713,7 @@ async function main() {
   const started = Date.now();
   const seccomp = require(ROOT);
   log(`seccomp-node benchmarks (${QUICK ? 'quick' : 'full'} run; sections: ${[...ONLY].join(', ')})`);
-  const results = { meta: null, notes, syscall: null, http: null, fs: null, lockdown: null };
+  const results = { meta: null, notes, syscall: null, http: null, fs: null, lockdown: null, landlock: null };
   if (!seccomp.sandbox.isSupported()) {
     const reason = seccomp.sandbox.status().reason;
     note(`seccomp is not supported here (${reason}); nothing was measured`);
@@ -719,6 +757,7 @@ async function main() {
   results.syscall = await section('syscall', () => syscallBench(seccomp, native));
   results.lockdown = await section('lockdown', () => lockdownBench(nodes));
   results.fs = await section('fs', () => fsBench(nodes, launch));
+  results.landlock = await section('landlock', () => landlockBench(nodes));
   results.http = await section('http', () => httpBench(nodes, launch));
   if (results.http && !results.http.failed) {
     results.http.syscallMix = await section('http-syscalls', () => httpSyscallMix(nodes, results.syscall)) ?? null;

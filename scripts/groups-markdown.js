@@ -15,6 +15,15 @@ function describeEntry(entry) {
 const opSymbol = (op) => ({ eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' })[op];
 const hex = (v) => { const n = BigInt(v); return n > 9n ? `0x${n.toString(16)}` : n.toString(); };
 
+/** A group's Landlock needs in a table cell: "read `/etc/hosts`, ...; connect 53". */
+function describeNeeds(needs) {
+  if (!needs) return '';
+  const parts = [];
+  for (const [access, paths] of Object.entries(needs.fs ?? {})) parts.push(`${access} ${paths.map((p) => `\`${p}\``).join(' ')}`);
+  for (const [access, ports] of Object.entries(needs.net ?? {})) parts.push(`TCP ${access} ${ports.join(' ')}`);
+  return parts.join('; ');
+}
+
 function markdown() {
   const lines = ['| group | what it is for | system calls |', '| --- | --- | --- |'];
   for (const [name, group] of Object.entries(groups())) {
@@ -28,7 +37,8 @@ function markdown() {
       ? describeEntry(rules[0])
       : `\`${rules[0].syscall}\` (${rules.length} argument rules${rules[0].action === 'allow' ? '' : `, → errno ${rules[0].action.errno}`})`)];
     const file = path.relative(path.join(__dirname, '..'), group.file);
-    lines.push(`| [\`${name}\`](${file}) | ${group.description} | ${described.join(', ')} |`);
+    const needs = describeNeeds(group.needs);
+    lines.push(`| [\`${name}\`](${file}) | ${group.description} | ${described.join(', ')}${needs ? `. Under Landlock rules it needs: ${needs}` : ''} |`);
   }
   lines.push('', `Default daemon profile ([policies/profiles/daemon.policy](policies/profiles/daemon.policy)): ${defaultProfileGroups().map((g) => `\`${g}\``).join(' + ')}.`);
   return lines.join('\n');

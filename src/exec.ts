@@ -11,6 +11,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SeccompError } from './errors';
+import { entriesNeeds } from './groups';
+import { mergeFsRules, type FsRules } from './landlock/policy';
 import { compileFor, exportBpf, loadPolicy, requireSupport } from './loader';
 import { binding } from './native';
 import type { Policy } from './policy';
@@ -51,6 +53,19 @@ function explainingExecConflicts<T>(step: () => T): T {
 }
 
 /**
+ * What the exec itself needs when the policy's Landlock rules restrict the file system: to
+ * execute the program and map its libraries (@exec-start's needs), and (for a Node program)
+ * to read the extra CA certificates its environment names, which Node loads at startup or
+ * on first TLS use.
+ */
+export function execLandlockNeeds(executable: string, env: NodeJS.ProcessEnv): FsRules {
+  const extraCa = env.NODE_EXTRA_CA_CERTS;
+  const own: FsRules = { execute: [executable], ...(extraCa ? { read: [`?${path.resolve(extraCa)}`] } : {}) };
+  // Whatever the policy lists, starting a program needs the dynamic loader and its libraries.
+  return mergeFsRules(own, entriesNeeds(['@exec-start'])?.fs) ?? own;
+}
+
+/**
  * Checks, without loading anything, that `policy` compiles for an exec-time load, so that a
  * parent can refuse a bad policy before it starts a child (any address serves for the pin).
  */
@@ -72,7 +87,9 @@ export function execUnderPolicy(policy: Policy, file: string, args: readonly str
   const envStrings = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
   const address = binding!.prepareExec(executable, [file, ...args], envStrings, [...inheritFds]);
   // Plain kill-process: a SIGSYS handler would not survive the exec anyway.
-  explainingExecConflicts(() => loadPolicy(pinExec(policy, address), 'exec', { report: false, beforeExec: true }));
+  explainingExecConflicts(() => loadPolicy(pinExec(policy, address), 'exec', {
+    report: false, beforeExec: true, defaultIsolation: true, landlockNeeds: execLandlockNeeds(executable, env),
+  }));
   try {
     binding!.execPrepared();
   } catch (error) {

@@ -11,6 +11,7 @@ import { requireArch } from './arch';
 import { expandEntries } from './groups';
 import { compileFor, exportBpf, exportPfc, loadPolicy, type LoadRecord } from './loader';
 import { SeccompError } from './errors';
+import type { LandlockRules } from './landlock/policy';
 import { checkCondition, checkPolicy, parseAction, type Action, type Condition, type Policy, type Rule } from './policy';
 import { fromOciProfile } from './oci';
 import { readPolicySource } from './policy-source';
@@ -37,6 +38,8 @@ export interface LoadOptions {
 export class Filter {
   private readonly defaultAction: Action;
   private readonly rules: Rule[] = [];
+  /** Landlock rules of a policy this Filter was made from: carried along, never dropped. */
+  private landlock?: LandlockRules;
 
   constructor(options: FilterOptions = {}) {
     this.defaultAction = parseAction(options.defaultAction ?? 'kill-process');
@@ -47,6 +50,7 @@ export class Filter {
     const checked = checkPolicy(policy);
     const filter = new Filter({ defaultAction: checked.defaultAction });
     filter.rules.push(...checked.rules);
+    if (checked.landlock) filter.landlock = checked.landlock;
     return filter;
   }
 
@@ -108,7 +112,7 @@ export class Filter {
 
   /** The policy as plain, JSON-serialisable data. */
   toPolicy(): Policy {
-    return structuredClone({ defaultAction: this.defaultAction, rules: this.rules });
+    return structuredClone({ defaultAction: this.defaultAction, rules: this.rules, ...(this.landlock ? { landlock: this.landlock } : {}) });
   }
 
   toJSON(): Policy { return this.toPolicy(); }

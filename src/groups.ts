@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { SeccompError } from './errors';
 import { binding } from './native';
 import type { Action, Condition, Policy, Rule } from './policy';
+import { addNeeds, mergeLandlock, type LandlockNeeds } from './landlock/policy';
 import { parseFile, type GroupTable } from './policy-file/parser';
 import { closestName } from './syscalls';
 
@@ -23,6 +24,11 @@ export interface GroupDefinition {
   includes: string[];
   /** Its own rules, without those of included groups. */
   rules: Rule[];
+  /**
+   * Its own Landlock needs (`@needs` lines), without those of included groups: the files
+   * and ports it needs when a policy restricts them (`@dns`: the resolver files).
+   */
+  needs?: LandlockNeeds;
 }
 
 const POLICY_DIR = path.join(__dirname, '..', 'policies');
@@ -75,7 +81,12 @@ function loadGroup(name: string): GroupDefinition {
     const { includes, policy } = readDefinition(file);
     // Every name resolves through the kernel's tables shipped with the package, whatever
     // libseccomp is installed; test/syscall-tables.test.ts compiles every group.
-    const definition = { description: leadingComment(fs.readFileSync(file, 'utf8')), file, includes, rules: policy.rules };
+    const { needs, ...restricting } = policy.landlock ?? {};
+    if (Object.keys(restricting).length) {
+      // A group brings grants; restricting is the policy's decision.
+      throw new SeccompError('ERR_SECCOMP_POLICY_SYNTAX', `built-in group ${name} restricts Landlock (${Object.keys(restricting).join(', ')}); groups may only have @needs lines`);
+    }
+    const definition = { description: leadingComment(fs.readFileSync(file, 'utf8')), file, includes, rules: policy.rules, ...(needs ? { needs } : {}) };
     loaded.set(name, definition);
     return definition;
   } finally {
@@ -105,8 +116,26 @@ function groupRules(name: string, seen: Set<string>): Rule[] {
   return [...group.includes.flatMap((n) => groupRules(n, seen)), ...structuredClone(group.rules)];
 }
 
+/** What a group and the groups it includes need from Landlock. */
+export function groupNeeds(name: string): LandlockNeeds | undefined {
+  if (!groupNames().includes(name)) throw unknownGroup(name);
+  const group = loadGroup(name);
+  let rules: { needs?: LandlockNeeds } | undefined = group.needs ? { needs: structuredClone(group.needs) } : undefined;
+  for (const included of group.includes) rules = addNeeds(rules, groupNeeds(included));
+  return rules?.needs;
+}
+
 /** The built-in groups as the policy parser sees them. */
-export const builtinGroups: GroupTable = { names: groupNames, expand: groupRules };
+export const builtinGroups: GroupTable = { names: groupNames, expand: groupRules, needs: groupNeeds };
+
+/** What the groups among allow-list entries need from Landlock. */
+export function entriesNeeds(entries: readonly GroupEntry[]): LandlockNeeds | undefined {
+  let rules: { needs?: LandlockNeeds } | undefined;
+  for (const entry of entries) {
+    if (typeof entry === 'string' && entry.startsWith('@')) rules = addNeeds(rules, groupNeeds(entry));
+  }
+  return rules?.needs;
+}
 
 /**
  * Expands allow-list entries (names, '@groups', rule objects) into policy rules, each
@@ -126,7 +155,8 @@ let profile: { groups: string[]; policy: Policy } | undefined;
 function loadProfile(): { groups: string[]; policy: Policy } {
   if (!profile) {
     const { includes, policy } = readDefinition(DEFAULT_PROFILE_FILE);
-    profile = { groups: includes, policy: { ...policy, rules: [...expandEntries(includes), ...policy.rules] } };
+    const landlock = mergeLandlock(addNeeds(undefined, entriesNeeds(includes)), policy.landlock);
+    profile = { groups: includes, policy: { ...policy, rules: [...expandEntries(includes), ...policy.rules], ...(landlock ? { landlock } : {}) } };
   }
   return profile;
 }

@@ -8,6 +8,9 @@ import { decodeAction, runFilter } from './bpf/emulator';
 import { compile, type CompiledFilter } from './compiler';
 import { SeccompError, isNativeError } from './errors';
 import { libseccompHint } from './load-hints';
+import { applyLandlockPlan, noLayer, noteSkipped, planLandlock, type AppliedLandlockLayer, type LandlockPlan } from './landlock';
+import type { FsRules } from './landlock/policy';
+import { landlockStepCalls } from './landlock/step';
 import { binding, loadError } from './native';
 import type { Policy } from './policy';
 import { replaceStandins, replaceStandinsInPfc } from './standin-syscalls';
@@ -56,8 +59,12 @@ function computeSupport(): SupportReport {
     if (!/^Seccomp:/m.test(fs.readFileSync('/proc/self/status', 'utf8'))) {
       return { supported: false, libseccomp: info.version, reason: 'this kernel was built without seccomp' };
     }
-  } catch {
-    return { supported: false, libseccomp: info.version, reason: '/proc/self/status is not readable' };
+  } catch (error) {
+    // Inside a Landlock domain made by a parent, this process's own /proc entry may be out of
+    // its reach; API level 3 already showed that the kernel filters (and kills processes).
+    if ((error as NodeJS.ErrnoException).code !== 'EACCES') {
+      return { supported: false, libseccomp: info.version, reason: '/proc/self/status is not readable' };
+    }
   }
   return { supported: true, libseccomp: info.version };
 }
@@ -111,6 +118,8 @@ export interface LoadRecord {
   report: boolean;
   /** Names in the policy that do not exist on this architecture. */
   skipped: string[];
+  /** The Landlock layer applied first, when one was (see status().landlock). */
+  landlock?: AppliedLandlockLayer;
 }
 
 /** Per-process facts captured before the first filter, when /proc may still be read. */
@@ -118,19 +127,93 @@ export interface ProcessSnapshot { filtersBefore: number; ioUringRings: number }
 
 export const loadHistory: LoadRecord[] = [];
 let snapshot: ProcessSnapshot | undefined;
+/** The programs loaded in this process, to check what a later load may still do. */
+const loadedPrograms: { program: Buffer; arch: ArchName }[] = [];
 
 export function countIoUringRings(): number {
-  let rings = 0;
-  for (const fd of fs.readdirSync('/proc/self/fd')) {
+  return ioUringRingFds().length;
+}
+
+function ioUringRingFds(): string[] {
+  const rings: string[] = [];
+  let fds: string[];
+  try {
+    fds = fs.readdirSync('/proc/self/fd');
+  } catch {
+    return rings; // out of reach inside a parent's Landlock domain: none known
+  }
+  for (const fd of fds) {
     try {
-      if (fs.readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:[io_uring]') rings++;
+      if (fs.readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:[io_uring]') rings.push(fd);
     } catch { /* closed meanwhile */ }
   }
   return rings;
 }
 
+/**
+ * A ring whose kernel thread polls its submission queue (IORING_SETUP_SQPOLL) runs every
+ * operation with the credentials the ring was created with, and needs no system call from
+ * the process while it is awake: it bypasses seccomp and Landlock alike. Node 20 creates
+ * such rings under UV_USE_IO_URING=1; Node 24 does not. Refuse to lock down beside one.
+ */
+function refuseSqpollRings(): void {
+  for (const fd of ioUringRingFds()) {
+    let info = '';
+    try { info = fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'); } catch { continue; }
+    const thread = /^SqThread:\s*(-?\d+)/m.exec(info);
+    if (thread && Number(thread[1]) !== -1) {
+      throw new SeccompError('ERR_SECCOMP_IO_URING_SQPOLL',
+        `io_uring ring (descriptor ${fd}) has a submission-queue polling thread (SQPOLL, kernel thread ${thread[1]}), which ` +
+        'runs operations with the credentials of before the lockdown and without system calls: seccomp and Landlock could ' +
+        'not stop them. Nothing was applied. Node 20 creates such rings under UV_USE_IO_URING=1: unset it, or apply the ' +
+        'policy before Node starts (seccomp-node run, sandbox.spawn)', { fd: Number(fd), sqThread: Number(thread[1]) });
+    }
+  }
+}
+
+/**
+ * The per-thread seccomp filters before a Landlock layer goes on: if threads differ, the
+ * TSYNC load that follows the layer would fail, and a process half locked down must then
+ * end. Differing counts are certain failure; refuse now, with nothing applied.
+ */
+function checkThreadFilters(): void {
+  const counts = new Map<number, string>();
+  let tids: string[];
+  try { tids = fs.readdirSync('/proc/self/task'); } catch { return; }
+  for (const tid of tids) {
+    try {
+      counts.set(readSeccompField('Seccomp_filters', fs.readFileSync(`/proc/self/task/${tid}/status`, 'utf8')), tid);
+    } catch { /* the thread ended */ }
+  }
+  if (counts.size > 1) {
+    const thread = Number([...counts.values()][counts.size - 1]);
+    throw new SeccompError('ERR_SECCOMP_TSYNC_FAILED',
+      `nothing was loaded: the threads of this process do not share one seccomp filter (thread ${thread} differs), so the ` +
+      'filter could not be synchronised. Load filters only through seccomp-node, before any thread installs its own',
+      { thread });
+  }
+}
+
+/** The first call of the Landlock step that an earlier filter of this process kills, if any. */
+function landlockStepBlocked(threads: 'calling' | 'tsync' | 'every'): string | undefined {
+  for (const { program, arch } of loadedPrograms) {
+    for (const call of landlockStepCalls(threads)) {
+      const nr = syscallNumber(call.syscall, arch);
+      if (nr === undefined) continue;
+      const { action } = decodeAction(runFilter(program, { nr, arch: ARCH_TOKENS[arch], args: call.args }));
+      if (action === 'kill-process' || action === 'kill-thread' || action === 'trap') return call.syscall;
+    }
+  }
+  return undefined;
+}
+
 export function readSeccompField(field: 'Seccomp' | 'Seccomp_filters' | 'NoNewPrivs', statusText?: string): number {
-  const text = statusText ?? fs.readFileSync('/proc/self/status', 'utf8');
+  let text = statusText;
+  try {
+    text ??= fs.readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return 0; // out of reach inside a parent's Landlock domain
+  }
   const m = new RegExp(`^${field}:\\s*(\\d+)`, 'm').exec(text);
   return m ? Number(m[1]) : 0;
 }
@@ -139,15 +222,20 @@ export function readSeccompField(field: 'Seccomp' | 'Seccomp_filters' | 'NoNewPr
  * Does now, while files may still be opened, what Node and glibc do lazily on first use
  * and a tight policy would then forbid: the timezone (V8 and glibc read /etc/localtime on
  * the first local-time use), the stdio streams (creating process.stdout on a pipe or socket
- * opens /dev/null) and glibc's overcommit setting (read the first time a thread's heap
- * shrinks). Returns the load's timestamp.
+ * opens /dev/null), glibc's overcommit setting (read the first time a thread's heap
+ * shrinks) and, under Landlock file rules, the extra CA certificates. Returns the load's
+ * timestamp.
  */
-function primeLazyResources(): Date {
+function primeLazyResources(policy: Policy, inProcess: boolean): Date {
   const at = new Date();
   at.getTimezoneOffset();
   void process.stdout;
   void process.stderr;
   binding!.primeLibc();
+  // Node 22+ reads NODE_EXTRA_CA_CERTS on first TLS use; Landlock would then refuse it.
+  if (inProcess && policy.landlock?.fs && process.env.NODE_EXTRA_CA_CERTS) {
+    try { (require('node:tls') as typeof import('node:tls')).createSecureContext(); } catch { /* Node reports a bad file itself */ }
+  }
   return at;
 }
 
@@ -172,27 +260,102 @@ function checkIoUring(program: Buffer, arch: ArchName, rings: number): void {
     '(seccomp-node run, sandbox.spawn or sandbox.fork), where no ring ever exists', { rings, action });
 }
 
+export interface LoadOptions {
+  report: boolean;
+  optimize?: 1 | 2;
+  /**
+   * The process replaces itself right after (run, spawn): the policy is for the next program,
+   * this process's io_uring rings (closed on exec) do not matter, and only the calling
+   * thread is restricted (the others are about to go).
+   */
+  beforeExec?: boolean;
+  /** Isolate with Landlock when the policy says nothing: lockdown, spawn and run do; Filter#load does not. */
+  defaultIsolation?: boolean;
+  /** Granted when the policy restricts the file system: what the exec needs (the program). */
+  landlockNeeds?: FsRules;
+}
+
+/** Whether probing the Landlock ABI now is safe: no filter of this process would kill the probe. */
+export function canProbeLandlock(): boolean {
+  return landlockStepBlocked('calling') === undefined;
+}
+
 /**
- * Loads `policy` into the kernel for every thread. Either the filter is fully in place
- * when this returns, or it throws and no filter was added. `beforeExec`: the process
- * replaces itself right after (run, spawn), so the policy is for the next program and
- * this process's io_uring rings, closed on exec, do not matter.
+ * The policy's Landlock layer for this load, checked against the kernel and the filters in
+ * force. A filter of this process that would kill a call of the Landlock step (the probe
+ * included) refuses explicit rules here, with nothing changed, and drops the default
+ * isolation with a note.
  */
-export function loadPolicy(policy: Policy, source: string,
-  options: { report: boolean; optimize?: 1 | 2; beforeExec?: boolean }): LoadRecord {
+export function planLandlockFor(policy: Policy, options: LoadOptions): LandlockPlan {
+  const rules = policy.landlock;
+  const explicit = rules?.fs !== undefined || rules?.net !== undefined || (rules?.isolate !== undefined && rules.isolate !== false);
+  const defaultIsolation = options.defaultIsolation ?? false;
+  if (!explicit && (rules?.isolate === false || !defaultIsolation)) return noLayer('calling');
+  const refuse = (blocked: string): LandlockPlan => {
+    if (!explicit) {
+      return { ...noLayer('calling', `no Landlock layer: a seccomp filter in force kills ${blocked}, which applying one needs`), blockedBy: blocked };
+    }
+    throw new SeccompError('ERR_SECCOMP_LANDLOCK_BLOCKED',
+      `the Landlock rules were not applied: a seccomp filter already in force kills ${blocked}, which applying them needs. ` +
+      'Nothing was changed. Allow it in the earlier filter (the default profile does), or give the Landlock rules in ' +
+      'that first lockdown', { syscall: blocked });
+  };
+  // Filters loaded before exec (by a parent, or seccomp-node run) are not known here: the
+  // default isolation cannot tell whether they allow the Landlock step, so it stays out.
+  const foreign = snapshot?.filtersBefore ?? 0;
+  if (!explicit && !options.beforeExec && foreign > 0) {
+    return noLayer('calling', `no Landlock layer (default isolation): ${foreign} seccomp filter(s) loaded before this process ` +
+      'started may refuse what applying one needs; pass isolate: true, or fs/net rules, to apply one anyway');
+  }
+  const probeBlocked = landlockStepBlocked('calling');
+  if (probeBlocked) return refuse(probeBlocked);
+  const plan = planLandlock(rules, {
+    target: options.beforeExec ? 'exec' : 'process', defaultIsolation,
+    ...(options.landlockNeeds ? { needs: options.landlockNeeds } : {}),
+  });
+  const blocked = plan.spec ? landlockStepBlocked(plan.spec.threads) : undefined;
+  return blocked ? refuse(blocked) : plan;
+}
+
+/** Ends a process that holds a Landlock layer but could not take its seccomp filter. */
+function endHalfLockedDown(reason: string): never {
+  try {
+    fs.writeSync(2, `seccomp-node: the Landlock layer is in force but the seccomp filter could not be loaded (${reason}); ` +
+      'killing the process so that it never runs half locked down\n');
+  } catch { /* stderr closed */ }
+  process.kill(process.pid, 'SIGKILL');
+  return process.exit(137);
+}
+
+/**
+ * Loads `policy` into the kernel for every thread: its Landlock layer first, then the
+ * seccomp filter. Either both are fully in place when this returns, or it throws and
+ * nothing was added; past the Landlock restriction itself, a failure ends the process
+ * instead (it must never run half restricted).
+ */
+export function loadPolicy(policy: Policy, source: string, options: LoadOptions): LoadRecord {
   const compiled = compileFor(policy, { report: options.report, optimize: options.optimize });
   const program = exportBpf(compiled);
-  const at = primeLazyResources();
-  if (!snapshot) snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: countIoUringRings() };
-  if (!options.beforeExec) checkIoUring(program, archNameOf(compiled.spec.arch) ?? nativeArch(), snapshot.ioUringRings);
   // Only foreign-architecture filters have stand-ins, and those are never loaded here.
   if (compiled.standins.length > 0) throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', 'a filter with stand-in syscalls cannot be loaded');
+  const arch = archNameOf(compiled.spec.arch) ?? nativeArch();
+  const at = primeLazyResources(policy, !options.beforeExec);
+  if (!snapshot) {
+    if (!options.beforeExec) refuseSqpollRings();
+    snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: countIoUringRings() };
+  }
+  if (!options.beforeExec) checkIoUring(program, arch, snapshot.ioUringRings);
+  const plan = planLandlockFor(policy, options);
+  if (plan.spec && !options.beforeExec && loadedPrograms.length === 0) checkThreadFilters();
+  const landlock = applyLandlockPlan(plan, source);
+  if (!landlock) noteSkipped(plan);
   try {
     // Right before execve, only the calling thread takes the filter: the others (V8's
     // workers) are about to be removed by the exec and must not run under the next
     // program's policy meanwhile.
     binding!.buildFilter({ ...compiled.spec, tsync: !options.beforeExec }, 'load');
   } catch (error) {
+    if (landlock) endHalfLockedDown(isNativeError(error) ? error.code ?? error.message : String(error));
     if (isNativeError(error) && error.code === 'ESRCH') {
       throw new SeccompError('ERR_SECCOMP_TSYNC_FAILED',
         `the filter was not loaded: thread ${error.thread} could not be synchronised (it has a seccomp filter ` +
@@ -204,8 +367,10 @@ export function loadPolicy(policy: Policy, source: string,
       `the kernel refused the filter (${code ?? 'unknown error'}): ${(error as Error).message}. No filter was added`,
       { errno: code });
   }
+  loadedPrograms.push({ program, arch });
   const record: LoadRecord = {
     at: at.toISOString(), source, instructions: program.length / 8, report: compiled.spec.report, skipped: compiled.skipped,
+    ...(landlock ? { landlock } : {}),
   };
   loadHistory.push(record);
   return record;

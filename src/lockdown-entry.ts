@@ -4,8 +4,10 @@
  *
  * The policy comes from the environment, which is then cleaned so that the application and
  * its children do not see it:
- * - SECCOMP_NODE_POLICY: a policy file path; policy JSON (starts with `{`); a list of groups
- *   and names (`@node,@fs-read,@net-server`); or a preset name (`fetcher`, `file-reader`...).
+ * - SECCOMP_NODE_POLICY: a policy file path (with @fs/@net lines for Landlock); policy JSON
+ *   (starts with `{`); lockdown options as JSON, such as Landlock rules on the default profile
+ *   (`{"fs":{"read":["/srv/app"]},"net":{"bind":[8080]}}`); a list of groups and names
+ *   (`@node,@fs-read,@net-server`); or a preset name (`fetcher`, `file-reader`...).
  *   Unset, the default daemon profile applies, as for `sandbox.lockdown()`.
  * - SECCOMP_NODE_OPTIONAL=1: on a system without seccomp, carry on without a filter.
  *

@@ -32,6 +32,23 @@ export interface NativeFilterSpec {
   rules: NativeRule[];
 }
 
+/**
+ * A Landlock ruleset as the native layer applies it, every decision taken: plain data, so
+ * that it can cross a pipe to a launcher. Rights are the kernel's bitmasks.
+ */
+export interface NativeLandlockSpec {
+  handledFs: number;
+  handledNet: number;
+  scoped: number;
+  /** Each opened with O_PATH by the process that applies the spec (so /proc/self is its own). */
+  paths: { path: string; access: number }[];
+  ports: { port: number; access: number }[];
+  /** The calling thread only (right before execve), TSYNC (ABI 8+), or every thread by signal. */
+  threads: 'calling' | 'tsync' | 'every';
+  /** 'every': how long threads have to answer before the operation is abandoned, unapplied. */
+  timeoutMs: number;
+}
+
 export interface LibraryInfo {
   available: boolean;
   reason?: string;
@@ -52,6 +69,10 @@ export interface Binding {
   primeLibc(): void;
   /** prctl(PR_SET_PTRACER, pid): let `pid` ptrace this process (learn mode's strace). */
   allowTracer(pid: number): void;
+  /** The kernel's Landlock ABI (0 with the errno name in `code` when there is none). */
+  landlockAbi(): { abi: number; errata?: number; code?: string };
+  /** Creates the ruleset and restricts the threads `spec.threads` names; see NativeLandlockSpec. */
+  applyLandlock(spec: NativeLandlockSpec): { threads: number; ioWorkers: number };
   constants: Record<string, number>;
   errnos: Record<string, number>;
 }

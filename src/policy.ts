@@ -7,6 +7,7 @@
  */
 import { checkArgIndex, valueString } from './conditions';
 import { SeccompError } from './errors';
+import { checkLandlock, isEmptyLandlock, type LandlockRules } from './landlock/policy';
 
 /** What a filter does with a call. `kill-thread` is deliberately not offered: see README. */
 export type SimpleAction = 'allow' | 'kill-process' | 'trap' | 'log';
@@ -42,6 +43,12 @@ export interface Policy {
   /** What happens to every call that no rule matches. */
   defaultAction: Action;
   rules: Rule[];
+  /**
+   * Landlock: where the process may read, write and execute, which TCP ports it may bind and
+   * connect to, and its isolation from other processes (see src/landlock/policy.ts).
+   * Absent: no rules of its own; lockdown, spawn and run still isolate by default.
+   */
+  landlock?: LandlockRules;
 }
 
 const SIMPLE_ACTIONS: readonly string[] = ['allow', 'kill-process', 'trap', 'log'];
@@ -98,6 +105,7 @@ export function checkPolicy(input: unknown): Policy {
   if (typeof p !== 'object' || p === null || !Array.isArray(p.rules)) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'a policy is an object { defaultAction, rules: [...] }');
   }
+  const landlock = p.landlock === undefined ? undefined : checkLandlock(p.landlock);
   return {
     defaultAction: parseAction(p.defaultAction ?? 'kill-process'),
     rules: p.rules.map((r: Partial<Rule>) => {
@@ -107,5 +115,6 @@ export function checkPolicy(input: unknown): Policy {
       const conditions = (r.conditions ?? []).map(checkCondition);
       return { syscall: r.syscall, action: parseAction(r.action ?? 'allow'), ...(conditions.length ? { conditions } : {}) };
     }),
+    ...(isEmptyLandlock(landlock) ? {} : { landlock }),
   };
 }

@@ -48,6 +48,7 @@ function readProfile(name: string, execStart: boolean): { policy: Policy; groups
       groups.push(group);
       return group === '@exec-start' && !execStart ? [] : builtinGroups.expand(group, seen);
     },
+    needs: (group) => (group === '@exec-start' && !execStart ? undefined : builtinGroups.needs!(group)),
   };
   return { policy: parseFile(file, { groups: table }).policy, groups, file };
 }
@@ -80,7 +81,9 @@ export function profiles(): Record<string, ProfileDefinition> {
 /**
  * Lockdown options from one string, as `SECCOMP_NODE_POLICY` gives them to
  * `node --import seccomp-node/lockdown`:
- * - JSON (starts with `{`): policy data, or an OCI/Docker seccomp profile;
+ * - JSON (starts with `{`): policy data (with `rules`), an OCI/Docker seccomp profile (with
+ *   `syscalls`), or lockdown options such as `{"fs":{"read":["/srv/app"]},"net":{"connect":[443]}}`
+ *   (the default profile with Landlock rules, or `allow`, `isolate`, `bestEffort`...);
  * - a list of groups and names (starts with `@`, or has commas): `@node,@fs-read,@net-client`;
  * - a preset name: `compute`, `fetcher`, `file-reader`, `daemon`;
  * - otherwise the path of a policy file.
@@ -95,8 +98,12 @@ export function parsePolicySpec(spec: string): LockdownOptions {
     } catch (error) {
       throw new SeccompError('ERR_SECCOMP_POLICY_SYNTAX', `invalid policy JSON: ${(error as Error).message}`);
     }
-    if (typeof data === 'object' && data !== null && 'syscalls' in data) return { policy: fromOciProfile(data).policy };
-    return { policy: checkPolicy(data) };
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      throw new SeccompError('ERR_SECCOMP_POLICY_SYNTAX', 'policy JSON must be an object');
+    }
+    if ('syscalls' in data) return { policy: fromOciProfile(data).policy };
+    if ('rules' in data) return { policy: checkPolicy(data) };
+    return data as LockdownOptions; // lockdown() checks the keys
   }
   if (text.startsWith('@') || (text.includes(',') && !text.includes('/'))) {
     return { allow: text.split(/[\s,]+/).filter(Boolean) };

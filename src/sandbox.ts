@@ -6,9 +6,13 @@ import * as os from 'node:os';
 import { nativeArch } from './arch';
 import { SeccompError } from './errors';
 import { Filter } from './filter';
-import { defaultDaemonProfile, expandEntries, type GroupEntry } from './groups';
+import { defaultDaemonProfile, entriesNeeds, expandEntries, type GroupEntry } from './groups';
+import { landlockStatus, type LandlockStatus } from './landlock';
 import {
-  checkSupport, countIoUringRings, loadHistory, loadPolicy, processSnapshot, readSeccompField, requireSupport,
+  addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEYS, mergeLandlock, type FsRules, type Isolation, type NetRules,
+} from './landlock/policy';
+import {
+  canProbeLandlock, checkSupport, countIoUringRings, loadHistory, loadPolicy, processSnapshot, readSeccompField, requireSupport,
   type LoadRecord,
 } from './loader';
 import { bindingPath } from './native';
@@ -37,6 +41,29 @@ export interface LockdownOptions {
   optional?: boolean;
   /** libseccomp layout: 2 (default) binary tree, 1 linear. */
   optimize?: 1 | 2;
+  /**
+   * Landlock: restrict the file system to these paths (and what the policy's groups need,
+   * such as @dns's resolver files). `read`: read files and list directories; `write`: read,
+   * and create, change, rename, truncate and remove beneath; `execute`: run programs (and
+   * read). Paths must exist (a leading `?` marks one that may not). Outside them, opens fail
+   * with EACCES. See README, "Landlock".
+   */
+  fs?: FsRules;
+  /** Landlock: TCP ports the process may bind and connect to; others fail with EACCES. */
+  net?: NetRules;
+  /**
+   * Isolation from processes outside the sandbox (no ptrace or /proc/<pid>/mem of them; on
+   * Landlock ABI 6+, no signals to them and no abstract Unix sockets with them). Default:
+   * on wherever the kernel has Landlock, best effort. `false` turns it off; `true` or an
+   * object asks for it explicitly (then a kernel that cannot isolate makes lockdown throw).
+   */
+  isolate?: boolean | Isolation;
+  /**
+   * Apply what this kernel's Landlock can enforce and list the rest in
+   * `status().landlock.notEnforced` (with a process warning), instead of throwing
+   * ERR_SECCOMP_LANDLOCK_UNAVAILABLE. Default false.
+   */
+  bestEffort?: boolean;
 }
 
 export interface LockdownResult {
@@ -77,13 +104,26 @@ export interface SandboxStatus {
   /** Set when `lockdown({ optional: true })` did nothing. */
   skipped?: string;
   ioUring: IoUringStatus;
+  /** Landlock: the kernel's ABI, and what this process's domain handles and enforces. */
+  landlock: LandlockStatus;
 }
 
 const IO_URING_BYPASS = 'io_uring submissions are executed by the kernel without passing through seccomp';
 let skippedReason: string | undefined;
 
+/** Every option lockdown() takes, in one place. */
+export const LOCKDOWN_OPTION_KEYS = ['allow', 'policy', 'defaultAction', 'report', 'optional', 'optimize', ...LANDLOCK_OPTION_KEYS] as const;
+
 function policyFromOptions(options: LockdownOptions): { policy: Policy; source: string } {
-  const known = new Set(['allow', 'policy', 'defaultAction', 'report', 'optional', 'optimize']);
+  const { policy, source } = seccompPolicyFromOptions(options);
+  const landlock = mergeLandlock(addNeeds(policy.landlock, options.allow ? entriesNeeds(options.allow) : undefined), landlockFromOptions(options));
+  if (isEmptyLandlock(landlock)) delete policy.landlock;
+  else policy.landlock = landlock;
+  return { policy, source };
+}
+
+function seccompPolicyFromOptions(options: LockdownOptions): { policy: Policy; source: string } {
+  const known = new Set<string>(LOCKDOWN_OPTION_KEYS);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) {
       throw new SeccompError('ERR_SECCOMP_INVALID_OPTION',
@@ -147,7 +187,7 @@ export const sandbox = {
     }
     requireSupport();
     const { policy, source } = policyFromOptions(options);
-    const record = loadPolicy(policy, source, { report: options.report ?? true, optimize: options.optimize });
+    const record = loadPolicy(policy, source, { report: options.report ?? true, optimize: options.optimize, defaultIsolation: true });
     return { applied: true, record };
   },
 
@@ -185,6 +225,7 @@ export const sandbox = {
       lockdowns: loadHistory.map((r) => ({ ...r, skipped: [...r.skipped] })),
       ...(skippedReason ? { skipped: skippedReason } : {}),
       ioUring: ioUringStatus(),
+      landlock: landlockStatus(canProbeLandlock()),
     };
   },
 };

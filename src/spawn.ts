@@ -68,8 +68,12 @@ import { SeccompError } from './errors';
 import type { ExecRequest } from './exec-helper';
 import { Filter } from './filter';
 import { watchForViolation } from './child-report';
-import { expandEntries, type GroupEntry } from './groups';
+import { entriesNeeds, expandEntries, type GroupEntry } from './groups';
 import { checkExecPolicy } from './exec';
+import {
+  addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEYS, mergeLandlock, type LandlockOptions,
+} from './landlock/policy';
+import { planLandlockFor } from './loader';
 import { checkPolicy, parseAction, type Action, type Policy, type Rule } from './policy';
 import { readPolicySource } from './policy-source';
 
@@ -90,8 +94,12 @@ const MISSING_DIR = '/proc/self/seccomp-node-no-such-program';
 // ---------------------------------------------------------------------------------------
 // The child's policy
 
-/** How the child's policy is given: like `sandbox.lockdown()`, plus exec-time and report settings. */
-export interface ChildPolicyOptions {
+/**
+ * How the child's policy is given: like `sandbox.lockdown()` (Landlock's `fs`, `net`,
+ * `isolate` and `bestEffort` included), plus exec-time and report settings. The child
+ * starts inside this process's Landlock domain, if any, and its own rules narrow it.
+ */
+export interface ChildPolicyOptions extends LandlockOptions {
   /**
    * A complete policy: plain policy data, a Filter, or the path of a policy file (policy
    * file format, OCI/Docker JSON profile, or policy JSON). `profile('compute')` and the
@@ -117,7 +125,7 @@ export interface ChildPolicyOptions {
   report?: boolean;
 }
 
-const CHILD_POLICY_KEYS = ['policy', 'allow', 'defaultAction', 'execStart', 'report'] as const;
+const CHILD_POLICY_KEYS = ['policy', 'allow', 'defaultAction', 'execStart', 'report', ...LANDLOCK_OPTION_KEYS] as const;
 
 function dedupe(rules: Rule[]): Rule[] {
   const seen = new Set<string>();
@@ -156,9 +164,23 @@ export function childPolicy(options: ChildPolicyOptions): Policy {
   }
   if (options.defaultAction !== undefined) policy.defaultAction = parseAction(options.defaultAction);
   if (options.execStart !== false) policy.rules.push(...expandEntries(['@exec-start']));
-  policy = { defaultAction: policy.defaultAction, rules: dedupe(policy.rules) };
+  let landlock = addNeeds(policy.landlock, options.allow !== undefined ? entriesNeeds(options.allow) : undefined);
+  if (options.execStart !== false) landlock = addNeeds(landlock, entriesNeeds(['@exec-start']));
+  landlock = mergeLandlock(landlock, landlockFromOptions(options));
+  policy = { defaultAction: policy.defaultAction, rules: dedupe(policy.rules), ...(isEmptyLandlock(landlock) ? {} : { landlock }) };
   validate(policy);
-  return policy;
+  return withLandlockStep(policy);
+}
+
+/**
+ * The child inherits this process's seccomp filters, under which its Landlock step runs.
+ * Explicit rules that a filter here would kill throw now (planLandlockFor); the default
+ * isolation such a filter rules out is turned off for the child, which could not know.
+ */
+function withLandlockStep(policy: Policy): Policy {
+  const plan = planLandlockFor(policy, { report: false, beforeExec: true, defaultIsolation: true });
+  if (!plan.blockedBy) return policy;
+  return { ...policy, landlock: { ...policy.landlock, isolate: false } };
 }
 
 /** Compiles the policy as the helper will load it (with a pinned execve), to fail early. */

@@ -68,8 +68,8 @@ describe('packaging', () => {
     // an attacker with only JavaScript gets. A raw-syscall primitive must not be among it.
     const addon = require(sandbox.status().addon!) as Record<string, unknown>;
     expect(Object.keys(addon).sort()).toEqual([
-      'allowTracer', 'buildFilter', 'constants', 'errnos', 'execPrepared', 'libraryInfo', 'prepareExec', 'primeLibc',
-      'resolveSyscall', 'syscallNames',
+      'allowTracer', 'applyLandlock', 'buildFilter', 'constants', 'errnos', 'execPrepared', 'landlockAbi', 'libraryInfo',
+      'prepareExec', 'primeLibc', 'resolveSyscall', 'syscallNames',
     ]);
     const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'],
       { cwd: PACKAGE_ROOT, encoding: 'utf8' })) as { files: { path: string }[] }[];

@@ -230,7 +230,9 @@ function markdown(results, svgName) {
       L.push('');
     }
     const dk = m.dockerLike ?? {};
-    L.push('Policies: `none`; `default` = `sandbox.lockdown()` (binary tree); ' +
+    L.push('Policies: `none`; `seccomp-only` = `sandbox.lockdown({ isolate: false })` (the filter, no Landlock); ' +
+      '`default` = `sandbox.lockdown()` (binary tree, and a Landlock domain for isolation); `landlock` = the default profile with ' +
+      'Landlock rules (files read beneath the repository only, TCP bind to ephemeral ports only, no TCP connect); ' +
       `\`docker\` = a Docker-default-like policy (${dk.source ?? 'see bench/lib/policies.js'}; default action EPERM), loaded by ` +
       `${dk.appliedBy ?? 'lockdown()'}, as a container runtime does — so only the first table applies to it; \`placebo\` = the ` +
       'same steps as `default` except that nothing is loaded (the default profile\'s BPF is built and thrown away): a control ' +
@@ -248,6 +250,18 @@ function markdown(results, svgName) {
       s.instructions ? String(s.instructions) : '—', `${kilo(s.opsPerSec.median)} [${kilo(s.opsPerSec.min)} – ${kilo(s.opsPerSec.max)}]`,
       s.mode === 'none' ? '—' : pct(s.opsRatio), spread(s.cpuUsPerOp), s.mode === 'none' ? '—' : pct(s.cpuRatio),
       num(s.foreignCpuUtilisation.median, 2), `${s.runsUsed} (${s.runsDropped})`])), '');
+  }
+
+  // Landlock
+  const ll = results.landlock;
+  L.push('## 5. Landlock on opening files', '');
+  if (!ll || ll.failed) L.push(ll ? `Failed: ${ll.failed}` : 'Not run.', '');
+  else {
+    L.push(`${ll.operation}; ${ll.iterations} iterations per run, ${ll.rounds} rounds, configurations interleaved. \`none\`: no lockdown; ` +
+      '`seccomp`: the default profile without Landlock (`isolate: false`); `landlock-N`: the default profile with file system ' +
+      'rules (the file\'s tree and N other directories). Ratios are against the run of the same round.', '');
+    L.push(table(['Node', 'configuration', 'extra rules', 'CPU ns/iteration', 'vs none', 'vs seccomp only'], ll.summaries.map((s) => [
+      s.node, s.mode, String(s.rules), spread(s.cpuNs), s.mode === 'none' ? '—' : pct(s.vsNone), s.mode === 'seccomp' || s.mode === 'none' ? '—' : pct(s.vsSeccomp)])), '');
   }
 
   // 4. lockdown

@@ -8,6 +8,9 @@
  *   docker          a policy like Docker's default profile (errno EPERM by default)
  *   allow-all       a minimal filter (default allow, one errno rule): the cost of any filter
  *   placebo         builds the default profile's BPF without loading it (a control)
+ *   seccomp-only    the default profile without Landlock (isolate: false)
+ *   landlock        the default profile with Landlock rules: files read only beneath the
+ *                   repository, TCP bind only to ephemeral ports, no TCP connect
  * Returns what was loaded and how long lockdown() took.
  */
 const path = require('node:path');
@@ -28,6 +31,8 @@ function applyPolicy(mode) {
     options = { policy: new Filter({ defaultAction: 'allow' }).errno('acct', 'EPERM') };
   }
   if (mode === 'default') options = {};
+  else if (mode === 'seccomp-only') options = { isolate: false };
+  else if (mode === 'landlock') options = { fs: { read: [path.resolve(__dirname, '..', '..')] }, net: { bind: [0] } };
   else if (mode === 'default-linear') options = { optimize: 1 };
   else if (!options) {
     const policies = require('../lib/policies');

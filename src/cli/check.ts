@@ -1,3 +1,4 @@
+import { planHere, summariseLandlock } from '../landlock/describe';
 import { lintPolicy } from '../lint';
 import { checkPolicyFile } from '../policy-file';
 import { compile } from '../compiler';
@@ -27,6 +28,17 @@ export const check: Command = {
         }
         const extra = skipped.length ? ` (not on ${arch}: ${skipped.join(', ')})` : '';
         out.stdout(`${file}: ok, ${source.policy.rules.length} rules for ${arch}${extra}\n`);
+        if (source.policy.landlock) {
+          for (const line of summariseLandlock(source.policy.landlock)) out.stdout(`  ${line}\n`);
+          // Paths and kernel rights are facts of the machine that runs it: warnings here.
+          try {
+            const { layer } = planHere(source.policy.landlock);
+            for (const m of layer.missing) out.stderr(`${file}: note: optional path ${m} does not exist here (skipped)\n`);
+            for (const n of layer.notEnforced) out.stderr(`${file}: warning: ${n.what} needs Landlock ABI ${n.abi}; not enforced on this kernel\n`);
+          } catch (error) {
+            out.stderr(`${file}: warning: on this machine, ${(error as Error).message}\n`);
+          }
+        }
       } catch (error) {
         failed++;
         out.stderr(`${file}: error: ${(error as Error).message}\n`);

@@ -1,22 +1,25 @@
 import { disassemble } from '../bpf/disassemble';
+import { dumpLandlock } from '../landlock/describe';
 import { compileFor, exportBpf, exportPfc } from '../loader';
 import { syscallName } from '../syscalls';
 import { archOption, loadPolicy, parse, UsageError, type Command } from './common';
 
 export const dump: Command = {
   name: 'dump',
-  summary: 'show the compiled filter: libseccomp\'s pseudo code and a BPF disassembly',
+  summary: 'show the compiled filter: libseccomp\'s pseudo code, a BPF disassembly, and the Landlock ruleset for this kernel',
   usage: 'dump [--arch ARCH] FILE',
   run(argv, out) {
     const { values, positionals } = parse(argv, { arch: { type: 'string' } });
     if (positionals.length !== 1) throw new UsageError('name exactly one policy file');
     const arch = archOption(values.arch);
-    const compiled = compileFor(loadPolicy(positionals[0], arch).policy, { arch, report: false });
+    const { policy } = loadPolicy(positionals[0], arch);
+    const compiled = compileFor(policy, { arch, report: false });
     const program = exportBpf(compiled);
     out.stdout(`# ${positionals[0]} for ${arch}: ${program.length / 8} BPF instructions\n\n`);
     out.stdout(exportPfc(compiled));
     out.stdout('\n# BPF disassembly\n');
     out.stdout(`${disassemble(program, { syscallName: (nr) => syscallName(nr, arch) })}\n`);
+    if (policy.landlock) out.stdout(`\n${dumpLandlock(policy.landlock)}`);
     return 0;
   },
 };

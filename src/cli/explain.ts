@@ -2,6 +2,8 @@ import { ARCH_TOKENS } from '../arch';
 import { actionName, disassemble } from '../bpf/disassemble';
 import { traceFilter } from '../bpf/emulator';
 import { SeccompError } from '../errors';
+import { explainPath, explainPort } from '../landlock/describe';
+import { FS_ACCESS_NAMES, PORT_ACCESS_NAMES, type FsAccessName, type PortAccessName } from '../landlock/rights';
 import { compileFor, exportBpf } from '../loader';
 import { syscallName, syscallNumber } from '../syscalls';
 import { archOption, loadPolicy, parse, parseValue, UsageError, type Command } from './common';
@@ -13,10 +15,14 @@ import { archOption, loadPolicy, parse, parseValue, UsageError, type Command } f
  */
 export const explain: Command = {
   name: 'explain',
-  summary: 'run the compiled filter on one call and say what happens to it',
-  usage: 'explain [--arch ARCH] [--trace] FILE SYSCALL [ARG...]   (ARG: number, constant, A|B; up to 6)',
+  summary: 'run the compiled filter on one call and say what happens to it; or what Landlock does with a path or a port',
+  usage: 'explain [--arch ARCH] [--trace] FILE SYSCALL [ARG...]   (ARG: number, constant, A|B; up to 6)\n' +
+    '       explain FILE --path PATH [--access read|write|execute]\n       explain FILE --port PORT [--access bind|connect]',
   run(argv, out) {
-    const { values, positionals } = parse(argv, { arch: { type: 'string' }, trace: { type: 'boolean' } });
+    const { values, positionals } = parse(argv, {
+      arch: { type: 'string' }, trace: { type: 'boolean' }, path: { type: 'string' }, port: { type: 'string' }, access: { type: 'string' },
+    });
+    if (values.path !== undefined || values.port !== undefined) return explainLandlock(positionals, values, out);
     const [file, name, ...rawArgs] = positionals;
     if (!file || !name) throw new UsageError('name a policy file and a system call');
     if (rawArgs.length > 6) throw new UsageError('system calls have at most 6 arguments');
@@ -39,3 +45,24 @@ export const explain: Command = {
     return 0;
   },
 };
+
+/** `explain FILE --path PATH` / `--port PORT`: Landlock's verdict under the policy's rules. */
+function explainLandlock(positionals: string[], values: { arch?: string; path?: string; port?: string; access?: string },
+  out: Parameters<Command['run']>[1]): number {
+  const [file, extra] = positionals;
+  if (!file || extra !== undefined) throw new UsageError('name one policy file with --path or --port');
+  const { policy } = loadPolicy(file, archOption(values.arch));
+  if (values.path !== undefined) {
+    const access = (values.access ?? 'read') as FsAccessName;
+    if (!FS_ACCESS_NAMES.includes(access)) throw new UsageError(`--access with --path is one of ${FS_ACCESS_NAMES.join(', ')}`);
+    const verdict = explainPath(policy.landlock, values.path, access);
+    out.stdout(`${access} ${values.path}: ${verdict.why}\n`);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!/^\d{1,5}$/.test(values.port ?? '') || port > 65535) throw new UsageError(`--port takes a TCP port, not "${values.port}"`);
+  const access = (values.access ?? 'connect') as PortAccessName;
+  if (!PORT_ACCESS_NAMES.includes(access)) throw new UsageError(`--access with --port is one of ${PORT_ACCESS_NAMES.join(', ')}`);
+  out.stdout(`${access} TCP port ${port}: ${explainPort(policy.landlock, port, access).why}\n`);
+  return 0;
+}

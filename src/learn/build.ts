@@ -10,9 +10,13 @@
  * when such a group would refuse an observed call, its rules for that call are left out and
  * the observed ones written instead.
  */
+import * as fs from 'node:fs';
 import { nativeArch, type ArchName } from '../arch';
 import { SeccompError } from '../errors';
-import { expandEntries, groups as allGroups } from '../groups';
+import { entriesNeeds, expandEntries, groups as allGroups } from '../groups';
+import { mergeLandlock, type LandlockRules } from '../landlock/policy';
+import { formatLandlock } from '../policy-file/landlock';
+import { proposeLandlock } from './landlock';
 import { lintPolicy } from '../lint';
 import { compileFor } from '../loader';
 import { sameAction, type Action, type Policy, type Rule } from '../policy';
@@ -40,6 +44,8 @@ export interface BuildOptions {
   kept?: { rules: Rule[]; from: string };
   /** Default action (default kill-process; a merged policy keeps its own). */
   defaultAction?: Action;
+  /** The Landlock rules of a merged policy, added to this run's. */
+  landlock?: LandlockRules;
   /** The observer, for the header ("strace 6.1"). */
   observer?: string;
   arch?: ArchName;
@@ -285,6 +291,7 @@ function attemptBuild(o: Observations, options: BuildOptions, arch: ArchName, dr
     ...(enosys.length ? ['', '# --- answered with ENOSYS, as while learning: libc falls back to clone (flags checked), libuv to epoll',
       '# (io_uring operations would bypass seccomp)', ...enosys] : []),
     ...(always.length ? ['', '# --- every process needs these to end, though it did not end while learning', ...always] : []),
+    ...landlockSection(o, options, [...forcedKept, ...auto]),
     ...(options.kept?.rules.length ? ['', `# --- kept from ${options.kept.from} (rules learn does not write itself)`,
       ...formatPolicy({ defaultAction: 'kill-process', rules: options.kept.rules }).trimEnd().split('\n')] : []),
     ...(o.unknown.size ? ['', `# Not in the policy: names libseccomp does not know on ${arch}: ` +
@@ -305,6 +312,36 @@ function attemptBuild(o: Observations, options: BuildOptions, arch: ArchName, dr
     policyText = policyText.replace(/^@default /m, `# Review: these grants deserve a second look (seccomp-node check lists them too):\n${[...new Set(review)].join('\n')}\n\n@default `);
   }
   return { text: policyText, policy, groups: [...forcedKept.filter((g) => !partialGroups[g]), ...auto], partialGroups };
+}
+
+/** The kernel's range of ephemeral ports (Linux's default when it cannot be read). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low > 0 && high >= low) return [low, high];
+  } catch { /* not Linux, or /proc out of reach */ }
+  return [32768, 60999];
+}
+
+/** The @fs and @net lines: the paths and ports the run used, beyond what its groups need. */
+function landlockSection(o: Observations, options: BuildOptions, groupsWritten: string[]): string[] {
+  const needs = entriesNeeds([...groupsWritten, ...(options.mode === 'exec' ? ['@exec-start'] : [])]);
+  const proposal = proposeLandlock(o.access, needs);
+  // Ports from the ephemeral range were handed out by the kernel (a server on port 0): they
+  // change with every run, so the run's TCP ports cannot be written down.
+  const [low, high] = ephemeralRange();
+  const ephemeral = proposal.net?.connect?.filter((p) => p >= low && p <= high) ?? [];
+  if (ephemeral.length) delete proposal.net;
+  const rules = mergeLandlock(proposal, options.landlock);
+  const lines = formatLandlock(rules);
+  if (!lines.length) return [];
+  return ['', '# --- Landlock: the paths and TCP ports the run used, beyond what its groups need (files are',
+    '# granted through their directory, modules through node_modules). Anything else fails with EACCES.',
+    ...(ephemeral.length ? [`# TCP ports are not restricted: the run connected to ephemeral ports (${ephemeral.join(', ')}),`,
+      '# which change with every run. Add @net lines by hand if its peers listen on fixed ports.'] : []),
+    ...(rules?.fs ? [] : ['# No file was opened: add "@fs none" to refuse every path but what the groups need.']),
+    ...(rules?.net || ephemeral.length ? [] : ['# No TCP bind or connect was seen: add "@net none" to refuse them all.']),
+    ...lines];
 }
 
 function header(o: Observations, options: BuildOptions, arch: ArchName, auto: string[], forced: string[],

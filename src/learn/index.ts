@@ -23,6 +23,7 @@ import { resolveExecutable } from '../exec';
 import { isNodeProgram, shellQuote } from '../testing/exec';
 import { requireSupport } from '../loader';
 import { binding } from '../native';
+import type { LandlockRules } from '../landlock/policy';
 import type { Action } from '../policy';
 import { buildPolicy, type LearnedPolicy, type LearnMode } from './build';
 import { readPreviousPolicy } from './merge';
@@ -104,6 +105,7 @@ function finish(observed: Observations, mode: LearnMode, options: LearnOptions, 
   const groupsReason = options.groups ? 'asked' as const : 'baseline' as const;
   let kept: { rules: import('../policy').Rule[]; from: string } | undefined;
   let defaultAction: Action | undefined;
+  let landlock: LandlockRules | undefined;
   if (options.merge) {
     const previous = readPreviousPolicy(options.merge, arch);
     observations = mergeObservations(previous.observations, observed);
@@ -111,10 +113,12 @@ function finish(observed: Observations, mode: LearnMode, options: LearnOptions, 
     groups = [...new Set([...previous.groups, ...groups])];
     if (previous.kept.length) kept = { rules: previous.kept, from: path.basename(options.merge) };
     defaultAction = previous.defaultAction;
+    landlock = previous.landlock;
   }
   const built = buildPolicy(observations, {
     mode, groups, groupsReason, runs, arch, observer: `strace ${strace.version}`,
     ...(command ? { command } : {}), ...(kept ? { kept } : {}), ...(defaultAction ? { defaultAction } : {}),
+    ...(landlock ? { landlock } : {}),
   });
   return { ...built, observations };
 }

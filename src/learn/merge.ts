@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import type { ArchName } from '../arch';
 import { SeccompError } from '../errors';
 import { groups as allGroups } from '../groups';
+import type { LandlockRules } from '../landlock/policy';
 import { sameAction, type Action, type Rule } from '../policy';
 import { parse } from '../policy-file/parser';
 import { emptyObservations, usage, type Observations } from './observations';
@@ -24,6 +25,8 @@ export interface PreviousPolicy {
   /** Its `# run:` lines. */
   runs: string[];
   defaultAction: Action;
+  /** Its own Landlock lines (@fs, @net...), added to the new run's proposal. */
+  landlock?: LandlockRules;
 }
 
 /** Whether `rule` is one of the refusals learn writes itself (rewritten after a merge). */
@@ -73,5 +76,6 @@ export function readPreviousPolicy(file: string, arch: ArchName): PreviousPolicy
   }
   const runs = text.split('\n').filter((l) => l.startsWith('# run: ')).map((l) => l.slice('# run: '.length));
   if (runs.length === 0) runs.push(`${file} (not written by learn)`);
-  return { observations: o, groups: [...new Set(groupLines)], kept, runs, defaultAction: parsed.policy.defaultAction };
+  return { observations: o, groups: [...new Set(groupLines)], kept, runs, defaultAction: parsed.policy.defaultAction,
+    ...(parsed.policy.landlock ? { landlock: parsed.policy.landlock } : {}) };
 }

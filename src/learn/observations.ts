@@ -5,6 +5,7 @@
  */
 import type { ArchName } from '../arch';
 import { syscallName, syscallNumber } from '../syscalls';
+import { emptyAccess, mergeAccess, recordAccess, type AccessObservations } from './landlock';
 import type { ParsedTrace, TracedCall } from './strace';
 import { tracker, type Args } from './trackers';
 
@@ -39,10 +40,12 @@ export interface Observations {
   unknown: Map<string, number>;
   /** Notes for the header (a skipped execve, foreign ABIs...). */
   notes: string[];
+  /** Paths and TCP ports touched, for the Landlock proposal. */
+  access: AccessObservations;
 }
 
 export function emptyObservations(arch: ArchName): Observations {
-  return { arch, syscalls: new Map(), calls: 0, threads: 0, unknown: new Map(), notes: [] };
+  return { arch, syscalls: new Map(), calls: 0, threads: 0, unknown: new Map(), notes: [], access: emptyAccess() };
 }
 
 export function usage(o: Observations, name: string): SyscallUsage {
@@ -116,6 +119,7 @@ export function observe(trace: ParsedTrace, options: ObserveOptions, into = empt
     }
     o.calls++;
     record(o, name, call.args, call.injected);
+    if (call.decoded) recordAccess(o.access, name, call.decoded.args, call.decoded.ok, call.decoded.inProgress);
   }
   o.threads += trace.pids.size;
   return o;
@@ -139,5 +143,6 @@ export function mergeObservations(a: Observations, b: Observations): Observation
   a.threads += b.threads;
   for (const [name, n] of b.unknown) a.unknown.set(name, (a.unknown.get(name) ?? 0) + n);
   a.notes.push(...b.notes.filter((n) => !a.notes.includes(n)));
+  mergeAccess(a.access, b.access);
   return a;
 }

@@ -1,7 +1,8 @@
 /**
  * strace as the observer for learn mode: it follows every thread and child process (-f),
- * decodes nothing (`-e raw=all`: every argument is printed as a number, which is all a
- * seccomp rule can compare anyway), and answers clone3 and io_uring_setup with ENOSYS
+ * prints every argument as a number (`-e raw=...`: that is all a seccomp rule can compare)
+ * except for the calls that name paths and socket addresses, which it decodes for the
+ * Landlock proposal (src/learn/landlock.ts), and answers clone3 and io_uring_setup with ENOSYS
  * while it watches (`-e inject=...`), as the learned policy will, so that what it records
  * is the path the program takes under the policy (glibc then creates threads with clone,
  * whose flags can be checked; libuv uses epoll instead of io_uring rings, whose operations
@@ -11,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SeccompError } from '../errors';
+import { DECODED_CALLS, decodedNumber, splitDecodedArgs } from './landlock';
 
 /** Calls answered with ENOSYS while learning, and in the learned policy. */
 export const INJECTED_ENOSYS = ['clone3', 'io_uring_setup'] as const;
@@ -52,7 +54,8 @@ export function findStrace(explicit?: string, searchPath = process.env.PATH ?? '
  * keeps strace's "Process N attached" message (on stderr), which tells when it has begun.
  */
 export function straceOptions(attach = false): string[] {
-  return ['-f', ...(attach ? [] : ['-qq']), '-e', 'trace=all', '-e', 'signal=none', '-e', 'raw=all',
+  // Raw numbers for every call but those naming paths and addresses (for the Landlock proposal).
+  return ['-f', ...(attach ? [] : ['-qq']), '-s', '4096', '-e', 'trace=all', '-e', 'signal=none', '-e', `raw=!${DECODED_CALLS.join(',')}`,
     ...INJECTED_ENOSYS.flatMap((name) => ['-e', `inject=${name}:error=ENOSYS`])];
 }
 
@@ -65,6 +68,8 @@ export interface TracedCall {
   args: (bigint | undefined)[];
   /** strace answered it itself (-e inject). */
   injected: boolean;
+  /** For DECODED_CALLS: the arguments as strace printed them, and whether the call succeeded. */
+  decoded?: { args: string[]; ok: boolean; inProgress: boolean };
 }
 
 export interface ParsedTrace {
@@ -78,6 +83,7 @@ export interface ParsedTrace {
 }
 
 const CALL = /^([a-z_][a-z0-9_]*)\((.*)$/;
+
 const NUMBER = /^(?:0x[0-9a-f]+|-?\d+)$/i;
 
 function parseArgs(text: string): (bigint | undefined)[] {
@@ -90,6 +96,19 @@ function parseArgs(text: string): (bigint | undefined)[] {
     const p = part.trim();
     return NUMBER.test(p) ? BigInt.asUintN(64, BigInt(p)) : undefined;
   });
+}
+
+/** A decoded call: its arguments as printed, as numbers where they are (flags by name too), and its result. */
+function parseDecoded(text: string): { numbers: (bigint | undefined)[]; call: NonNullable<TracedCall['decoded']> } {
+  // A call another thread interrupted ends in "<unfinished ...>"; its result comes with "resumed".
+  const { args, rest } = splitDecodedArgs(text.replace(/\s*<unfinished \.\.\.>\s*$/, ''));
+  return { numbers: args.map(decodedNumber), call: { args, ...decodedResult(rest) } };
+}
+
+/** Whether the call succeeded (or, for a non-blocking connect, is under way), from " = 3" or " = -1 EINPROGRESS ...". */
+function decodedResult(rest: string): { ok: boolean; inProgress: boolean } {
+  const result = /\)?\s*=\s*(-?\d+|\?)(?:\s+(E[A-Z0-9]+))?/.exec(rest);
+  return { ok: result !== null && result[1] !== '?' && Number(result[1]) >= 0, inProgress: result?.[2] === 'EINPROGRESS' };
 }
 
 /** Reads strace output written with the options of {@link straceOptions} (`-f`, so each line starts with a pid). */
@@ -108,6 +127,7 @@ export function parseStrace(text: string): ParsedTrace {
     if (resumed) {
       const call = pending.get(pid);
       if (call && call.name === resumed[1] && /\(INJECTED\)\s*$/.test(rest)) call.injected = true;
+      if (call?.decoded && call.name === resumed[1]) Object.assign(call.decoded, decodedResult(rest));
       pending.delete(pid);
       continue;
     }
@@ -122,7 +142,9 @@ export function parseStrace(text: string): ParsedTrace {
       continue;
     }
     if (pid) trace.pids.add(pid);
-    const traced: TracedCall = { pid, name: call[1], args: parseArgs(call[2]), injected: /\(INJECTED\)\s*$/.test(rest) };
+    const decoded = (DECODED_CALLS as readonly string[]).includes(call[1]) ? parseDecoded(call[2]) : undefined;
+    const traced: TracedCall = { pid, name: call[1], args: decoded ? decoded.numbers : parseArgs(call[2]),
+      injected: /\(INJECTED\)\s*$/.test(rest), ...(decoded ? { decoded: decoded.call } : {}) };
     trace.calls.push(traced);
     if (/<unfinished \.\.\.>\s*$/.test(rest)) pending.set(pid, traced);
   }

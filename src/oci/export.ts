@@ -72,6 +72,10 @@ export function toOciProfile(policy: Policy, options: OciExportOptions = {}): Oc
     }
   }
   for (const group of groups.values()) group.names.sort();
+  if (checked.landlock?.fs || checked.landlock?.net) {
+    notes.add('the Landlock rules (fs, net) have no place in an OCI seccomp profile and were left out; ' +
+      'a container runtime would need them from another mechanism');
+  }
 
   const profile: OciProfile = {
     defaultAction: def.action,

@@ -5,6 +5,7 @@
  */
 import { SeccompError } from '../errors';
 import type { Action, Condition, Policy, Rule } from '../policy';
+import { formatLandlock } from './landlock';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INTEGER = /^(?:0|-?[1-9][0-9]*)$/;
@@ -65,5 +66,6 @@ export function formatPolicy(policy: Policy): string {
   const defaultAction = actionText(policy.defaultAction);
   if (defaultAction !== 'kill') lines.push(`@default ${defaultAction}`);
   for (const rule of policy.rules) lines.push(ruleText(rule));
+  lines.push(...formatLandlock(policy.landlock));
   return lines.map((line) => `${line}\n`).join('');
 }

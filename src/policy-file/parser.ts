@@ -17,6 +17,8 @@
  *   @allow @node, @fs-read                   * built-in groups; a line "@node" alone too
  *   [arch x86_64]   [arch aarch64, arm]      * the rules that follow apply only to these
  *   [arch *]                                 * architectures; "*" returns to all of them
+ *   @fs read /srv/app    @net connect 443    * Landlock: paths and TCP ports, isolation
+ *   @isolate on          @landlock best-effort     (see landlock.ts for these lines)
  *
  * Expressions: `argN OP VALUE` (N is 0 to 5; OP is == != < <= > >=); `argN & MASK`, true
  * when any bit of MASK is set; `argN & MASK == VALUE` (and `!= VALUE`*); `argN in MASK`,
@@ -36,7 +38,9 @@ import * as path from 'node:path';
 import { ARCH_TOKENS, isArchName, nativeArch, requireArch, type ArchName } from '../arch';
 import { SeccompError } from '../errors';
 import type { Action, Condition, Policy, Rule } from '../policy';
+import { mergeLandlock, type LandlockNeeds, type LandlockRules } from '../landlock/policy';
 import { policySyntaxError } from './errors';
+import { LANDLOCK_DIRECTIVES, parseLandlockLine } from './landlock';
 import { stripComment, tokenizeLine, type Token } from './lexer';
 import { Cursor, isOp, isWord, parseAction, parseRuleBody, suggest } from './rule';
 
@@ -45,6 +49,8 @@ export interface GroupTable {
   names(): string[];
   /** The rules of `name`; `seen` holds groups already expanded into this policy. */
   expand(name: string, seen: Set<string>): Rule[];
+  /** What `name` needs from Landlock when the policy restricts files or ports (`@dns`: the resolver files). */
+  needs?(name: string): LandlockNeeds | undefined;
 }
 
 export interface ParseOptions {
@@ -68,7 +74,7 @@ export interface ParsedPolicy {
 
 /** Larger files are refused rather than read: a policy is a few kilobytes. */
 const MAX_FILE_BYTES = 1 << 20;
-const DIRECTIVES = ['@include', '@frequency', '@default', '@allow'];
+const DIRECTIVES = ['@include', '@frequency', '@default', '@allow', ...LANDLOCK_DIRECTIVES];
 
 interface State {
   arch(): ArchName;
@@ -76,6 +82,7 @@ interface State {
   locations: SourceLocation[];
   notes: string[];
   defaultAction?: { action: Action; at: SourceLocation };
+  landlock?: LandlockRules;
   groups?: GroupTable;
   groupsSeen: Set<string>;
   /** The files being read, outermost first, to find include cycles. */
@@ -109,7 +116,7 @@ export function parse(text: string, options: ParseOptions = {}): ParsedPolicy {
     active: true,
   });
   return {
-    policy: { defaultAction: state.defaultAction?.action ?? 'kill-process', rules: state.rules },
+    policy: { defaultAction: state.defaultAction?.action ?? 'kill-process', rules: state.rules, ...(state.landlock ? { landlock: state.landlock } : {}) },
     locations: state.locations,
     notes: state.notes,
   };
@@ -156,6 +163,13 @@ function parseSource(state: State, src: Source): void {
     const pathDirective = /^@(include|frequency)(?=\s|$)/.exec(trimmed);
     if (pathDirective) {
       pathLine(state, src, at, trimmed, pathDirective[0], active);
+      continue;
+    }
+    // Landlock lines hold paths too, and take the whole line.
+    const landlockDirective = /^@[a-z]+(?=\s|$)/.exec(trimmed);
+    if (landlockDirective && LANDLOCK_DIRECTIVES.includes(landlockDirective[0])) {
+      const rules = parseLandlockLine(lines[i], { file: src.display, line: i + 1, dir: src.dir });
+      if (active) state.landlock = mergeLandlock(state.landlock, rules);
       continue;
     }
     const c = new Cursor(tokenizeLine(lines[i], src.display, i + 1), src.display, i + 1);
@@ -254,6 +268,8 @@ function parseDirective(c: Cursor, state: State, active: boolean): void {
       // Copies, so that a caller changing the policy cannot change the group table.
       addRule(state, structuredClone(rule), location(c, name));
     }
+    const needs = state.groups!.needs?.(name.text);
+    if (needs) state.landlock = mergeLandlock(state.landlock, { needs });
   }
 }
 

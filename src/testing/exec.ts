@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execUnderPolicy, resolveExecutable } from '../exec';
+import { execLandlockNeeds, execUnderPolicy, resolveExecutable } from '../exec';
 import { loadPolicy, requireSupport } from '../loader';
 import { binding } from '../native';
 import type { Condition, Policy } from '../policy';
@@ -49,7 +49,7 @@ export function execWithFilters(plan: ExecPlan): never {
       ...plan.policy,
       rules: [...plan.policy.rules, { syscall: 'execve', action: 'allow', conditions: [{ ...exempt, op: 'eq' }] }],
     };
-    loadPolicy(pinned, 'exec', { report: false });
+    loadPolicy(pinned, 'exec', { report: false, defaultIsolation: true, landlockNeeds: execLandlockNeeds(executable, plan.env) });
   }
   try {
     binding!.execPrepared();

@@ -20,8 +20,11 @@ import { isDeepStrictEqual } from 'node:util';
 import { SeccompError } from '../errors';
 import { resolveExecutable } from '../exec';
 import { Filter } from '../filter';
-import { defaultDaemonProfile, expandEntries, type GroupEntry } from '../groups';
-import { compileFor } from '../loader';
+import { defaultDaemonProfile, entriesNeeds, expandEntries, type GroupEntry } from '../groups';
+import {
+  addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEYS, mergeLandlock, type LandlockOptions,
+} from '../landlock/policy';
+import { compileFor, planLandlockFor } from '../loader';
 import { checkPolicy, parseAction, type Action, type Policy } from '../policy';
 import { readPolicySource } from '../policy-source';
 import { isNodeProgram } from './exec';
@@ -51,7 +54,7 @@ export type SandboxTarget =
   | { module: string; export?: string }
   | { command: string; args?: readonly string[] };
 
-export interface RunSandboxedOptions {
+export interface RunSandboxedOptions extends LandlockOptions {
   /** As for lockdown(): names, '@groups' and rules. Replaces the default profile. */
   allow?: GroupEntry[];
   /** A whole policy: data, a Filter, or a policy file path (relative to `cwd`). */
@@ -133,13 +136,15 @@ function invalid(message: string): SeccompError {
   return new SeccompError('ERR_SECCOMP_INVALID_OPTION', message);
 }
 
-const OPTIONS = ['allow', 'policy', 'defaultAction', 'report', 'optimize', 'fail', 'faultsFrom', 'args', 'timeoutMs',
-  'env', 'cwd', 'input', 'keepAlive'];
+const OPTIONS: readonly string[] = ['allow', 'policy', 'defaultAction', 'report', 'optimize', 'fail', 'faultsFrom', 'args', 'timeoutMs',
+  'env', 'cwd', 'input', 'keepAlive', ...LANDLOCK_OPTION_KEYS];
 
 /** The policy the options ask for (undefined: faults only). */
 function resolvePolicy(options: RunSandboxedOptions, cwd: string, forCommand: boolean): Policy | undefined {
   if (options.allow && options.policy) throw invalid('give either `policy` or `allow`, not both');
-  const wants = options.allow !== undefined || options.policy !== undefined || options.defaultAction !== undefined || !options.fail;
+  const landlockOptions = landlockFromOptions(options, cwd);
+  const wants = options.allow !== undefined || options.policy !== undefined || options.defaultAction !== undefined ||
+    landlockOptions !== undefined || !options.fail;
   if (!wants) return undefined;
   let policy: Policy;
   if (options.policy !== undefined) {
@@ -149,12 +154,20 @@ function resolvePolicy(options: RunSandboxedOptions, cwd: string, forCommand: bo
   } else if (options.allow !== undefined) {
     if (!Array.isArray(options.allow)) throw invalid('`allow` must be an array of names, groups and rules');
     policy = { defaultAction: 'kill-process', rules: expandEntries(options.allow) };
+    const landlock = addNeeds(undefined, entriesNeeds(options.allow));
+    if (landlock) policy.landlock = landlock;
   } else {
     policy = defaultDaemonProfile();
     // A program started under the profile also needs what every program does before main().
-    if (forCommand) policy.rules.push(...expandEntries(['@exec-start']));
+    if (forCommand) {
+      policy.rules.push(...expandEntries(['@exec-start']));
+      const landlock = addNeeds(policy.landlock, entriesNeeds(['@exec-start']));
+      if (landlock) policy.landlock = landlock;
+    }
   }
   if (options.defaultAction !== undefined) policy.defaultAction = parseAction(options.defaultAction);
+  const landlock = mergeLandlock(policy.landlock, landlockOptions);
+  if (!isEmptyLandlock(landlock)) policy.landlock = landlock;
   return policy;
 }
 
@@ -232,6 +245,8 @@ export async function runSandboxed(target: SandboxTarget, options: RunSandboxedO
       ? { ...policy, rules: [...policy.rules, { syscall: 'execve', action: 'allow' as const, conditions: [{ arg: 0, op: 'eq' as const, value: '4096', width: 64 as const }] }] }
       : spec.policy;
     compileFor(pinned, { report: spec.report });
+    // Landlock mistakes (a missing path, a right this kernel lacks) reject here too.
+    planLandlockFor(policy, { report: spec.report, beforeExec: isCommand, defaultIsolation: true });
   }
   if (options.fail) {
     const nodeProgram = isCommand && isNodeProgram(spec.command!, env);

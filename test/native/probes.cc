@@ -1,21 +1,28 @@
 // Native probes for the test suite only: issue a raw system call through a chosen ABI,
-// install a do-nothing filter on the calling thread only, and run a native thread that
-// Node knows nothing about. They let tests do what Node's own APIs never do (mount, reboot,
-// x32 and i386 calls, a thread whose filter differs from the others, a busy thread that
-// existed before lockdown), the way native code inside a locked-down process would. This addon is
-// built for the tests (test/global-setup.ts) and is never part of the package: a shipped
-// raw-syscall primitive would be a gift to an attacker who has only JavaScript.
+// install a do-nothing filter on the calling thread only, run a native thread that Node
+// knows nothing about, submit an openat through an io_uring ring of its own, and start a
+// thread that never answers a given signal. They let tests do what Node's own APIs never do
+// (mount, reboot, x32 and i386 calls, a thread whose filter differs from the others, a busy
+// thread that existed before lockdown), the way native code inside a locked-down process
+// would. This addon is built for the tests (test/global-setup.ts) and is never part of the
+// package: a shipped raw-syscall primitive would be a gift to an attacker who has only
+// JavaScript.
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/io_uring.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include <napi.h>
 
@@ -176,7 +183,117 @@ Napi::Value CallOnSpinningThread(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// A minimal io_uring ring (no liburing), created in the probe so that a test holds a ring
+// that exists before lockdown, as Node 22+ does, and can submit to it from native code.
+struct Ring {
+  int fd;
+  unsigned* sq_tail;
+  unsigned* sq_mask;
+  unsigned* sq_array;
+  unsigned* cq_head;
+  unsigned* cq_tail;
+  unsigned* cq_mask;
+  io_uring_sqe* sqes;
+  io_uring_cqe* cqes;
+};
+std::vector<Ring> g_rings;
+
+// ioUringRing(sqpoll) -> ring id. With sqpoll, the kernel polls the queue with its own thread.
+Napi::Value IoUringRing(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  io_uring_params params{};
+  if (info.Length() > 0 && info[0].ToBoolean()) {
+    params.flags = IORING_SETUP_SQPOLL;
+    params.sq_thread_idle = 60000;
+  }
+  int fd = static_cast<int>(syscall(SYS_io_uring_setup, 8, &params));
+  if (fd < 0) ThrowErrno(env, errno, "io_uring_setup");
+  size_t sq_size = params.sq_off.array + params.sq_entries * sizeof(unsigned);
+  size_t cq_size = params.cq_off.cqes + params.cq_entries * sizeof(io_uring_cqe);
+  size_t ring_size = sq_size > cq_size ? sq_size : cq_size;  // IORING_FEAT_SINGLE_MMAP (5.4+)
+  auto* ring = static_cast<char*>(mmap(nullptr, ring_size, PROT_READ | PROT_WRITE,
+                                       MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING));
+  auto* sqes = static_cast<io_uring_sqe*>(mmap(nullptr, params.sq_entries * sizeof(io_uring_sqe),
+                                               PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+                                               fd, IORING_OFF_SQES));
+  if (ring == MAP_FAILED || sqes == MAP_FAILED) ThrowErrno(env, errno, "mmap(io_uring)");
+  Ring r{fd,
+         reinterpret_cast<unsigned*>(ring + params.sq_off.tail),
+         reinterpret_cast<unsigned*>(ring + params.sq_off.ring_mask),
+         reinterpret_cast<unsigned*>(ring + params.sq_off.array),
+         reinterpret_cast<unsigned*>(ring + params.cq_off.head),
+         reinterpret_cast<unsigned*>(ring + params.cq_off.tail),
+         reinterpret_cast<unsigned*>(ring + params.cq_off.ring_mask),
+         sqes,
+         reinterpret_cast<io_uring_cqe*>(ring + params.cq_off.cqes)};
+  g_rings.push_back(r);
+  return Napi::Number::New(env, static_cast<double>(g_rings.size() - 1));
+}
+
+// ioUringOpenat(ring, path) -> { result, code }: an openat submitted through the ring (never
+// through the openat system call), read-only. A descriptor it opens is closed again.
+Napi::Value IoUringOpenat(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Ring& r = g_rings.at(info[0].As<Napi::Number>().Uint32Value());
+  std::string path = info[1].As<Napi::String>().Utf8Value();
+  unsigned tail = __atomic_load_n(r.sq_tail, __ATOMIC_ACQUIRE);
+  unsigned index = tail & *r.sq_mask;
+  io_uring_sqe* sqe = &r.sqes[index];
+  memset(sqe, 0, sizeof(*sqe));
+  sqe->opcode = IORING_OP_OPENAT;
+  sqe->fd = AT_FDCWD;
+  sqe->addr = reinterpret_cast<uintptr_t>(path.c_str());
+  sqe->open_flags = O_RDONLY | O_CLOEXEC;
+  r.sq_array[index] = index;
+  __atomic_store_n(r.sq_tail, tail + 1, __ATOMIC_RELEASE);
+  unsigned head = __atomic_load_n(r.cq_head, __ATOMIC_ACQUIRE);
+  // For an SQPOLL ring, io_uring_enter only waits for the completion (and wakes the poller).
+  if (syscall(SYS_io_uring_enter, r.fd, 1, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_SQ_WAKEUP,
+              nullptr, 0) < 0) {
+    ThrowErrno(env, errno, "io_uring_enter");
+  }
+  while (__atomic_load_n(r.cq_tail, __ATOMIC_ACQUIRE) == head) {
+    syscall(SYS_io_uring_enter, r.fd, 0, 1, IORING_ENTER_GETEVENTS, nullptr, 0);
+  }
+  int res = r.cqes[head & *r.cq_mask].res;
+  __atomic_store_n(r.cq_head, head + 1, __ATOMIC_RELEASE);
+  if (res >= 0) close(res);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("result", Napi::Number::New(env, res));
+  out.Set("code", res < 0 ? Napi::Value(Napi::String::New(env, ErrnoName(-res))) : env.Null());
+  return out;
+}
+
+std::atomic<int> g_blocker_tid{0};
+
+void* BlockAndSleep(void* arg) {
+  uint64_t set = 1ULL << (static_cast<int>(reinterpret_cast<intptr_t>(arg)) - 1);
+  // The raw call: glibc's sigprocmask silently keeps its internal signals 32 and 33 open.
+  syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, nullptr, sizeof(set));
+  g_blocker_tid.store(static_cast<int>(syscall(SYS_gettid)));
+  for (;;) pause();
+  return nullptr;
+}
+
+// threadBlockingSignal(signal) -> tid: a native thread that blocks `signal` and sleeps for
+// the rest of the process's life (what native code that never answers looks like).
+Napi::Value ThreadBlockingSignal(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  intptr_t sig = info[0].As<Napi::Number>().Int32Value();
+  pthread_t thread;
+  g_blocker_tid.store(0);
+  if (pthread_create(&thread, nullptr, BlockAndSleep, reinterpret_cast<void*>(sig)) != 0)
+    ThrowCode(env, "EAGAIN", "pthread_create");
+  pthread_detach(thread);
+  while (g_blocker_tid.load() == 0) usleep(1000);
+  return Napi::Number::New(env, g_blocker_tid.load());
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("ioUringRing", Napi::Function::New<IoUringRing>(env, "ioUringRing"));
+  exports.Set("ioUringOpenat", Napi::Function::New<IoUringOpenat>(env, "ioUringOpenat"));
+  exports.Set("threadBlockingSignal",
+              Napi::Function::New<ThreadBlockingSignal>(env, "threadBlockingSignal"));
   exports.Set("rawSyscall", Napi::Function::New<RawSyscall>(env, "rawSyscall"));
   exports.Set("threadLocalAllowFilter",
               Napi::Function::New<ThreadLocalAllowFilter>(env, "threadLocalAllowFilter"));
