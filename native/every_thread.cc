@@ -34,7 +34,7 @@
 namespace seccomp_node {
 namespace {
 
-constexpr int kSignal = 33;                 // glibc's SIGSETXID
+constexpr int kSignal = 33;                  // glibc's SIGSETXID
 constexpr uint64_t kMarker = 0x5ecc0d0eULL;  // upper half of si_value: "one of ours"
 constexpr int kMaxThreads = 4096;
 constexpr unsigned kPfIoWorker = 0x00000010;  // PF_IO_WORKER in /proc/<tid>/stat flags
@@ -79,23 +79,35 @@ bool g_installed = false;
 #define SA_RESTORER 0x04000000
 #endif
 
-uint32_t Tag(uint32_t generation, uint32_t state) { return generation << 8 | state; }
-uint32_t CommandWord(uint32_t generation, Command command) { return generation << 2 | command; }
+uint32_t Tag(uint32_t generation, uint32_t state) {
+  return generation << 8 | state;
+}
+uint32_t CommandWord(uint32_t generation, Command command) {
+  return generation << 2 | command;
+}
 
-int* FutexWord(std::atomic<int>* a) { return reinterpret_cast<int*>(a); }
-int* FutexWord(std::atomic<uint32_t>* a) { return reinterpret_cast<int*>(a); }
+int* FutexWord(std::atomic<int>* a) {
+  return reinterpret_cast<int*>(a);
+}
+int* FutexWord(std::atomic<uint32_t>* a) {
+  return reinterpret_cast<int*>(a);
+}
 
 void FutexWait(int* word, int expected, const struct timespec* timeout) {
   syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, timeout, nullptr, 0);
 }
-void FutexWakeAll(int* word) { syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0); }
+void FutexWakeAll(int* word) {
+  syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+}
 
 void BumpProgress() {
   g_progress.fetch_add(1);
   FutexWakeAll(FutexWord(&g_progress));
 }
 
-pid_t Tid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
+pid_t Tid() {
+  return static_cast<pid_t>(syscall(SYS_gettid));
+}
 
 int64_t NowMs() {
   struct timespec ts {};
@@ -104,9 +116,12 @@ int64_t NowMs() {
 }
 
 void Chain(int sig, siginfo_t* info, void* context) {
-  if (g_previous.simple == SIG_DFL || g_previous.simple == SIG_IGN) return;  // never die of a stray 33
-  if (g_previous.flags & SA_SIGINFO) g_previous.handler(sig, info, context);
-  else g_previous.simple(sig);
+  if (g_previous.simple == SIG_DFL || g_previous.simple == SIG_IGN)
+    return;  // never die of a stray 33
+  if (g_previous.flags & SA_SIGINFO)
+    g_previous.handler(sig, info, context);
+  else
+    g_previous.simple(sig);
 }
 
 void OnSignal(int sig, siginfo_t* info, void* context) {
@@ -165,7 +180,8 @@ int InstallHandler() {
   void (*restorer)() = (current.flags & SA_RESTORER) ? current.restorer : nullptr;
   for (int sig = 1; sig < 65 && restorer == nullptr; sig++) {
     KernelSigaction other{};
-    if (syscall(SYS_rt_sigaction, sig, nullptr, &other, sizeof(uint64_t)) == 0 && (other.flags & SA_RESTORER)) {
+    if (syscall(SYS_rt_sigaction, sig, nullptr, &other, sizeof(uint64_t)) == 0 &&
+        (other.flags & SA_RESTORER)) {
       restorer = other.restorer;
     }
   }
@@ -181,7 +197,8 @@ int InstallHandler() {
 
 int OpenTaskDirectory() {
   if (g_task_fd >= 0 && g_task_fd_pid == g_pid) return 0;
-  int fd = static_cast<int>(syscall(SYS_openat, AT_FDCWD, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  int fd = static_cast<int>(
+      syscall(SYS_openat, AT_FDCWD, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd < 0) return errno;
   g_task_fd = fd;
   g_task_fd_pid = g_pid;
@@ -192,7 +209,10 @@ int OpenTaskDirectory() {
 int Digits(long n, char* out) {
   char tmp[24];
   int len = 0;
-  do { tmp[len++] = static_cast<char>('0' + n % 10); n /= 10; } while (n > 0);
+  do {
+    tmp[len++] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
   for (int i = 0; i < len; i++) out[i] = tmp[len - 1 - i];
   return len;
 }
@@ -253,7 +273,10 @@ int Sweep(uint32_t generation, pid_t self, pid_t* failed_tid) {
       off += entry->reclen;
       pid_t tid = 0;
       for (const char* c = entry->name; *c != '\0'; c++) {
-        if (*c < '0' || *c > '9') { tid = 0; break; }
+        if (*c < '0' || *c > '9') {
+          tid = 0;
+          break;
+        }
         tid = tid * 10 + (*c - '0');
       }
       int count = g_slot_count.load();
@@ -279,7 +302,8 @@ int Sweep(uint32_t generation, pid_t self, pid_t* failed_tid) {
       info.si_code = SI_QUEUE;
       info.si_pid = g_pid;
       info.si_uid = static_cast<uid_t>(syscall(SYS_getuid));
-      info.si_value.sival_ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(kMarker << 32 | generation));
+      info.si_value.sival_ptr =
+          reinterpret_cast<void*>(static_cast<uintptr_t>(kMarker << 32 | generation));
       if (syscall(SYS_rt_tgsigqueueinfo, g_pid, tid, kSignal, &info) != 0) {
         if (errno == ESRCH) {
           slot.tag.store(Tag(generation, kGone));  // exited since it was listed
@@ -355,7 +379,9 @@ void ReleaseAll(uint32_t generation) {
 [[noreturn]] void KillHalfRestricted(pid_t tid, int error) {
   char line[256];
   int len = 0;
-  auto text = [&](const char* s) { while (*s != '\0' && len < 250) line[len++] = *s++; };
+  auto text = [&](const char* s) {
+    while (*s != '\0' && len < 250) line[len++] = *s++;
+  };
   text("seccomp-node: the restriction reached some threads of this process but not thread ");
   len += Digits(tid > 0 ? tid : 0, line + len);
   text(" (");
@@ -374,7 +400,8 @@ void ReleaseAll(uint32_t generation) {
 
 }  // namespace
 
-EveryThreadResult RunOnEveryThread(ThreadOperation operation, const void* argument, int timeout_ms) {
+EveryThreadResult RunOnEveryThread(ThreadOperation operation, const void* argument,
+                                   int timeout_ms) {
   EveryThreadResult result;
   const char* stage = nullptr;
   g_pid = static_cast<pid_t>(syscall(SYS_getpid));
@@ -391,7 +418,7 @@ EveryThreadResult RunOnEveryThread(ThreadOperation operation, const void* argume
   // Phase one: gather every thread in the handler. Nothing is applied yet.
   static uint32_t last_generation = 0;
   last_generation = (last_generation + 1) & 0xffffff;  // 24 bits: the command word shifts it by 2
-  if (last_generation == 0) last_generation = 1;          // 0 means "no operation"
+  if (last_generation == 0) last_generation = 1;       // 0 means "no operation"
   const uint32_t generation = last_generation;
   g_operation = operation;
   g_argument = argument;
@@ -450,7 +477,8 @@ EveryThreadResult RunOnEveryThread(ThreadOperation operation, const void* argume
   if (more != 0) {
     for (int i = count; i < g_slot_count.load(); i++) {
       const uint32_t tag = g_slots[i].tag.load();
-      if (tag != Tag(generation, kIoWorker) && tag != Tag(generation, kGone)) KillHalfRestricted(g_slots[i].tid.load(), ESRCH);
+      if (tag != Tag(generation, kIoWorker) && tag != Tag(generation, kGone))
+        KillHalfRestricted(g_slots[i].tid.load(), ESRCH);
     }
     if (more < 0) KillHalfRestricted(escaped, -more);
   }

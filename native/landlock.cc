@@ -140,8 +140,8 @@ Napi::Value ApplyLandlock(const Napi::CallbackInfo& info) {
   int timeout_ms = spec.Get("timeoutMs").As<Napi::Number>().Int32Value();
   EveryThreadResult result = RunOnEveryThread(RestrictSelf, &args, timeout_ms);
   if (result.error != 0) {
-    Napi::Error error = Napi::Error::New(env, "restricting every thread failed (" + result.stage + "): " +
-                                                  strerror(result.error));
+    Napi::Error error = Napi::Error::New(
+        env, "restricting every thread failed (" + result.stage + "): " + strerror(result.error));
     error.Set("code", Napi::String::New(env, ErrnoName(result.error)));
     error.Set("errno", Napi::Number::New(env, result.error));
     error.Set("stage", Napi::String::New(env, "threads"));
