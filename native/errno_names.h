@@ -35,9 +35,10 @@ namespace seccomp_node {
   X(ERFKILL) X(EHWPOISON)
 // clang-format on
 
-// The symbolic name of `err` ("EINVAL"), or "E<number>" for a value without one. Where
-// two names share a value (EAGAIN/EWOULDBLOCK), the table lists the usual one first.
-inline std::string ErrnoName(int err) {
+// The symbolic name of `err` ("EINVAL"), or nullptr for a value without one. Where two
+// names share a value (EAGAIN/EWOULDBLOCK), the table lists the usual one first. It
+// allocates nothing, so a signal handler may call it.
+inline const char* KnownErrnoName(int err) {
   struct Entry {
     int value;
     const char* name;
@@ -48,7 +49,13 @@ inline std::string ErrnoName(int err) {
   for (const Entry& entry : kNames) {
     if (entry.value == err) return entry.name;
   }
-  return "E" + std::to_string(err);
+  return nullptr;
+}
+
+// The symbolic name of `err`, or "E<number>" for a value without one.
+inline std::string ErrnoName(int err) {
+  const char* name = KnownErrnoName(err);
+  return name != nullptr ? name : "E" + std::to_string(err);
 }
 
 }  // namespace seccomp_node

@@ -31,6 +31,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "errno_names.h"
+
 namespace seccomp_node {
 namespace {
 
@@ -385,7 +387,7 @@ void ReleaseAll(uint32_t generation) {
   text("seccomp-node: the restriction reached some threads of this process but not thread ");
   len += Digits(tid > 0 ? tid : 0, line + len);
   text(" (");
-  const char* name = strerrorname_np(error);
+  const char* name = KnownErrnoName(error);
   text(name != nullptr ? name : "unknown error");
   text("); killing the process so that it never runs half restricted\n");
   for (int done = 0; done < len;) {
