@@ -21,6 +21,7 @@ export type SeccompErrorCode =
   | 'ERR_SECCOMP_LOAD_FAILED'
   | 'ERR_SECCOMP_EXEC_FAILED'
   | 'ERR_SECCOMP_IO_URING_BLOCKED'
+  | 'ERR_SECCOMP_UNBOUND_PID'
   | 'ERR_SECCOMP_NATIVE';
 
 export class SeccompError extends Error {

@@ -14,6 +14,7 @@ import { SeccompError } from './errors';
 import { compileFor, exportBpf, loadPolicy, requireSupport } from './loader';
 import { binding } from './native';
 import type { Policy } from './policy';
+import { bindForChecking } from './self-pid';
 
 /** The absolute path execve needs: as given when it has a slash, else found on PATH. */
 export function resolveExecutable(file: string, searchPath = process.env.PATH ?? '/usr/bin:/bin'): string {
@@ -56,7 +57,7 @@ function explainingExecConflicts<T>(step: () => T): T {
  */
 export function checkExecPolicy(policy: Policy): void {
   requireSupport();
-  explainingExecConflicts(() => exportBpf(compileFor(pinExec(policy, 4096n), { report: false })));
+  explainingExecConflicts(() => exportBpf(compileFor(bindForChecking(pinExec(policy, 4096n)), { report: false })));
 }
 
 /**

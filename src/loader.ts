@@ -9,6 +9,8 @@ import { compile, type CompiledFilter } from './compiler';
 import { SeccompError, isNativeError } from './errors';
 import { binding, loadError } from './native';
 import type { Policy } from './policy';
+import { bindSelfPid } from './self-pid';
+import { guardSigsys } from './sigsys-guard';
 import { syscallNumber } from './syscalls';
 
 /** The kernel's limit on one filter program. */
@@ -176,7 +178,11 @@ function checkIoUring(program: Buffer, arch: ArchName, rings: number): void {
  */
 export function loadPolicy(policy: Policy, source: string,
   options: { report: boolean; optimize?: 1 | 2; beforeExec?: boolean }): LoadRecord {
-  const compiled = compileFor(policy, { report: options.report, optimize: options.optimize });
+  // `$pid` is this process, the one the filter is loaded into (see self-pid). With the
+  // report on, nothing may take the report's SIGSYS handler over (see sigsys-guard).
+  const bound = bindSelfPid(policy, process.pid);
+  const guarded = options.report ? guardSigsys(bound) : bound;
+  const compiled = compileFor(guarded, { report: options.report, optimize: options.optimize });
   const program = exportBpf(compiled);
   const at = primeLazyResources();
   if (!snapshot) snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: countIoUringRings() };
