@@ -11,12 +11,14 @@
             "native/violation_report.cc",
             "native/constants.cc",
             "native/exec.cc",
+            "native/exec_image.c",
             "native/prime.cc",
             "native/ptracer.cc"
           ],
           "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
           "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
           "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-missing-field-initializers"],
+          "cflags_c": ["-std=c11", "-Wall", "-Wextra"],
           "cflags_cc!": ["-fno-exceptions"],
           "libraries": ["-ldl"]
         }]

@@ -296,10 +296,10 @@ Napi::Value SignalOwnThreads(const Napi::CallbackInfo& info) {
 // ---------------------------------------------------------------------------------------
 // The exec pin: write a path at a chosen address and execve it from there.
 
-// execAt(address, path, args) -> only returns on failure, with { step, code }. Maps the page
-// holding `address` (replacing whatever is there: the process is about to be replaced
-// anyway), copies `path` to exactly `address`, and execs it with `args` as argv and an
-// empty environment. No allocation between the mapping and the exec.
+// execAt(address, path, args) -> only returns on failure, with { step, code }. Keeps stdio
+// open across the exec, maps the page holding `address` (replacing whatever is there: the
+// process is about to be replaced anyway), copies `path` to exactly `address`, and execs it
+// with `args` as argv and an empty environment. No allocation between mapping and exec.
 Napi::Value ExecAt(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   bool lossless = true;
@@ -312,6 +312,8 @@ Napi::Value ExecAt(const Napi::CallbackInfo& info) {
   for (auto& s : strings) argv.push_back(&s[0]);
   argv.push_back(nullptr);
   char* envp[] = {nullptr};
+  // Node marks stdio close-on-exec; the program should write where this process does.
+  for (int fd = 0; fd <= 2; fd++) fcntl(fd, F_SETFD, 0);
   const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   uint64_t start = address & ~(page - 1);
   size_t length = ((address + path.size() + 1 + page - 1) & ~(page - 1)) - start;
