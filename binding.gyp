@@ -1,8 +1,17 @@
 {
+  "variables": {
+    # 1 builds the addon with AddressSanitizer and UndefinedBehaviorSanitizer, for
+    # `npm run test:asan` only (scripts/test-asan.js builds it in build-asan/). Never shipped.
+    "sanitize%": 0
+  },
   "targets": [
     {
       "target_name": "seccomp_node",
       "conditions": [
+        ["OS=='linux' and sanitize==1", {
+          "cflags": ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer", "-g"],
+          "ldflags": ["-fsanitize=address,undefined"]
+        }],
         ["OS=='linux'", {
           "sources": [
             "native/addon.cc",
