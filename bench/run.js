@@ -314,7 +314,7 @@ async function syscallBench(seccomp, native) {
   const configs = [];
   fs.mkdirSync(path.join(TMP, 'bpf'), { recursive: true });
   const addConfig = (id, policy, label, rules, layout, cases, expectErrno, extra = {}) => {
-    const program = policy.exportBpf({ optimize: layout });
+    const program = policy.exportBpf({ optimize: layout, pid: process.pid }); // binds @node's $pid
     const file = path.join(TMP, 'bpf', `${id}.bpf`);
     fs.writeFileSync(file, program);
     const analysis = {};
@@ -420,7 +420,7 @@ function launcher(docker) {
 function prepareDocker(native) {
   const policies = require('./lib/policies');
   const { filter, source } = policies.dockerLikePolicy();
-  const program = filter.exportBpf({ optimize: 1 });
+  const program = filter.exportBpf({ optimize: 1, pid: process.pid }); // binds @node's $pid
   const bpf = path.join(TMP, 'bpf', 'docker-exec.bpf');
   fs.mkdirSync(path.dirname(bpf), { recursive: true });
   fs.writeFileSync(bpf, program);
@@ -529,7 +529,7 @@ async function httpSyscallMix(nodes, syscallResults) {
   }
   const seccomp = require(ROOT);
   const policies = require('./lib/policies');
-  const program = policies.defaultProfile().filter.exportBpf({ optimize: 2 });
+  const program = policies.defaultProfile().filter.exportBpf({ optimize: 2, pid: process.pid }); // binds @node's $pid
   const arch = seccomp.ARCH_TOKENS[policies.nativeArchName()];
   const table = require(path.join(ROOT, 'lib', 'syscalls')).syscallTable(policies.nativeArchName());
   const defaultTree = syscallResults?.configs?.find((c) => c.id === 'default-o2');

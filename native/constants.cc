@@ -39,7 +39,8 @@ namespace seccomp_node {
   /* fcntl */                                                                             \
   X(F_DUPFD) X(F_DUPFD_CLOEXEC) X(F_GETFD) X(F_SETFD) X(F_GETFL) X(F_SETFL) X(F_GETLK)    \
   X(F_SETLK) X(F_SETLKW) X(F_OFD_GETLK) X(F_OFD_SETLK) X(F_OFD_SETLKW) X(F_SETPIPE_SZ)     \
-  X(F_GETPIPE_SZ) X(F_ADD_SEALS) X(F_GET_SEALS) X(FD_CLOEXEC)                              \
+  X(F_GETPIPE_SZ) X(F_ADD_SEALS) X(F_GET_SEALS) X(FD_CLOEXEC) X(F_SETOWN) X(F_GETOWN)      \
+  X(F_SETOWN_EX) X(F_GETOWN_EX) X(F_SETSIG) X(F_GETSIG)                                    \
   /* memory */                                                                            \
   X(PROT_NONE) X(PROT_READ) X(PROT_WRITE) X(PROT_EXEC) X(MAP_SHARED) X(MAP_PRIVATE)        \
   X(MAP_FIXED) X(MAP_ANONYMOUS) X(MAP_NORESERVE) X(MAP_STACK) X(MAP_FIXED_NOREPLACE)       \

@@ -1,10 +1,11 @@
 // Replaces the process with another program, for filters that must be in place from the
 // program's first instruction (seccomp-node run, sandbox.spawn).
 //
-// prepareExec() copies the path, argv and environment into memory that stays put and
-// returns the address of the path string. The TypeScript side then allows execve only
-// for that address (seccomp can compare pointers, not strings), loads the filter, and
-// calls execPrepared().
+// prepareExec() lays the path, argv and environment out in an exec image (exec_image.h): a
+// read-only mapping of their own at a random address, which the program cannot know. It
+// returns the address of the path. The TypeScript side then allows execve only for that
+// address (seccomp can compare pointers, not strings), loads the filter, and calls
+// execPrepared(). The exec takes the mapping with the rest of this address space.
 #include "exec.h"
 
 #include <errno.h>
@@ -15,20 +16,36 @@
 #include <vector>
 
 #include "common.h"
+#include "exec_image.h"
 
 namespace seccomp_node {
 namespace {
 
-struct PreparedExec {
-  std::string path;
-  std::vector<std::string> argv;
-  std::vector<std::string> env;
-  std::vector<char*> argv_ptrs;
-  std::vector<char*> env_ptrs;
+// The image of the one exec this process is about to make; replaced by a later prepareExec.
+class PreparedExec {
+ public:
+  ~PreparedExec() { exec_image_release(&image_); }
+  int Build(const std::string& path, const std::vector<std::string>& argv,
+            const std::vector<std::string>& env) {
+    exec_image_release(&image_);
+    std::vector<const char*> argv_ptrs = Pointers(argv);
+    std::vector<const char*> env_ptrs = Pointers(env);
+    return exec_image_build(&image_, path.c_str(), argv_ptrs.data(), env_ptrs.data());
+  }
+  const exec_image& image() const { return image_; }
+
+ private:
+  static std::vector<const char*> Pointers(const std::vector<std::string>& strings) {
+    std::vector<const char*> out;
+    for (const auto& s : strings) out.push_back(s.c_str());
+    out.push_back(nullptr);
+    return out;
+  }
+  exec_image image_{};
 };
 
 // One per process: the process is about to be replaced.
-PreparedExec* g_prepared = nullptr;
+PreparedExec g_prepared;
 
 std::vector<std::string> Strings(Napi::Array array) {
   std::vector<std::string> out;
@@ -37,14 +54,7 @@ std::vector<std::string> Strings(Napi::Array array) {
   return out;
 }
 
-std::vector<char*> Pointers(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (auto& s : strings) out.push_back(&s[0]);
-  out.push_back(nullptr);
-  return out;
-}
-
-// prepareExec(path, argv, env, inheritFds) -> address of the path string.
+// prepareExec(path, argv, env, inheritFds) -> address of the path in the exec image.
 // Node marks every descriptor close-on-exec at startup, stdio included; the ones the
 // program must inherit are cleared here, while no filter can object to fcntl yet.
 Napi::Value PrepareExec(const Napi::CallbackInfo& info) {
@@ -56,23 +66,21 @@ Napi::Value PrepareExec(const Napi::CallbackInfo& info) {
     if (flags >= 0 && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) != 0)
       ThrowErrno(env, errno, "fcntl(F_SETFD)");
   }
-  delete g_prepared;
-  g_prepared = new PreparedExec{};
-  g_prepared->path = info[0].As<Napi::String>().Utf8Value();
-  g_prepared->argv = Strings(info[1].As<Napi::Array>());
-  g_prepared->env = Strings(info[2].As<Napi::Array>());
-  g_prepared->argv_ptrs = Pointers(g_prepared->argv);
-  g_prepared->env_ptrs = Pointers(g_prepared->env);
+  int err =
+      g_prepared.Build(info[0].As<Napi::String>().Utf8Value(), Strings(info[1].As<Napi::Array>()),
+                       Strings(info[2].As<Napi::Array>()));
+  if (err != 0) ThrowErrno(env, err, "preparing the exec image");
   return Napi::BigInt::New(
-      env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(g_prepared->path.c_str())));
+      env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(g_prepared.image().path)));
 }
 
 Napi::Value ExecPrepared(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (g_prepared == nullptr)
+  const exec_image& image = g_prepared.image();
+  if (image.path == nullptr)
     ThrowCode(env, "ERR_SECCOMP_NATIVE", "execPrepared() without prepareExec()");
-  execve(g_prepared->path.c_str(), g_prepared->argv_ptrs.data(), g_prepared->env_ptrs.data());
-  ThrowErrno(env, errno, "execve(" + g_prepared->path + ")");
+  execve(image.path, image.argv, image.envp);
+  ThrowErrno(env, errno, std::string("execve(") + image.path + ")");
 }
 
 }  // namespace

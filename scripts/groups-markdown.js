@@ -13,7 +13,7 @@ function describeEntry(entry) {
   return `\`${entry.syscall}\`` + (args.length || action ? ` (${[args.join(' && '), action && `→ ${action}`].filter(Boolean).join(' ')})` : '');
 }
 const opSymbol = (op) => ({ eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' })[op];
-const hex = (v) => { const n = BigInt(v); return n > 9n ? `0x${n.toString(16)}` : n.toString(); };
+const hex = (v) => { if (v === '$pid') return v; const n = BigInt(v); return n > 9n ? `0x${n.toString(16)}` : n.toString(); };
 
 /** A group's Landlock needs in a table cell: "read `/etc/hosts`, ...; connect 53". */
 function describeNeeds(needs) {

@@ -18,6 +18,7 @@ import { ARCH_TOKENS, type ArchName } from './arch';
 import { SeccompError } from './errors';
 import { binding, type NativeCondition, type NativeFilterSpec } from './native';
 import { actionToString, sameAction, type Action, type Condition, type Policy, type Rule } from './policy';
+import { requireNoSelfPid } from './self-pid';
 import { argWidth, type ArgWidth } from './syscall-args';
 import { chooseStandins, type Standin } from './standin-syscalls';
 import { closestName, resolveSyscall, syscallTable } from './syscalls';
@@ -57,12 +58,17 @@ const MAX_ALTERNATIVES_PER_RULE = 256;
 const U32 = 0xffffffffn;
 const U64 = (1n << 64n) - 1n;
 
-/** Number of the errno named or given, checked against this platform's errno list. */
+/**
+ * Number of the errno named or given, checked against this platform's errno list. 0 is
+ * valid: the call does not run and returns 0, as if it had succeeded (SECCOMP_RET_ERRNO
+ * with data 0); it answers callers that must see success for something that must not happen.
+ */
 export function errnoNumber(errno: string | number): number {
   const errnos = binding?.errnos ?? {};
   if (typeof errno === 'number') {
-    if (Number.isInteger(errno) && errno > 0 && errno < 4096) return errno;
-    throw new SeccompError('ERR_SECCOMP_UNKNOWN_ERRNO', `errno ${errno} is out of range (1-4095)`, { errno });
+    if (Number.isInteger(errno) && errno >= 0 && errno < 4096) return errno;
+    throw new SeccompError('ERR_SECCOMP_UNKNOWN_ERRNO',
+      `errno ${errno} is out of range (0-4095; 0 skips the call and returns 0)`, { errno });
   }
   const value = errnos[errno];
   if (value !== undefined) return value;
@@ -273,6 +279,7 @@ function canKill(policy: Policy): boolean {
 }
 
 export function compile(policy: Policy, options: CompileOptions): CompiledFilter {
+  requireNoSelfPid(policy); // `$pid` is bound before compiling (src/self-pid.ts)
   const report = options.report && canKill(policy);
   const rules = [...policy.rules];
   if (report) {

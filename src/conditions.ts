@@ -4,6 +4,7 @@
  */
 import { SeccompError } from './errors';
 import type { CompareOp, Condition } from './policy';
+import { isSelfPid, SELF_PID } from './self-pid';
 
 export type ArgValue = number | bigint;
 
@@ -44,16 +45,18 @@ export class MaskedArg {
 
 export class Arg {
   constructor(readonly index: number, readonly width?: 32 | 64) {}
-  eq(value: ArgValue): Condition { return this.compare('eq', value); }
-  ne(value: ArgValue): Condition { return this.compare('ne', value); }
+  /** `value` may be {@link SELF_PID}: the pid of the process that loads the filter. */
+  eq(value: ArgValue | typeof SELF_PID): Condition { return this.compare('eq', value); }
+  /** `value` may be {@link SELF_PID}: the pid of the process that loads the filter. */
+  ne(value: ArgValue | typeof SELF_PID): Condition { return this.compare('ne', value); }
   lt(value: ArgValue): Condition { return this.compare('lt', value); }
   le(value: ArgValue): Condition { return this.compare('le', value); }
   gt(value: ArgValue): Condition { return this.compare('gt', value); }
   ge(value: ArgValue): Condition { return this.compare('ge', value); }
   /** Start a masked comparison: `arg(2).masked(O_ACCMODE).eq(O_RDONLY)`. */
   masked(mask: ArgValue): MaskedArg { return new MaskedArg(this.index, valueString(mask, 'mask'), this.width); }
-  private compare(op: CompareOp, value: ArgValue): Condition {
-    return withWidth({ arg: this.index, op, value: valueString(value) }, this.width);
+  private compare(op: CompareOp, value: ArgValue | typeof SELF_PID): Condition {
+    return withWidth({ arg: this.index, op, value: isSelfPid(value) ? SELF_PID : valueString(value) }, this.width);
   }
 }
 

@@ -26,6 +26,7 @@ export type SeccompErrorCode =
   | 'ERR_SECCOMP_LANDLOCK_PATH'
   | 'ERR_SECCOMP_LANDLOCK_BLOCKED'
   | 'ERR_SECCOMP_LANDLOCK_FAILED'
+  | 'ERR_SECCOMP_UNBOUND_PID'
   | 'ERR_SECCOMP_NATIVE';
 
 export class SeccompError extends Error {

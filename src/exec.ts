@@ -4,9 +4,11 @@
  * `seccomp-node run` and by `sandbox.spawn`.
  *
  * The policy must let that one execve through. seccomp cannot read the path string, but it
- * can compare the pointer: the path is copied to memory that stays put, and execve is
+ * can compare the pointer: the path, argv and environment are laid out in an exec image, a
+ * read-only mapping of their own at a random address (native/exec_image.h), and execve is
  * allowed only when its first argument is that address. The program that starts keeps the
- * filter; whether it may exec again is up to the policy.
+ * filter, and with it that allowance, but not the mapping: it cannot know the address, and
+ * a wrong guess is a forbidden execve. Any other exec is up to the policy.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,6 +18,7 @@ import { mergeFsRules, type FsRules } from './landlock/policy';
 import { compileFor, exportBpf, loadPolicy, requireSupport } from './loader';
 import { binding } from './native';
 import type { Policy } from './policy';
+import { bindForChecking } from './self-pid';
 
 /** The absolute path execve needs: as given when it has a slash, else found on PATH. */
 export function resolveExecutable(file: string, searchPath = process.env.PATH ?? '/usr/bin:/bin'): string {
@@ -71,7 +74,7 @@ export function execLandlockNeeds(executable: string, env: NodeJS.ProcessEnv): F
  */
 export function checkExecPolicy(policy: Policy): void {
   requireSupport();
-  explainingExecConflicts(() => exportBpf(compileFor(pinExec(policy, 4096n), { report: false })));
+  explainingExecConflicts(() => exportBpf(compileFor(bindForChecking(pinExec(policy, 4096n)), { report: false })));
 }
 
 /**

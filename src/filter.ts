@@ -15,6 +15,7 @@ import type { LandlockRules } from './landlock/policy';
 import { checkCondition, checkPolicy, parseAction, type Action, type Condition, type Policy, type Rule } from './policy';
 import { fromOciProfile } from './oci';
 import { readPolicySource } from './policy-source';
+import { bindForExport } from './self-pid';
 
 export interface FilterOptions {
   /** What happens to calls no rule matches. Default 'kill-process'. */
@@ -24,6 +25,12 @@ export interface FilterOptions {
 export interface ExportOptions {
   /** Architecture to compile for (default: this machine's). */
   arch?: string;
+  /**
+   * The pid of the process that will load the program, for a policy that compares with
+   * `$pid` (as `@node` does for `tgkill`). Required for such a policy: an exported program
+   * cannot learn who loads it.
+   */
+  pid?: number;
   /** 2 (default): binary tree over syscall numbers; 1: libseccomp's linear, priority-ordered layout. */
   optimize?: 1 | 2;
 }
@@ -119,18 +126,22 @@ export class Filter {
 
   /** The BPF program (struct sock_filter[]), as the kernel would load it. */
   exportBpf(options: ExportOptions = {}): Buffer {
-    return exportBpf(compileFor(this.toPolicy(), { ...toBuild(options), report: false }));
+    return exportBpf(compileFor(forExport(this.toPolicy(), options), { ...toBuild(options), report: false }));
   }
 
   /** libseccomp's human-readable pseudo filter code. */
   exportPfc(options: ExportOptions = {}): string {
-    return exportPfc(compileFor(this.toPolicy(), { ...toBuild(options), report: false }));
+    return exportPfc(compileFor(forExport(this.toPolicy(), options), { ...toBuild(options), report: false }));
   }
 
   /** Load into this process, for every thread. Irreversible. */
   load(options: LoadOptions = {}): LoadRecord {
     return loadPolicy(this.toPolicy(), 'Filter', { report: options.report ?? true, optimize: options.optimize });
   }
+}
+
+function forExport(policy: Policy, options: ExportOptions): Policy {
+  return bindForExport(policy, options.pid, 'the pid option (exportBpf({ pid }))');
 }
 
 function toBuild(options: ExportOptions) {

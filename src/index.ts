@@ -14,6 +14,7 @@ export { Filter } from './filter';
 export { checkPolicy } from './policy';
 export type { FilterOptions, ExportOptions, LoadOptions } from './filter';
 export { arg, arg32, arg64, Arg, MaskedArg } from './conditions';
+export { SELF_PID } from './self-pid';
 export type { ArgValue } from './conditions';
 export { SeccompError } from './errors';
 export type { SeccompErrorCode } from './errors';

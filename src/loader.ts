@@ -14,6 +14,8 @@ import { landlockStepCalls } from './landlock/step';
 import { binding, loadError } from './native';
 import type { Policy } from './policy';
 import { replaceStandins, replaceStandinsInPfc } from './standin-syscalls';
+import { bindSelfPid } from './self-pid';
+import { guardSigsys } from './sigsys-guard';
 import { syscallNumber } from './syscalls';
 
 /** The kernel's limit on one filter program. */
@@ -334,7 +336,11 @@ function endHalfLockedDown(reason: string): never {
  * instead (it must never run half restricted).
  */
 export function loadPolicy(policy: Policy, source: string, options: LoadOptions): LoadRecord {
-  const compiled = compileFor(policy, { report: options.report, optimize: options.optimize });
+  // `$pid` is this process, the one the filter is loaded into (see self-pid). With the
+  // report on, nothing may take the report's SIGSYS handler over (see sigsys-guard).
+  const bound = bindSelfPid(policy, process.pid);
+  const guarded = options.report ? guardSigsys(bound) : bound;
+  const compiled = compileFor(guarded, { report: options.report, optimize: options.optimize });
   const program = exportBpf(compiled);
   // Only foreign-architecture filters have stand-ins, and those are never loaded here.
   if (compiled.standins.length > 0) throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', 'a filter with stand-in syscalls cannot be loaded');

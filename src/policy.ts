@@ -8,6 +8,7 @@
 import { checkArgIndex, valueString } from './conditions';
 import { SeccompError } from './errors';
 import { checkLandlock, isEmptyLandlock, type LandlockRules } from './landlock/policy';
+import { isSelfPid, SELF_PID } from './self-pid';
 
 /** What a filter does with a call. `kill-thread` is deliberately not offered: see README. */
 export type SimpleAction = 'allow' | 'kill-process' | 'trap' | 'log';
@@ -20,7 +21,8 @@ export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'masked-eq';
 /**
  * A comparison of one syscall argument. Values are decimal strings so that the policy is
  * plain JSON and 64-bit values survive; negative values mean two's complement at the
- * argument's width.
+ * argument's width. The value `'$pid'` ({@link SELF_PID}, with `eq` and `ne` only) stands for
+ * the pid of the process that loads the filter, filled in when it loads (src/self-pid.ts).
  */
 export interface Condition {
   arg: number;
@@ -92,11 +94,21 @@ export function checkCondition(input: unknown): Condition {
   if (c.width !== undefined && c.width !== 32 && c.width !== 64) {
     throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION', `condition width must be 32 or 64, not ${String(c.width)}`);
   }
+  if (isSelfPid(c.value)) return checkSelfPidCondition(c as Condition);
   return {
     arg: checkArgIndex(c.arg), op: c.op, value: valueString(c.value === undefined ? undefined : BigInt(c.value)),
     ...(c.op === 'masked-eq' ? { mask: valueString(c.mask === undefined ? undefined : BigInt(c.mask), 'mask') } : {}),
     ...(c.width ? { width: c.width } : {}),
   };
+}
+
+/** A `$pid` comparison: equality only, no mask (a pid is compared as a whole). */
+function checkSelfPidCondition(c: Condition): Condition {
+  if (c.op !== 'eq' && c.op !== 'ne') {
+    throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION',
+      `$pid can only be compared with eq or ne (a pid is one value), not ${c.op}`, { op: c.op });
+  }
+  return { arg: checkArgIndex(c.arg), op: c.op, value: SELF_PID, ...(c.width ? { width: c.width } : {}) };
 }
 
 /** Validates a policy given as data (from JSON, say) and returns a clean copy. */

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as api from '../src/index';
-import { arg, arg32, arg64, constants, Filter, SeccompError, sandbox } from '../src/index';
-import { runFilter } from '../src/bpf/emulator';
+import { arg, arg32, arg64, constants, Filter, SeccompError, SELF_PID, sandbox } from '../src/index';
+import { decodeAction, runFilter } from '../src/bpf/emulator';
 import { syscallNumber } from '../src/syscalls';
 import { PACKAGE_ROOT } from './helpers/child';
 
@@ -24,6 +24,47 @@ function errorOf(fn: () => unknown): SeccompError {
   try { fn(); } catch (error) { return error as SeccompError; }
   throw new Error('expected a SeccompError');
 }
+
+describe('$pid: the pid of the process that loads the filter', () => {
+  const nr = (name: string) => syscallNumber(name, 'x86_64')!;
+  const verdict = (program: Buffer, name: string, ...args: bigint[]) =>
+    decodeAction(runFilter(program, { nr: nr(name), arch: constants.AUDIT_ARCH_X86_64, args })).action;
+
+  it('is written arg(n).eq(SELF_PID) and stays a symbol in the policy data', () => {
+    expect(arg(0).eq(SELF_PID)).toEqual({ arg: 0, op: 'eq', value: '$pid' });
+    expect(arg32(0).ne(SELF_PID)).toEqual({ arg: 0, op: 'ne', value: '$pid', width: 32 });
+    expect(new Filter().allow('@node').toPolicy().rules).toContainEqual({ syscall: 'tgkill', action: 'allow', conditions: [{ arg: 0, op: 'eq', value: '$pid' }] });
+    expect(Filter.fromPolicy({ defaultAction: 'kill-process', rules: [{ syscall: 'tkill', action: 'allow', conditions: [{ arg: 0, op: 'ne', value: '$pid' }] }] }).toPolicy().rules[0].conditions)
+      .toEqual([{ arg: 0, op: 'ne', value: '$pid' }]);
+    expect(codeOf(() => Filter.fromPolicy({ defaultAction: 'kill-process', rules: [{ syscall: 'tkill', action: 'allow', conditions: [{ arg: 0, op: 'lt', value: '$pid' }] }] })))
+      .toBe('ERR_SECCOMP_INVALID_CONDITION');
+  });
+
+  it('an export names the process that will load the program; without one it is refused', () => {
+    const f = new Filter().allow('@node');
+    const error = errorOf(() => f.exportBpf());
+    expect(error.code).toBe('ERR_SECCOMP_UNBOUND_PID');
+    expect(error.message).toMatch(/tgkill.*\$pid.*exportBpf\(\{ pid \}\)/);
+    expect(codeOf(() => f.exportPfc())).toBe('ERR_SECCOMP_UNBOUND_PID');
+    expect(codeOf(() => f.exportBpf({ pid: 0 }))).toBe('ERR_SECCOMP_INVALID_OPTION');
+    expect(codeOf(() => f.exportBpf({ pid: 1.5 }))).toBe('ERR_SECCOMP_INVALID_OPTION');
+    const program = f.exportBpf({ pid: 4242 });
+    // its own threads (compared on the int's low 32 bits), no other process
+    expect(verdict(program, 'tgkill', 4242n, 4243n, 10n)).toBe('allow');
+    expect(verdict(program, 'tgkill', (0xdeadn << 32n) | 4242n, 4242n, 10n)).toBe('allow');
+    expect(verdict(program, 'tgkill', 4241n, 4241n, 10n)).toBe('kill-process');
+    expect(verdict(program, 'tkill', 4242n, 10n)).toBe('allow');
+    expect(verdict(program, 'tkill', 4243n, 10n)).toBe('kill-process');
+    expect(verdict(program, 'rt_tgsigqueueinfo', 4242n, 4250n, 10n, 0x1000n)).toBe('allow');
+    expect(verdict(program, 'rt_tgsigqueueinfo', 1n, 1n, 10n, 0x1000n)).toBe('kill-process');
+    // and no descriptor can be set to signal another process
+    expect(verdict(program, 'fcntl', 3n, BigInt(constants.F_SETOWN), 1n)).toBe('errno');
+    expect(verdict(program, 'fcntl', 3n, BigInt(constants.F_SETOWN_EX), 0x1000n)).toBe('errno');
+    expect(verdict(program, 'fcntl', 3n, BigInt(constants.F_SETFL), 0n)).toBe('allow');
+    // policies without $pid export as before
+    expect(codeOf(() => new Filter().allow('read').exportBpf())).toBeUndefined();
+  });
+});
 
 describe('packaging', () => {
   it('require() and import give the same module instance with the documented names', () => {
@@ -136,7 +177,13 @@ describe('bad input gets a stable code and a helpful message', () => {
     const error = errorOf(() => new Filter().errno('ptrace', 'EPREM').exportBpf());
     expect(error.code).toBe('ERR_SECCOMP_UNKNOWN_ERRNO');
     expect(error.details.suggestion).toBe('EPERM');
-    expect(codeOf(() => new Filter().errno('ptrace', 0).exportBpf())).toBe('ERR_SECCOMP_UNKNOWN_ERRNO');
+    expect(codeOf(() => new Filter().errno('ptrace', 4096).exportBpf())).toBe('ERR_SECCOMP_UNKNOWN_ERRNO');
+    expect(codeOf(() => new Filter().errno('ptrace', -1).exportBpf())).toBe('ERR_SECCOMP_UNKNOWN_ERRNO');
+  });
+
+  it('errno 0: the call is skipped and returns 0 (SECCOMP_RET_ERRNO with data 0)', () => {
+    const program = new Filter({ defaultAction: 'allow' }).errno('ptrace', 0).exportBpf();
+    expect(decodeAction(runFilter(program, { nr: syscallNumber('ptrace', 'x86_64')!, arch: constants.AUDIT_ARCH_X86_64, args: [] }))).toEqual({ action: 'errno', data: 0 });
   });
 
   it('unknown groups, with a suggestion', () => {
@@ -206,7 +253,7 @@ describe('what the compiler hands to libseccomp', () => {
   it('the default profile compiles for every architecture it names', () => {
     for (const arch of ['x86_64', 'aarch64'] as const) {
       const program = new Filter().allow('@node').allow('@fs-read').allow('@fs-write').allow('@net-server')
-        .allow('@dns').allow('@signal').exportBpf({ arch });
+        .allow('@dns').allow('@signal').exportBpf({ arch, pid: 4242 });
       expect(program.length / 8).toBeGreaterThan(100);
       expect(program.length / 8).toBeLessThan(4096);
     }

@@ -4,6 +4,7 @@ import { checkPolicyFile } from '../policy-file';
 import { compile } from '../compiler';
 import { readPolicySource } from '../policy-source';
 import { archOption, parse, UsageError, type Command } from './common';
+import { bindForChecking } from '../self-pid';
 
 export const check: Command = {
   name: 'check',
@@ -20,7 +21,7 @@ export const check: Command = {
         // Policy files are checked by their own checker so errors carry line numbers.
         const skipped = source.kind === 'policy-file'
           ? checkPolicyFile(file, { arch }).skipped
-          : compile(source.policy, { arch, report: false, optimize: 2 }).skipped;
+          : compile(bindForChecking(source.policy), { arch, report: false, optimize: 2 }).skipped;
         for (const note of source.notes) out.stderr(`${file}: note: ${note}\n`);
         for (const w of lintPolicy(source.policy)) {
           const at = w.rule >= 0 && source.locations ? `${source.locations[w.rule].file}:${source.locations[w.rule].line}` : file;

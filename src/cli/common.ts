@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { nativeArch, requireArch, type ArchName } from '../arch';
 import { parseStandaloneValue } from '../policy-file/rule';
 import { readPolicySource, type PolicySource } from '../policy-source';
+import { checkPid } from '../self-pid';
 
 /** A mistake in how the command was called: exit status 2 and the command's usage. */
 export class UsageError extends Error {}
@@ -28,6 +29,13 @@ export function parse<T extends OptionsConfig>(argv: string[], options: T): Retu
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** `--pid N`: what `$pid` (the loading process's pid) stands for in an exported program. */
+export function pidOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9][0-9]*$/.test(value)) throw new UsageError(`--pid must be a process id (a positive integer), not "${value}"`);
+  return checkPid(Number(value), '--pid');
 }
 
 export function archOption(value: string | undefined): ArchName {

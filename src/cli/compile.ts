@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import { compileFor, exportBpf } from '../loader';
 import { stringifyOciProfile, toOciProfile } from '../oci';
-import { archOption, loadPolicy, parse, UsageError, type Command } from './common';
+import { bindForExport } from '../self-pid';
+import { archOption, loadPolicy, parse, pidOption, UsageError, type Command } from './common';
 
 /** A C header holding the program, for programs that load it themselves. */
 function cHeader(program: Buffer, name: string, source: string, arch: string): string {
@@ -25,10 +26,10 @@ function cHeader(program: Buffer, name: string, source: string, arch: string): s
 export const compileCommand: Command = {
   name: 'compile',
   summary: 'compile a policy to a BPF program, an OCI JSON profile or a C header',
-  usage: 'compile [--arch ARCH] [--format bpf|json|c] [--name IDENT] [--out FILE] FILE',
+  usage: 'compile [--arch ARCH] [--pid PID] [--format bpf|json|c] [--name IDENT] [--out FILE] FILE',
   run(argv, out) {
     const { values, positionals } = parse(argv, {
-      arch: { type: 'string' }, format: { type: 'string', default: 'bpf' }, out: { type: 'string', short: 'o' },
+      arch: { type: 'string' }, pid: { type: 'string' }, format: { type: 'string', default: 'bpf' }, out: { type: 'string', short: 'o' },
       name: { type: 'string', default: 'seccomp_filter' },
     });
     if (positionals.length !== 1) throw new UsageError('name exactly one policy file');
@@ -37,7 +38,9 @@ export const compileCommand: Command = {
     const name = values.name ?? 'seccomp_filter';
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--name must be a C identifier, not "${name}"`);
     const arch = archOption(values.arch);
-    const { policy } = loadPolicy(positionals[0], arch);
+    const pid = pidOption(values.pid);
+    // `$pid` (the loading process, as in @node's tgkill rule) needs --pid: see self-pid.ts
+    const policy = bindForExport(loadPolicy(positionals[0], arch).policy, pid, '--pid');
     let output: string | Buffer;
     if (format === 'json') {
       output = `${stringifyOciProfile(toOciProfile(policy, { arches: [arch] }).profile, 2)}\n`;

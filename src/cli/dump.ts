@@ -2,17 +2,18 @@ import { disassemble } from '../bpf/disassemble';
 import { dumpLandlock } from '../landlock/describe';
 import { compileFor, exportBpf, exportPfc } from '../loader';
 import { syscallName } from '../syscalls';
-import { archOption, loadPolicy, parse, UsageError, type Command } from './common';
+import { bindForExport } from '../self-pid';
+import { archOption, loadPolicy, parse, pidOption, UsageError, type Command } from './common';
 
 export const dump: Command = {
   name: 'dump',
   summary: 'show the compiled filter: libseccomp\'s pseudo code, a BPF disassembly, and the Landlock ruleset for this kernel',
-  usage: 'dump [--arch ARCH] FILE',
+  usage: 'dump [--arch ARCH] [--pid PID] FILE',
   run(argv, out) {
-    const { values, positionals } = parse(argv, { arch: { type: 'string' } });
+    const { values, positionals } = parse(argv, { arch: { type: 'string' }, pid: { type: 'string' } });
     if (positionals.length !== 1) throw new UsageError('name exactly one policy file');
     const arch = archOption(values.arch);
-    const { policy } = loadPolicy(positionals[0], arch);
+    const policy = bindForExport(loadPolicy(positionals[0], arch).policy, pidOption(values.pid), '--pid');
     const compiled = compileFor(policy, { arch, report: false });
     const program = exportBpf(compiled);
     out.stdout(`# ${positionals[0]} for ${arch}: ${program.length / 8} BPF instructions\n\n`);

@@ -6,7 +6,8 @@ import { explainPath, explainPort } from '../landlock/describe';
 import { FS_ACCESS_NAMES, PORT_ACCESS_NAMES, type FsAccessName, type PortAccessName } from '../landlock/rights';
 import { compileFor, exportBpf } from '../loader';
 import { syscallName, syscallNumber } from '../syscalls';
-import { archOption, loadPolicy, parse, parseValue, UsageError, type Command } from './common';
+import { bindForExport } from '../self-pid';
+import { archOption, loadPolicy, parse, parseValue, pidOption, UsageError, type Command } from './common';
 
 /**
  * What the compiled filter does with one call, found by running the BPF program in the
@@ -16,11 +17,12 @@ import { archOption, loadPolicy, parse, parseValue, UsageError, type Command } f
 export const explain: Command = {
   name: 'explain',
   summary: 'run the compiled filter on one call and say what happens to it; or what Landlock does with a path or a port',
-  usage: 'explain [--arch ARCH] [--trace] FILE SYSCALL [ARG...]   (ARG: number, constant, A|B; up to 6)\n' +
+  usage: 'explain [--arch ARCH] [--pid PID] [--trace] FILE SYSCALL [ARG...]   (ARG: number, constant, A|B; up to 6)\n' +
     '       explain FILE --path PATH [--access read|write|execute]\n       explain FILE --port PORT [--access bind|connect]',
   run(argv, out) {
     const { values, positionals } = parse(argv, {
-      arch: { type: 'string' }, trace: { type: 'boolean' }, path: { type: 'string' }, port: { type: 'string' }, access: { type: 'string' },
+      arch: { type: 'string' }, pid: { type: 'string' }, trace: { type: 'boolean' }, path: { type: 'string' }, port: { type: 'string' },
+      access: { type: 'string' },
     });
     if (values.path !== undefined || values.port !== undefined) return explainLandlock(positionals, values, out);
     const [file, name, ...rawArgs] = positionals;
@@ -32,7 +34,8 @@ export const explain: Command = {
       throw new SeccompError('ERR_SECCOMP_UNKNOWN_SYSCALL', `${name} does not exist on ${arch}`, { syscall: name });
     }
     const args = rawArgs.map(parseValue);
-    const compiled = compileFor(loadPolicy(file, arch).policy, { arch, report: false });
+    const policy = bindForExport(loadPolicy(file, arch).policy, pidOption(values.pid), '--pid');
+    const compiled = compileFor(policy, { arch, report: false });
     const program = exportBpf(compiled);
     const { result, path } = traceFilter(program, { nr, arch: ARCH_TOKENS[arch], args });
     const verdict = actionName(result) ?? `0x${result.toString(16)}`;

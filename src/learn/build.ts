@@ -26,6 +26,7 @@ import type { Observations, SyscallUsage } from './observations';
 import { shellQuote } from '../testing/exec';
 import { INJECTED_ENOSYS } from './strace';
 import { conditionsHold, tracker, trackers, type Args } from './trackers';
+import { bindForChecking } from '../self-pid';
 
 export type LearnMode = 'exec' | 'process';
 
@@ -176,7 +177,7 @@ export function buildPolicy(o: Observations, options: BuildOptions): LearnedPoli
   for (let attempt = 0; attempt < 8; attempt++) {
     const result = attemptBuild(o, options, arch, dropped);
     try {
-      compileFor(result.policy, { arch, report: options.mode === 'process' });
+      compileFor(bindForChecking(result.policy), { arch, report: options.mode === 'process' });
       return result;
     } catch (error) {
       const syscall = error instanceof SeccompError && error.code === 'ERR_SECCOMP_RULE_CONFLICT' ? error.details.syscall : undefined;

@@ -12,6 +12,7 @@
 import { binding } from '../native';
 import type { Condition } from '../policy';
 import { argWidth } from '../syscall-args';
+import { isSelfPid } from '../self-pid';
 
 export type Args = readonly (bigint | undefined)[];
 
@@ -216,8 +217,27 @@ function build(): Map<string, Tracker> {
     allKeys: ['read', 'set'],
   };
 
+  // F_SETOWN/F_SETOWN_EX make the kernel signal another process; @node answers them with EPERM.
+  const setown = [constant('F_SETOWN'), constant('F_SETOWN_EX')];
+  const fcntl: Tracker = {
+    syscall: 'fcntl',
+    what: 'fcntl setting a signal owner (F_SETOWN) or not',
+    classify: (args) => (args[1] === undefined ? undefined : setown.includes(low32(args[1])) ? 'owner' : 'other'),
+    expression: (key) => (key === 'owner' ? 'arg1 == F_SETOWN || arg1 == F_SETOWN_EX' : 'arg1 != F_SETOWN && arg1 != F_SETOWN_EX'),
+    sample: (key) => [3n, key === 'owner' ? setown[0] : constant('F_GETFL')],
+    keysOf: (conditions) => {
+      if (!conditions.every((c) => c.arg === 1 && (c.op === 'eq' || c.op === 'ne'))) return undefined;
+      const values = conditions.map((c) => low32(value(c, 'fcntl')));
+      if (values.length !== 2 || !setown.every((v) => values.includes(v))) return undefined;
+      return conditions.every((c) => c.op === 'ne') ? ['other'] : undefined;
+    },
+    allKeys: ['owner', 'other'],
+    complement: (seen) => (seen.includes('owner') ? undefined : { suffix: '; return EPERM' }),
+    complementErrno: 'EPERM',
+  };
+
   const trackers: Tracker[] = [
-    clone, socket,
+    clone, socket, fcntl,
     equalityTracker('socketpair', 0, 'socketpair family', { prefixes: ['AF_'] }),
     equalityTracker('ioctl', 1, 'ioctl request', { prefixes: ['FIO', 'TC', 'TIOC'] }, 'ENOTTY'),
     equalityTracker('prctl', 0, 'prctl option', { prefixes: ['PR_'] }, 'EPERM'),
@@ -244,7 +264,8 @@ export function trackers(): Tracker[] {
 /** Whether `condition` holds for `args` of `syscall` (undefined when the argument is unknown). */
 export function conditionHolds(syscall: string, c: Condition, args: Args): boolean | undefined {
   const raw = args[c.arg];
-  if (raw === undefined) return undefined;
+  // `$pid` is the pid of whichever process loads the policy: unknown from a sample alone.
+  if (raw === undefined || isSelfPid(c.value)) return undefined;
   const width = c.width ?? argWidth(syscall, c.arg);
   const x = BigInt.asUintN(width, raw);
   const v = BigInt.asUintN(width, BigInt(c.value));

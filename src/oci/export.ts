@@ -8,11 +8,18 @@ import { checkPolicy } from '../policy';
 import { sameAction, type Action, type Policy, type Rule } from '../policy';
 import { resolveSyscall } from '../syscalls';
 import { SeccompError } from '../errors';
+import { bindForExport } from '../self-pid';
 import { MASKED_EQ, NATIVE_OPS, SCMP_ARCH, jsonInteger, type OciArg, type OciProfile, type OciSyscall } from './common';
 
 export interface OciExportOptions {
   /** Architectures to list in `architectures`; default the native one. */
   arches?: ArchName[];
+  /**
+   * The pid `$pid` stands for (the process that will load the filter): needed when the policy
+   * compares with it, as `@node` does. A container's first process often has pid 1 in its
+   * own pid namespace.
+   */
+  pid?: number;
 }
 
 export interface OciExportResult {
@@ -50,7 +57,7 @@ function exportConditions(rule: Rule, arch: ArchName): OciArg[][] {
 const key = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
 
 export function toOciProfile(policy: Policy, options: OciExportOptions = {}): OciExportResult {
-  const checked = checkPolicy(policy);
+  const checked = bindForExport(checkPolicy(policy), options.pid, 'the pid option (toOciProfile(policy, { pid }))');
   if (options.arches !== undefined && (!Array.isArray(options.arches) || options.arches.length === 0)) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'options.arches must be a non-empty list such as ["x86_64", "aarch64"]');
   }

@@ -89,12 +89,9 @@ function uint64(input: unknown, where: string): bigint {
 /** The errno's name where this platform has one (readable policies), else the number. */
 function errnoFor(input: unknown, where: string): string | number {
   if (typeof input !== 'number' || !Number.isInteger(input) || input < 0 || input > 4095) {
-    fail('ERR_SECCOMP_UNKNOWN_ERRNO', `${where} must be an errno number (1-4095), not ${show(input)}`);
+    fail('ERR_SECCOMP_UNKNOWN_ERRNO', `${where} must be an errno number (0-4095), not ${show(input)}`);
   }
-  if (input === 0) {
-    fail('ERR_SECCOMP_UNKNOWN_ERRNO', `${where} is 0, which makes the call "succeed" without running; ` +
-      'seccomp-node does not offer that (use an errno such as 1 for EPERM)');
-  }
+  // 0 is libseccomp's SCMP_ACT_ERRNO(0): the call does not run and returns 0.
   const name = Object.entries(binding?.errnos ?? {}).find(([, n]) => n === input)?.[0];
   return name ?? input;
 }

@@ -6,6 +6,7 @@
 import { SeccompError } from '../errors';
 import type { Action, Condition, Policy, Rule } from '../policy';
 import { formatLandlock } from './landlock';
+import { isSelfPid, SELF_PID } from '../self-pid';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INTEGER = /^(?:0|-?[1-9][0-9]*)$/;
@@ -19,7 +20,7 @@ function unwritable(what: string, value: unknown): SeccompError {
 function actionText(action: Action): string {
   if (typeof action === 'object' && action !== null) {
     const errno = action.errno;
-    if ((typeof errno === 'string' && NAME.test(errno)) || (Number.isInteger(errno) && +errno >= 1 && +errno <= 4095)) {
+    if ((typeof errno === 'string' && NAME.test(errno)) || (Number.isInteger(errno) && +errno >= 0 && +errno <= 4095)) {
       return `errno ${errno}`;
     }
   } else if (action === 'kill-process') {
@@ -39,6 +40,7 @@ function conditionText(c: Condition): string {
   if (!Number.isInteger(c.arg) || c.arg < 0 || c.arg > 5) throw unwritable('the argument index', c.arg);
   if (c.width !== undefined && c.width !== 32 && c.width !== 64) throw unwritable('the width', c.width);
   const arg = `arg${c.arg}${c.width ? `:${c.width}` : ''}`;
+  if (isSelfPid(c.value) && (c.op === 'eq' || c.op === 'ne')) return `${arg} ${OPERATORS[c.op]} ${SELF_PID}`;
   const value = integer(c.value, 'the value');
   if (c.op === 'masked-eq') {
     const mask = integer(c.mask, 'the mask');

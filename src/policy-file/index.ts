@@ -9,6 +9,7 @@ import { SeccompError } from '../errors';
 import type { Policy } from '../policy';
 import { builtinGroups } from '../groups';
 import { parse as parseWith, parseFile as parseFileWith, type ParsedPolicy, type ParseOptions } from './parser';
+import { bindForChecking } from '../self-pid';
 
 // The public entry points know the built-in groups unless told otherwise.
 const parse = (text: string, options: ParseOptions): ParsedPolicy => parseWith(text, { groups: builtinGroups, ...options });
@@ -53,7 +54,7 @@ export function checkPolicyFile(file: string, options: FileOptions = {}): Policy
   const parsed = parseFile(file, options);
   const arch = options.arch ?? nativeArch();
   try {
-    const { skipped } = compile(parsed.policy, { arch, report: false, optimize: 2 });
+    const { skipped } = compile(bindForChecking(parsed.policy), { arch, report: false, optimize: 2 });
     return { ...parsed, arch, skipped };
   } catch (error) {
     throw locate(error, parsed);

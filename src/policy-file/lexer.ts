@@ -4,7 +4,7 @@
  */
 import { policySyntaxError } from './errors';
 
-export type TokenKind = 'name' | 'number' | 'directive' | 'op' | 'invalid' | 'end';
+export type TokenKind = 'name' | 'number' | 'directive' | 'symbol' | 'op' | 'invalid' | 'end';
 
 export interface Token {
   kind: TokenKind;
@@ -19,6 +19,8 @@ export interface Token {
 // Names may contain inner dashes for action words and group names (kill-process, @fs-read).
 const NAME = /[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*/y;
 const DIRECTIVE = /@[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*/y;
+// Values filled in when the filter is loaded: `$pid`.
+const SYMBOL = /\$[A-Za-z_][A-Za-z0-9_]*/y;
 // Greedy on purpose: "12abc" or "0x" is one malformed number, not a number and a name.
 const NUMBER = /-?[0-9][A-Za-z0-9_]*/y;
 // Longest first, so that "==" is never read as "=" "=". "=" and "!" exist only to be reported
@@ -73,6 +75,8 @@ export function tokenizeLine(line: string, file: string, lineNumber: number): To
       tokens.push({ kind: 'name', text, column });
     } else if ((text = matchAt(DIRECTIVE, content, i)) !== undefined) {
       tokens.push({ kind: 'directive', text, column });
+    } else if ((text = matchAt(SYMBOL, content, i)) !== undefined) {
+      tokens.push({ kind: 'symbol', text, column });
     } else if ((text = OPERATORS.find((op) => content.startsWith(op, i))) !== undefined) {
       tokens.push({ kind: 'op', text, column });
     } else {

@@ -26,7 +26,9 @@
  * `argN:64`* choose the comparison width, which otherwise comes from seccomp-node's table
  * of C `int` arguments. VALUE is a decimal, 0x hex or 0 octal number, possibly negative*;
  * a constant name (AF_INET, O_RDONLY, CLONE_THREAD, errno names) with this platform's
- * value; `A|B` (bitwise or), `~A` (complement at the argument's width) or `(A)`.
+ * value; `A|B` (bitwise or), `~A` (complement at the argument's width) or `(A)`. `$pid`*,
+ * alone after `==` or `!=`, is the pid of the process that loads the filter (src/self-pid.ts).
+ * `errno 0`* (or `return 0`) skips the call and returns 0.
  *
  * Each `||` alternative becomes one rule with the same action. `; return ERRNO` adds rules
  * for the negation of the expression, which this format can only write as more

@@ -6,6 +6,7 @@ import type { SeccompError } from '../errors';
 import { binding } from '../native';
 import type { Action, CompareOp, Condition } from '../policy';
 import { argWidth } from '../syscall-args';
+import { SELF_PID } from '../self-pid';
 import { closestName } from '../syscalls';
 import { MAX_ALTERNATIVES, and, anyBitSet, negate, negateCondition, unsigned, type Dnf, type Width } from './dnf';
 import { policySyntaxError } from './errors';
@@ -80,9 +81,9 @@ export function parseAction(c: Cursor, expected = ACTION_EXPECTED): Action {
 }
 
 function parseErrno(c: Cursor): string | number {
-  const expected = 'an errno name (EPERM, EACCES...) or number (1 to 4095)';
+  const expected = 'an errno name (EPERM, EACCES...) or number (0 to 4095)';
   const t = c.next();
-  if (t.kind === 'number' && t.value !== undefined && t.value >= 1n && t.value <= 4095n) return Number(t.value);
+  if (t.kind === 'number' && t.value !== undefined && t.value >= 0n && t.value <= 4095n) return Number(t.value);
   if (t.kind === 'name') {
     // Without the addon there is no errno table: names are then checked when compiled.
     if (!binding || Object.hasOwn(binding.errnos, t.text)) return t.text;
@@ -182,6 +183,7 @@ function parseComparison(c: Cursor, syscall: string): Dnf {
   const base: Condition = { arg, op: 'eq', value: '0', ...(explicit ? { width: explicit } : {}) };
   const op = c.next();
   if (op.kind === 'op' && Object.hasOwn(COMPARE, op.text)) {
+    if (c.peek().kind === 'symbol') return [[{ ...base, op: COMPARE[op.text], value: parseSymbol(c, op) }]];
     return [[{ ...base, op: COMPARE[op.text], value: String(parseValue(c, ctx)) }]];
   }
   if (isWord(op, 'in')) { // minijail: the set bits are a subset of MASK, (arg & ~MASK) == 0
@@ -203,6 +205,21 @@ function parseComparison(c: Cursor, syscall: string): Dnf {
   }
   throw c.fail(`a comparison operator (==, !=, <, <=, >, >=, &, in) after "${argToken.text}"`, op,
     { suggestion: op.kind === 'op' ? OPERATOR_TYPOS[op.text] : op.kind === 'name' && op.text.toLowerCase() === 'in' ? 'in' : undefined });
+}
+
+/**
+ * `$pid`*, the pid of the process that loads the filter (bound when it loads, see
+ * src/self-pid.ts). It stands alone after `==` or `!=`: a pid is one value, not bits.
+ */
+function parseSymbol(c: Cursor, op: Token): string {
+  const t = c.next();
+  if (t.text !== SELF_PID) {
+    throw c.fail('a number or a constant name', t, { suggestion: SELF_PID, problem: `unknown value "${t.text}" (the one $ value is ${SELF_PID})` });
+  }
+  if (op.text !== '==' && op.text !== '!=') {
+    throw c.fail('"==" or "!=" before $pid', op, { problem: `${SELF_PID} is one pid: compare it with == or !=` });
+  }
+  return SELF_PID;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -240,6 +257,9 @@ function parseTerm(c: Cursor, ctx: ArgContext, depth: number): bigint {
     return value;
   }
   if (t.kind === 'number' && t.value !== undefined) return fits(c, t, t.value, ctx);
+  if (t.kind === 'symbol') {
+    throw c.fail('a number or a constant name', t, { problem: `${t.text} stands alone, right after == or !=` });
+  }
   if (t.kind === 'name') {
     const table = constants();
     if (Object.hasOwn(table, t.text)) return fits(c, t, BigInt(table[t.text]), ctx);

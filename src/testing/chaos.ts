@@ -16,6 +16,7 @@ import { isNodeProgram } from './exec';
 import { describeFaults, faultPolicy, type FaultSpec } from './faults';
 import { watchKernelLog } from './kernel-log';
 import type { ErrorInfo, RunnerSpec } from './runner';
+import { bindForChecking } from '../self-pid';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 const RUNNER_SCRIPT = path.join(PACKAGE_ROOT, 'lib', 'testing', 'runner.js');
@@ -72,8 +73,8 @@ export function runChaos(command: string, args: readonly string[], options: Chao
   const faults = faultPolicy(options.fail, from === 'main' ? [{ syscall: 'write', arg: 0, value: REPORT_FD }] : []);
   compileFor(faults, { report: false });
   if (options.policy) {
-    compileFor({ ...options.policy, rules: [...options.policy.rules,
-      { syscall: 'execve', action: 'allow', conditions: [{ arg: 0, op: 'eq', value: '4096', width: 64 }] }] }, { report: false });
+    compileFor(bindForChecking({ ...options.policy, rules: [...options.policy.rules,
+      { syscall: 'execve', action: 'allow', conditions: [{ arg: 0, op: 'eq', value: '4096', width: 64 }] }] }), { report: false });
   }
   const spec: RunnerSpec = {
     mode: 'command', command, commandArgs: [...args], report: false, resultFd: REPORT_FD, keepAlive: false, faults,

@@ -31,6 +31,7 @@ import { isNodeProgram } from './exec';
 import { faultPolicy, type FaultExemption, type FaultSpec } from './faults';
 import { watchKernelLog } from './kernel-log';
 import type { ErrorInfo, RunnerMessage, RunnerSpec } from './runner';
+import { bindForChecking } from '../self-pid';
 
 export { faultPolicy, addFaultArgument, describeFaults } from './faults';
 export type { Fault, FaultRule, FaultSpec, FaultExemption } from './faults';
@@ -178,7 +179,7 @@ function withResultChannel(policy: Policy, report: boolean): Policy {
     rules: [...policy.rules, { syscall: 'write', action: 'allow', conditions: [{ arg: 0, op: 'eq', value: String(RESULT_FD) }] }],
   };
   try {
-    compileFor(extended, { report });
+    compileFor(bindForChecking(extended), { report });
     return extended;
   } catch (error) {
     if (error instanceof SeccompError && error.code === 'ERR_SECCOMP_RULE_CONFLICT') return policy;
@@ -244,7 +245,7 @@ export async function runSandboxed(target: SandboxTarget, options: RunSandboxedO
     const pinned = isCommand
       ? { ...policy, rules: [...policy.rules, { syscall: 'execve', action: 'allow' as const, conditions: [{ arg: 0, op: 'eq' as const, value: '4096', width: 64 as const }] }] }
       : spec.policy;
-    compileFor(pinned, { report: spec.report });
+    compileFor(bindForChecking(pinned), { report: spec.report });
     // Landlock mistakes (a missing path, a right this kernel lacks) reject here too.
     planLandlockFor(policy, { report: spec.report, beforeExec: isCommand, defaultIsolation: true });
   }

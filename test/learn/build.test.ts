@@ -11,6 +11,7 @@ import { ARCH_TOKENS } from '../../src/arch';
 import { decodeAction, runFilter } from '../../src/bpf/emulator';
 import { binding } from '../../src/native';
 import { compileFor, exportBpf } from '../../src/loader';
+import { bindSelfPid } from '../../src/self-pid';
 import type { Policy } from '../../src/policy';
 import { parsePolicy } from '../../src/policy-file';
 import { syscallNumber } from '../../src/syscalls';
@@ -22,7 +23,7 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** What the compiled policy does with one call: 'allow', 'kill-process', or 'errno EPERM'. */
 function verdictOf(policy: Policy, name: string, ...args: (number | bigint)[]): string {
-  const program = exportBpf(compileFor(policy, { arch: 'x86_64', report: false }));
+  const program = exportBpf(compileFor(bindSelfPid(policy, 4242), { arch: 'x86_64', report: false }));
   const nr = syscallNumber(name, 'x86_64');
   if (nr === undefined) throw new Error(`no ${name}`);
   const { action, data } = decodeAction(runFilter(program, { nr, arch: ARCH_TOKENS.x86_64, args: args.map((a) => BigInt.asUintN(64, BigInt(a))) }));

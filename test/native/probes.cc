@@ -1,12 +1,13 @@
 // Native probes for the test suite only: issue a raw system call through a chosen ABI,
 // install a do-nothing filter on the calling thread only, run a native thread that Node
-// knows nothing about, submit an openat through an io_uring ring of its own, and start a
-// thread that never answers a given signal. They let tests do what Node's own APIs never do
-// (mount, reboot, x32 and i386 calls, a thread whose filter differs from the others, a busy
-// thread that existed before lockdown), the way native code inside a locked-down process
-// would. This addon is built for the tests (test/global-setup.ts) and is never part of the
-// package: a shipped raw-syscall primitive would be a gift to an attacker who has only
-// JavaScript.
+// knows nothing about, submit an openat through an io_uring ring of its own, start a thread
+// that never answers a given signal, try to take SIGSYS over, signal other processes and
+// this one's threads, and exec a path written at a chosen address. They let tests do what
+// Node's own APIs never do (mount, reboot, x32 and i386 calls, a thread whose filter differs
+// from the others, a busy thread that existed before lockdown), the way native code inside
+// a locked-down process would. This addon is built for the tests (test/global-setup.ts) and
+// is never part of the package: a shipped raw-syscall primitive would be a gift to an
+// attacker who has only JavaScript.
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -22,6 +23,7 @@
 
 #include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <napi.h>
@@ -289,6 +291,236 @@ Napi::Value ThreadBlockingSignal(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, g_blocker_tid.load());
 }
 
+// ---------------------------------------------------------------------------------------
+// Taking SIGSYS over: what native code would do to make blocked calls return instead of
+// ending the process.
+
+std::atomic<int> g_swallowed{0};
+
+// The attacker's handler: count the violation and return, so the blocked call "returns".
+void SwallowSigsys(int, siginfo_t*, void*) {
+  g_swallowed++;
+}
+void SwallowSigsysSimple(int) {
+  g_swallowed++;
+}
+
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000  // the kernel's flag; glibc's headers do not export it
+#endif
+
+// The kernel's struct sigaction on x86_64 and aarch64 (not glibc's).
+struct KernelSigaction {
+  void* handler;
+  unsigned long flags;
+  void* restorer;
+  uint64_t mask;
+};
+
+long RawSigaction(int sig, const KernelSigaction* act, KernelSigaction* old) {
+  return syscall(SYS_rt_sigaction, sig, act, old, sizeof(uint64_t));
+}
+
+bool SigsysIsOurs() {
+  KernelSigaction now{};
+  if (RawSigaction(SIGSYS, nullptr, &now) != 0) return false;
+  return now.handler == reinterpret_cast<void*>(SwallowSigsys) ||
+         now.handler == reinterpret_cast<void*>(SwallowSigsysSimple) || now.handler == SIG_IGN;
+}
+
+struct Attempt {
+  long rc = 0;
+  int err = 0;
+};
+
+// One way of replacing the SIGSYS disposition. The raw forms borrow the restorer of the
+// handler in place (glibc's), as real code would, so that a swallowed SIGSYS returns.
+Attempt TryTakeOver(const std::string& how) {
+  Attempt a;
+  KernelSigaction current{};
+  RawSigaction(SIGSYS, nullptr, &current);
+  KernelSigaction raw{};
+  raw.handler = reinterpret_cast<void*>(SwallowSigsys);
+  raw.flags = SA_SIGINFO | SA_RESTORER;
+  raw.restorer = current.restorer;
+  KernelSigaction old{};
+  struct sigaction act {};
+  act.sa_sigaction = SwallowSigsys;
+  act.sa_flags = SA_SIGINFO;
+  sigemptyset(&act.sa_mask);
+  struct sigaction previous {};
+  if (how == "sigaction") {
+    a.rc = sigaction(SIGSYS, &act, &previous);
+  } else if (how == "sigaction-no-old") {
+    a.rc = sigaction(SIGSYS, &act, nullptr);
+  } else if (how == "signal") {
+    a.rc = signal(SIGSYS, SwallowSigsysSimple) == SIG_ERR ? -1 : 0;
+  } else if (how == "ignore") {
+    a.rc = signal(SIGSYS, SIG_IGN) == SIG_ERR ? -1 : 0;
+  } else if (how == "raw") {
+    a.rc = RawSigaction(SIGSYS, &raw, &old);
+  } else if (how == "raw-no-old") {
+    a.rc = RawSigaction(SIGSYS, &raw, nullptr);
+  } else if (how == "raw-resethand") {
+    // A one-shot handler: swallow the next violation, then fall back to the default.
+    raw.flags |= SA_RESETHAND | SA_NODEFER;
+    a.rc = RawSigaction(SIGSYS, &raw, &old);
+  } else if (how == "raw-upper-bits") {
+    // The signal number with garbage above its 32 bits: the kernel reads an int.
+    a.rc = syscall(SYS_rt_sigaction, 0x100000000L | SIGSYS, &raw, &old, sizeof(uint64_t));
+  } else {
+    a.rc = -1;
+    errno = EINVAL;
+  }
+  if (a.rc < 0) a.err = errno;
+  return a;
+}
+
+// takeOverSigsys(how, onThread) -> { rc, code, replaced }: tries one way of replacing the
+// SIGSYS disposition, on the calling thread or on a new one, and reads back whether the
+// disposition is now the attacker's.
+Napi::Value TakeOverSigsys(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string how = info[0].As<Napi::String>().Utf8Value();
+  bool on_thread = info.Length() > 1 && info[1].ToBoolean();
+  Attempt a;
+  if (on_thread) {
+    std::thread t([&]() { a = TryTakeOver(how); });
+    t.join();
+  } else {
+    a = TryTakeOver(how);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("rc", Napi::Number::New(env, static_cast<double>(a.rc)));
+  out.Set("code", a.err != 0 ? Napi::Value(Napi::String::New(env, ErrnoName(a.err))) : env.Null());
+  out.Set("replaced", Napi::Boolean::New(env, SigsysIsOurs()));
+  return out;
+}
+
+// swallowedViolations() -> how many SIGSYS the attacker's handler swallowed.
+Napi::Value SwallowedViolations(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), g_swallowed.load());
+}
+
+// ---------------------------------------------------------------------------------------
+// Signals: to other processes by every route @node leaves open, and within this process.
+
+Napi::Object Outcome(Napi::Env env, long rc, int err) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("rc", Napi::Number::New(env, static_cast<double>(rc)));
+  out.Set("code", rc < 0 ? Napi::Value(Napi::String::New(env, ErrnoName(err))) : env.Null());
+  return out;
+}
+
+// signalProcess(how, pid, sig) -> { rc, code }. how: "tgkill" (to the thread group leader),
+// "tkill", "rt_tgsigqueueinfo", or "sigio" (a pipe owned by pid with F_SETOWN: writing to it
+// makes the kernel send sig to pid).
+Napi::Value SignalProcess(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string how = info[0].As<Napi::String>().Utf8Value();
+  pid_t pid = info[1].As<Napi::Number>().Int32Value();
+  int sig = info[2].As<Napi::Number>().Int32Value();
+  long rc = -1;
+  if (how == "tgkill") {
+    rc = syscall(SYS_tgkill, pid, pid, sig);
+  } else if (how == "tkill") {
+    rc = syscall(SYS_tkill, pid, sig);
+  } else if (how == "rt_tgsigqueueinfo") {
+    siginfo_t si{};
+    si.si_signo = sig;
+    si.si_code = SI_QUEUE;
+    si.si_pid = getpid();
+    si.si_uid = getuid();
+    rc = syscall(SYS_rt_tgsigqueueinfo, pid, pid, sig, &si);
+  } else if (how == "sigio") {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return Outcome(env, -1, errno);
+    rc = fcntl(fds[0], F_SETOWN, pid);
+    if (rc == 0) rc = fcntl(fds[0], F_SETSIG, sig);
+    if (rc == 0) rc = fcntl(fds[0], F_SETFL, O_ASYNC | O_NONBLOCK);
+    if (rc == 0) rc = write(fds[1], "x", 1) == 1 ? 0 : -1;
+    int err = errno;
+    close(fds[0]);
+    close(fds[1]);
+    return Outcome(env, rc, err);
+  } else {
+    ThrowCode(env, "ERR_SECCOMP_NATIVE", "unknown way to signal: " + how);
+  }
+  return Outcome(env, rc, errno);
+}
+
+// signalOwnThreads(sig) -> { raise, thread, queued }: raise() on the calling thread (glibc:
+// tgkill with this pid), pthread_kill to a new thread of this process, and a queued signal
+// to that thread (rt_tgsigqueueinfo), each { rc, code }. The signal should be one that JS
+// listens to, so the test sees the three deliveries.
+Napi::Value SignalOwnThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sig = info[0].As<Napi::Number>().Int32Value();
+  Napi::Object out = Napi::Object::New(env);
+  int rc = raise(sig);
+  out.Set("raise", Outcome(env, rc, rc != 0 ? errno : 0));
+  std::atomic<bool> stop{false};
+  std::atomic<pid_t> tid{0};
+  std::thread t([&]() {
+    // The thread only waits; the signal's handler (libuv's) may run on it.
+    tid = static_cast<pid_t>(syscall(SYS_gettid));
+    while (!stop) usleep(1000);
+  });
+  while (tid == 0) usleep(100);
+  int err = pthread_kill(t.native_handle(), sig);
+  out.Set("thread", Outcome(env, err != 0 ? -1 : 0, err));
+  siginfo_t si{};
+  si.si_signo = sig;
+  si.si_code = SI_QUEUE;
+  si.si_pid = getpid();
+  si.si_uid = getuid();
+  long q = syscall(SYS_rt_tgsigqueueinfo, getpid(), tid.load(), sig, &si);
+  out.Set("queued", Outcome(env, q, q < 0 ? errno : 0));
+  stop = true;
+  t.join();
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// The exec pin: write a path at a chosen address and execve it from there.
+
+// execAt(address, path, args) -> only returns on failure, with { step, code }. Keeps stdio
+// open across the exec, maps the page holding `address` (replacing whatever is there: the
+// process is about to be replaced anyway), copies `path` to exactly `address`, and execs it
+// with `args` as argv and an empty environment. No allocation between mapping and exec.
+Napi::Value ExecAt(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool lossless = true;
+  uint64_t address = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
+  std::string path = info[1].As<Napi::String>().Utf8Value();
+  Napi::Array args = info[2].As<Napi::Array>();
+  std::vector<std::string> strings;
+  for (uint32_t i = 0; i < args.Length(); i++)
+    strings.push_back(args.Get(i).As<Napi::String>().Utf8Value());
+  std::vector<char*> argv;
+  for (auto& s : strings) argv.push_back(&s[0]);
+  argv.push_back(nullptr);
+  char* envp[] = {nullptr};
+  // Node marks stdio close-on-exec; the program should write where this process does.
+  for (int fd = 0; fd <= 2; fd++) fcntl(fd, F_SETFD, 0);
+  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  uint64_t start = address & ~(page - 1);
+  size_t length = ((address + path.size() + 1 + page - 1) & ~(page - 1)) - start;
+  Napi::Object out = Napi::Object::New(env);
+  void* mapped = mmap(reinterpret_cast<void*>(start), length, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  if (mapped == MAP_FAILED) {
+    out.Set("step", Napi::String::New(env, "mmap"));
+    out.Set("code", Napi::String::New(env, ErrnoName(errno)));
+    return out;
+  }
+  memcpy(reinterpret_cast<void*>(address), path.c_str(), path.size() + 1);
+  syscall(SYS_execve, address, argv.data(), envp);
+  out.Set("step", Napi::String::New(env, "execve"));
+  out.Set("code", Napi::String::New(env, ErrnoName(errno)));
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ioUringRing", Napi::Function::New<IoUringRing>(env, "ioUringRing"));
   exports.Set("ioUringOpenat", Napi::Function::New<IoUringOpenat>(env, "ioUringOpenat"));
@@ -301,6 +533,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
               Napi::Function::New<StartSpinningThread>(env, "startSpinningThread"));
   exports.Set("callOnSpinningThread",
               Napi::Function::New<CallOnSpinningThread>(env, "callOnSpinningThread"));
+  exports.Set("threadLocalAllowFilter",
+              Napi::Function::New<ThreadLocalAllowFilter>(env, "threadLocalAllowFilter"));
+  exports.Set("takeOverSigsys", Napi::Function::New<TakeOverSigsys>(env, "takeOverSigsys"));
+  exports.Set("swallowedViolations",
+              Napi::Function::New<SwallowedViolations>(env, "swallowedViolations"));
+  exports.Set("signalProcess", Napi::Function::New<SignalProcess>(env, "signalProcess"));
+  exports.Set("signalOwnThreads", Napi::Function::New<SignalOwnThreads>(env, "signalOwnThreads"));
+  exports.Set("execAt", Napi::Function::New<ExecAt>(env, "execAt"));
   return exports;
 }
 

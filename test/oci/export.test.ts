@@ -11,6 +11,7 @@ import { SeccompError } from '../../src/errors';
 import { expandEntries } from '../../src/groups';
 import type { Policy } from '../../src/policy';
 import { fromOciProfile, parseOciProfile, stringifyOciProfile, toOciProfile } from '../../src/oci';
+import { bindSelfPid } from '../../src/self-pid';
 
 const DOCKER = JSON.parse(fs.readFileSync(DOCKER_PROFILE, 'utf8')) as unknown;
 
@@ -90,8 +91,13 @@ describe('toOciProfile', () => {
 
 describe('round trips', () => {
   it('policy → profile → policy gives the same filter, for @node and @net-server', () => {
-    const policy: Policy = { defaultAction: 'kill-process', rules: expandEntries(['@node', '@net-server']) };
-    const { profile, notes } = toOciProfile(policy, { arches: ['x86_64', 'aarch64'] });
+    const symbolic: Policy = { defaultAction: 'kill-process', rules: expandEntries(['@node', '@net-server']) };
+    // @node compares tgkill's pid with $pid: an export names the process that will load it
+    expect(thrown(() => toOciProfile(symbolic)).code).toBe('ERR_SECCOMP_UNBOUND_PID');
+    const { profile, notes } = toOciProfile(symbolic, { arches: ['x86_64', 'aarch64'], pid: 4242 });
+    const policy = bindSelfPid(symbolic, 4242);
+    expect(profile.syscalls).toContainEqual({ names: expect.arrayContaining(['tgkill']), action: 'SCMP_ACT_ALLOW',
+      args: [{ index: 0, value: 0xffffffff, valueTwo: 4242, op: 'SCMP_CMP_MASKED_EQ' }] });
     expect(notes).toEqual([]);
     const back = fromOciProfile(JSON.parse(stringifyOciProfile(profile)), { arch: 'x86_64' });
     expect(back.notes).toEqual([]);

@@ -282,7 +282,8 @@ describe('malformed profiles', () => {
     expect(bad(entry({ names: 'read' })).message).toMatch(/syscalls\[0\]\.names must be a list of strings/);
     expect(bad(entry({ args: [{ index: 0, value: -1, op: 'SCMP_CMP_EQ' }] })).code).toBe('ERR_SECCOMP_VALUE_OUT_OF_RANGE');
     expect(bad(entry({ args: [{ index: 0, value: 2 ** 60, op: 'SCMP_CMP_EQ' }] })).message).toMatch(/parseOciProfile/);
-    expect(bad(entry({ action: 'SCMP_ACT_ERRNO', errnoRet: 0 })).code).toBe('ERR_SECCOMP_UNKNOWN_ERRNO');
+    expect(bad(entry({ action: 'SCMP_ACT_ERRNO', errnoRet: -1 })).code).toBe('ERR_SECCOMP_UNKNOWN_ERRNO');
+    expect(bad(entry({ action: 'SCMP_ACT_ERRNO', errnoRet: 4096 })).code).toBe('ERR_SECCOMP_UNKNOWN_ERRNO');
     expect(bad(entry({ includes: { caps: 'CAP_SYS_ADMIN' } })).message).toMatch(/includes\.caps must be a list of strings/);
     expect(bad({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: {} }).message).toMatch(/syscalls must be a list/);
   });

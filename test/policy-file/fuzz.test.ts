@@ -24,7 +24,7 @@ const VOCABULARY = ['arg0', 'arg5', 'arg7', ':', ':32', ';', '==', '=', '!=', '<
   '||', '~', '(', ')', 'in', '=>', 'return', 'errno', 'EPERM', 'kill', 'allow', 'log', 'trap', '1', '0', '-1',
   '0x', '0xffffffffffffffffff', '08', 'AF_INET', 'O_ACCMODE', '@include', '@include common.policy',
   '@include cycle-a.policy', '@frequency', '@default', '@allow', '@node', '@nope', '[arch', '[arch *]', ']', ',',
-  '*', '#', '\n', '\r\n', '\t', ' ', '"', '\u0000', '\u00e9', '\ud83d', '(((((((((((((((((((((((((((((((((((', '~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~'];
+  '*', '#', '\n', '\r\n', '\t', ' ', '"', '$pid', '$', '$ppid', 'arg0 == $pid', '\u0000', '\u00e9', '\ud83d', '(((((((((((((((((((((((((((((((((((', '~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~'];
 
 interface Edit { at: number; remove: number; insert: string }
 const edit: fc.Arbitrary<Edit> = fc.record({
@@ -58,7 +58,9 @@ function check(text: string): void {
     expect(typeof rule.syscall).toBe('string');
     if (rule.conditions) expect(rule.conditions.length).toBeGreaterThan(0);
     for (const c of rule.conditions ?? []) {
-      expect(c.value).toMatch(/^(0|-?[1-9]\d*)$/);
+      // a number, or $pid (the loading process) compared for equality
+      expect(c.value).toMatch(/^(0|-?[1-9]\d*|\$pid)$/);
+      if (c.value === '$pid') expect(['eq', 'ne']).toContain(c.op);
       if (c.op === 'masked-eq') expect(c.mask).toMatch(/^(0|-?[1-9]\d*)$/);
     }
   }

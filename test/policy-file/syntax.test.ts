@@ -38,7 +38,7 @@ describe('actions', () => {
   it.each([
     ['1', 'allow'], ['allow', 'allow'], ['kill', 'kill-process'], ['kill-process', 'kill-process'],
     ['trap', 'trap'], ['log', 'log'], ['errno EPERM', { errno: 'EPERM' }], ['errno 13', { errno: 13 }],
-    ['return EACCES', { errno: 'EACCES' }], ['return 1', { errno: 1 }],
+    ['return EACCES', { errno: 'EACCES' }], ['return 1', { errno: 1 }], ['errno 0', { errno: 0 }], ['return 0', { errno: 0 }],
   ])('"%s"', (text, action) => {
     expect(rules(`open: ${text}`)).toEqual([{ syscall: 'open', action }]);
   });
@@ -55,6 +55,16 @@ describe('expressions', () => {
     ['==', 'eq'], ['!=', 'ne'], ['<', 'lt'], ['<=', 'le'], ['>', 'gt'], ['>=', 'ge'],
   ])('argN %s VALUE', (op, name) => {
     expect(rules(`lseek: arg2 ${op} 1`)).toEqual([{ syscall: 'lseek', action: 'allow', conditions: [{ arg: 2, op: name, value: '1' }] }]);
+  });
+
+  it('$pid: the pid of the process that loads the filter, compared with == or !=', () => {
+    expect(rules('tgkill: arg0 == $pid')).toEqual([{ syscall: 'tgkill', action: 'allow', conditions: [{ arg: 0, op: 'eq', value: '$pid' }] }]);
+    expect(rules('tgkill: arg0 != $pid => errno EPERM')).toEqual([
+      { syscall: 'tgkill', action: { errno: 'EPERM' }, conditions: [{ arg: 0, op: 'ne', value: '$pid' }] }]);
+    // the negation for "; return" keeps the symbol
+    expect(rules('tkill: arg0:32 == $pid; return EPERM')).toEqual([
+      { syscall: 'tkill', action: 'allow', conditions: [{ arg: 0, op: 'eq', value: '$pid', width: 32 }] },
+      { syscall: 'tkill', action: { errno: 'EPERM' }, conditions: [{ arg: 0, op: 'ne', value: '$pid', width: 32 }] }]);
   });
 
   it('&& binds tighter than ||: one rule per alternative', () => {
