@@ -31,9 +31,9 @@ enum {
   MIN_HIGH_BITS = 36,
 };
 
-static int random_u64(uint64_t *out) {
+static int random_u64(uint64_t* out) {
   size_t done = 0;
-  unsigned char *bytes = (unsigned char *)out;
+  unsigned char* bytes = (unsigned char*)out;
   while (done < sizeof(*out)) {
     ssize_t n = getrandom(bytes + done, sizeof(*out) - done, 0);
     if (n < 0) {
@@ -46,7 +46,7 @@ static int random_u64(uint64_t *out) {
 }
 
 /* Maps `size` bytes (whole pages) read-write at a random free address. */
-static int map_at_random(size_t size, size_t page, void **out) {
+static int map_at_random(size_t size, size_t page, void** out) {
   unsigned bits = HIGH_BITS;
   for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     uint64_t r;
@@ -55,8 +55,8 @@ static int map_at_random(size_t size, size_t page, void **out) {
     const uint64_t low = (uint64_t)1 << LOW_BITS;
     const uint64_t span = ((uint64_t)1 << bits) - low - size;
     const uint64_t address = (low + r % span) & ~(uint64_t)(page - 1);
-    void *hint = (void *)(uintptr_t)address;
-    void *mapped = mmap(hint, size, PROT_READ | PROT_WRITE,
+    void* hint = (void*)(uintptr_t)address;
+    void* mapped = mmap(hint, size, PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (mapped == hint) {
       *out = mapped;
@@ -73,29 +73,29 @@ static int map_at_random(size_t size, size_t page, void **out) {
   return EAGAIN;
 }
 
-static size_t count(const char *const *list) {
+static size_t count(const char* const* list) {
   size_t n = 0;
   while (list[n] != NULL) n++;
   return n;
 }
 
 /* Adds n to *total, reporting overflow. */
-static int add(size_t *total, size_t n) {
+static int add(size_t* total, size_t n) {
   if (*total > SIZE_MAX - n) return E2BIG;
   *total += n;
   return 0;
 }
 
-static char *copy(char **cursor, const char *s) {
-  char *at = *cursor;
+static char* copy(char** cursor, const char* s) {
+  char* at = *cursor;
   size_t n = strlen(s) + 1;
   memcpy(at, s, n);
   *cursor += n;
   return at;
 }
 
-int exec_image_build(struct exec_image *image, const char *path, const char *const *argv,
-                     const char *const *envp) {
+int exec_image_build(struct exec_image* image, const char* path, const char* const* argv,
+                     const char* const* envp) {
   memset(image, 0, sizeof(*image));
   const size_t page = (size_t)sysconf(_SC_PAGESIZE);
   const size_t argc = count(argv);
@@ -112,22 +112,22 @@ int exec_image_build(struct exec_image *image, const char *path, const char *con
   for (size_t i = 0; err == 0 && i < envc; i++) err = add(&strings, strlen(envp[i]) + 1);
   size_t size = gap;
   if (err == 0) err = add(&size, strings);
-  if (err == 0) err = add(&size, sizeof(char *) - 1); /* alignment of the pointer arrays */
-  if (err == 0) err = add(&size, (argc + envc + 2) * sizeof(char *));
+  if (err == 0) err = add(&size, sizeof(char*) - 1); /* alignment of the pointer arrays */
+  if (err == 0) err = add(&size, (argc + envc + 2) * sizeof(char*));
   if (err == 0) err = add(&size, page - 1);
   if (err != 0) return err;
   size &= ~(page - 1);
 
-  void *base = NULL;
+  void* base = NULL;
   err = map_at_random(size, page, &base);
   if (err != 0) return err;
 
-  char *cursor = (char *)base + gap;
+  char* cursor = (char*)base + gap;
   const uintptr_t after_strings = (uintptr_t)cursor + strings;
-  char **pointers = (char **)((after_strings + sizeof(char *) - 1) & ~(uintptr_t)(sizeof(char *) - 1));
-  const char *pinned = copy(&cursor, path);
-  char **argv_out = pointers;
-  char **envp_out = pointers + argc + 1;
+  char** pointers = (char**)((after_strings + sizeof(char*) - 1) & ~(uintptr_t)(sizeof(char*) - 1));
+  const char* pinned = copy(&cursor, path);
+  char** argv_out = pointers;
+  char** envp_out = pointers + argc + 1;
   for (size_t i = 0; i < argc; i++) argv_out[i] = copy(&cursor, argv[i]);
   argv_out[argc] = NULL;
   for (size_t i = 0; i < envc; i++) envp_out[i] = copy(&cursor, envp[i]);
@@ -147,7 +147,7 @@ int exec_image_build(struct exec_image *image, const char *path, const char *con
   return 0;
 }
 
-void exec_image_release(struct exec_image *image) {
+void exec_image_release(struct exec_image* image) {
   if (image->base != NULL) munmap(image->base, image->size);
   memset(image, 0, sizeof(*image));
 }

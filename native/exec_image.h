@@ -23,11 +23,11 @@ extern "C" {
 #endif
 
 struct exec_image {
-  void *base;        /* the mapping */
+  void* base;        /* the mapping */
   size_t size;       /* its length in bytes (whole pages) */
-  const char *path;  /* the address to pin: execve's first argument */
-  char *const *argv; /* NULL-terminated, pointing into the mapping */
-  char *const *envp; /* NULL-terminated, pointing into the mapping */
+  const char* path;  /* the address to pin: execve's first argument */
+  char* const* argv; /* NULL-terminated, pointing into the mapping */
+  char* const* envp; /* NULL-terminated, pointing into the mapping */
 };
 
 /*
@@ -35,11 +35,11 @@ struct exec_image {
  * or an errno value with *image zeroed: EAGAIN when no free random address was found,
  * E2BIG when the strings are too long, or what getrandom, mmap or mprotect reported.
  */
-int exec_image_build(struct exec_image *image, const char *path, const char *const *argv,
-                     const char *const *envp);
+int exec_image_build(struct exec_image* image, const char* path, const char* const* argv,
+                     const char* const* envp);
 
 /* Unmaps the image (it is gone anyway once the exec succeeds). Safe on a zeroed image. */
-void exec_image_release(struct exec_image *image);
+void exec_image_release(struct exec_image* image);
 
 #ifdef __cplusplus
 }
