@@ -2,51 +2,24 @@
 // (src/landlock/compile.ts) applied to the calling thread, to every thread with TSYNC
 // (ABI 8+), or to every thread through the signal handshake of every_thread.cc. Which
 // rights are handled, which paths and ports get which rights and how threads are covered
-// are all TypeScript's decisions; this file only maps them to the system calls.
+// are all TypeScript's decisions; this file only maps them to landlock_ruleset.c, whose
+// system calls the launcher shares.
 #include "landlock.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common.h"
 #include "every_thread.h"
-
-#ifndef SYS_landlock_create_ruleset
-#define SYS_landlock_create_ruleset 444
-#define SYS_landlock_add_rule 445
-#define SYS_landlock_restrict_self 446
-#endif
+#include "landlock_ruleset.h"
 
 namespace seccomp_node {
 namespace {
-
-constexpr uint32_t kCreateRulesetVersion = 1U << 0;
-constexpr uint32_t kCreateRulesetErrata = 1U << 1;
-constexpr uint32_t kRestrictSelfTsync = 1U << 3;
-constexpr int kRulePathBeneath = 1;
-constexpr int kRuleNetPort = 2;
-
-// The kernel's structures (linux/landlock.h; Debian 12's headers predate the network and
-// scope fields, so they are spelled out here).
-struct RulesetAttr {
-  uint64_t handled_access_fs;
-  uint64_t handled_access_net;
-  uint64_t scoped;
-};
-struct __attribute__((packed)) PathBeneathAttr {
-  uint64_t allowed_access;
-  int32_t parent_fd;
-};
-struct NetPortAttr {
-  uint64_t allowed_access;
-  uint64_t port;
-};
 
 struct RestrictArgs {
   int ruleset_fd;
@@ -56,9 +29,7 @@ struct RestrictArgs {
 // What each thread runs (in a signal handler on all but the caller): raw calls only.
 int RestrictSelf(const void* argument) {
   const auto* args = static_cast<const RestrictArgs*>(argument);
-  if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
-  if (syscall(SYS_landlock_restrict_self, args->ruleset_fd, args->flags) != 0) return errno;
-  return 0;
+  return landlock_ruleset_restrict_self(args->ruleset_fd, args->flags);
 }
 
 uint64_t U64(Napi::Object obj, const char* key) {
@@ -80,15 +51,15 @@ uint64_t U64(Napi::Object obj, const char* key) {
 Napi::Value LandlockAbi(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
-  long abi = syscall(SYS_landlock_create_ruleset, nullptr, 0, kCreateRulesetVersion);
+  long errata = 0;
+  long abi = landlock_ruleset_abi(&errata);
   if (abi < 0) {
     out.Set("abi", Napi::Number::New(env, 0));
-    out.Set("code", Napi::String::New(env, ErrnoName(errno)));
+    out.Set("code", Napi::String::New(env, ErrnoName(static_cast<int>(-abi))));
     return out;
   }
   out.Set("abi", Napi::Number::New(env, static_cast<double>(abi)));
-  long errata = syscall(SYS_landlock_create_ruleset, nullptr, 0, kCreateRulesetErrata);
-  out.Set("errata", Napi::Number::New(env, errata < 0 ? 0 : static_cast<double>(errata)));
+  out.Set("errata", Napi::Number::New(env, static_cast<double>(errata)));
   return out;
 }
 
@@ -99,36 +70,43 @@ Napi::Value LandlockAbi(const Napi::CallbackInfo& info) {
 Napi::Value ApplyLandlock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object spec = info[0].As<Napi::Object>();
-  RulesetAttr attr{U64(spec, "handledFs"), U64(spec, "handledNet"), U64(spec, "scoped")};
-  // The smallest size that holds what is set, so that older kernels take it.
-  size_t size = attr.scoped != 0 ? sizeof(RulesetAttr) : attr.handled_access_net != 0 ? 16 : 8;
-  UniqueFd ruleset(static_cast<int>(syscall(SYS_landlock_create_ruleset, &attr, size, 0)));
-  if (ruleset.get() < 0) ThrowStage(env, errno, "landlock_create_ruleset", "ruleset");
-
-  Napi::Array paths = spec.Get("paths").As<Napi::Array>();
-  for (uint32_t i = 0; i < paths.Length(); i++) {
-    Napi::Object rule = paths.Get(i).As<Napi::Object>();
-    std::string path = rule.Get("path").As<Napi::String>().Utf8Value();
-    UniqueFd fd(open(path.c_str(), O_PATH | O_CLOEXEC));
-    if (fd.get() < 0) ThrowStage(env, errno, "open(" + path + ")", "path", &path);
-    PathBeneathAttr beneath{U64(rule, "access"), fd.get()};
-    if (syscall(SYS_landlock_add_rule, ruleset.get(), kRulePathBeneath, &beneath, 0) != 0) {
-      ThrowStage(env, errno, "landlock_add_rule(" + path + ")", "path", &path);
-    }
+  Napi::Array path_list = spec.Get("paths").As<Napi::Array>();
+  Napi::Array port_list = spec.Get("ports").As<Napi::Array>();
+  std::vector<std::string> path_names;
+  std::vector<landlock_path_rule> paths;
+  std::vector<landlock_port_rule> ports;
+  for (uint32_t i = 0; i < path_list.Length(); i++) {
+    path_names.push_back(path_list.Get(i).As<Napi::Object>().Get("path").As<Napi::String>().Utf8Value());
   }
-  Napi::Array ports = spec.Get("ports").As<Napi::Array>();
-  for (uint32_t i = 0; i < ports.Length(); i++) {
-    Napi::Object rule = ports.Get(i).As<Napi::Object>();
-    NetPortAttr port{U64(rule, "access"), U64(rule, "port")};
-    if (syscall(SYS_landlock_add_rule, ruleset.get(), kRuleNetPort, &port, 0) != 0) {
-      ThrowStage(env, errno, "landlock_add_rule(port " + std::to_string(port.port) + ")", "port");
+  for (uint32_t i = 0; i < path_list.Length(); i++) {
+    paths.push_back({path_names[i].c_str(), U64(path_list.Get(i).As<Napi::Object>(), "access")});
+  }
+  for (uint32_t i = 0; i < port_list.Length(); i++) {
+    Napi::Object rule = port_list.Get(i).As<Napi::Object>();
+    ports.push_back({U64(rule, "port"), U64(rule, "access")});
+  }
+  landlock_ruleset_spec ruleset_spec{U64(spec, "handledFs"), U64(spec, "handledNet"),
+                                     U64(spec, "scoped"),    paths.data(),
+                                     paths.size(),           ports.data(),
+                                     ports.size()};
+  landlock_failure failure{};
+  UniqueFd ruleset(landlock_ruleset_build(&ruleset_spec, &failure));
+  if (ruleset.get() < 0) {
+    if (failure.stage == LANDLOCK_STAGE_RULESET) {
+      ThrowStage(env, failure.error, "landlock_create_ruleset", "ruleset");
     }
+    if (failure.stage == LANDLOCK_STAGE_PATH) {
+      const std::string& path = path_names[failure.index];
+      ThrowStage(env, failure.error, "landlock_add_rule(" + path + ")", "path", &path);
+    }
+    ThrowStage(env, failure.error,
+               "landlock_add_rule(port " + std::to_string(ports[failure.index].port) + ")", "port");
   }
 
   std::string threads = spec.Get("threads").As<Napi::String>().Utf8Value();
   Napi::Object out = Napi::Object::New(env);
   if (threads == "calling" || threads == "tsync") {
-    RestrictArgs args{ruleset.get(), threads == "tsync" ? kRestrictSelfTsync : 0};
+    RestrictArgs args{ruleset.get(), threads == "tsync" ? LANDLOCK_RULESET_RESTRICT_TSYNC : 0};
     int err = RestrictSelf(&args);
     if (err != 0) ThrowStage(env, err, "landlock_restrict_self", "restrict");
     out.Set("threads", Napi::Number::New(env, 1));
