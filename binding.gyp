@@ -24,7 +24,9 @@
             "native/prime.cc",
             "native/ptracer.cc",
             "native/landlock.cc",
-            "native/every_thread.cc"
+            "native/landlock_ruleset.c",
+            "native/every_thread.cc",
+            "native/supervisor.cc"
           ],
           "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
           "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
@@ -32,6 +34,27 @@
           "cflags_c": ["-std=c11", "-Wall", "-Wextra"],
           "cflags_cc!": ["-fno-exceptions"],
           "libraries": ["-ldl"]
+        }]
+      ]
+    },
+    {
+      # The launcher (native/launcher.c) that starts a sandboxed child: a small C program
+      # beside the addon (build/Release, or the prebuild's directory), found at run time the
+      # way the addon is (src/launcher/binary.ts). Static (and position-independent), so that
+      # it starts without the dynamic loader and needs nothing from the machine. Never built
+      # with the sanitizers: it is exec'd, not loaded.
+      "target_name": "seccomp-node-launcher",
+      "type": "executable",
+      "conditions": [
+        ["OS=='linux'", {
+          "sources": [
+            "native/launcher.c",
+            "native/exec_image.c",
+            "native/landlock_ruleset.c"
+          ],
+          "cflags": ["-fPIE", "-O2"],
+          "cflags_c": ["-std=c11", "-Wall", "-Wextra"],
+          "ldflags": ["-static-pie"]
         }]
       ]
     }

@@ -7,6 +7,7 @@
 #include "landlock.h"
 #include "prime.h"
 #include "ptracer.h"
+#include "supervisor.h"
 
 namespace seccomp_node {
 
@@ -17,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitExec(env, exports);
   InitPtracer(env, exports);
   InitPrime(env, exports);
+  InitSupervisor(env, exports);
   return exports;
 }
 

@@ -67,7 +67,11 @@ namespace seccomp_node {
   X(SIGSYS) X(SIGUSR1) X(SIGUSR2) X(SIGABRT)                                               \
   /* seccomp(2) operations */                                                             \
   X(SECCOMP_SET_MODE_STRICT) X(SECCOMP_SET_MODE_FILTER) X(SECCOMP_GET_ACTION_AVAIL)        \
-  X(SECCOMP_GET_NOTIF_SIZES)                                                               \
+  X(SECCOMP_GET_NOTIF_SIZES) X(SECCOMP_FILTER_FLAG_NEW_LISTENER)                           \
+  /* seccomp user notification: a supervisor's ioctls on the listener */                 \
+  X(SECCOMP_IOCTL_NOTIF_RECV) X(SECCOMP_IOCTL_NOTIF_SEND) X(SECCOMP_IOCTL_NOTIF_ID_VALID)  \
+  /* message flags and socket options (the launcher's channel) */                         \
+  X(MSG_NOSIGNAL) X(MSG_DONTWAIT) X(MSG_CMSG_CLOEXEC) X(SO_SNDBUF)                         \
   /* architectures (audit tokens) */                                                      \
   X(AUDIT_ARCH_X86_64) X(AUDIT_ARCH_I386) X(AUDIT_ARCH_AARCH64) X(AUDIT_ARCH_ARM)
 // clang-format on

@@ -2,6 +2,7 @@
  * See exec_image.h. The image is one mapping:
  *
  *   [random gap < 1 page][path\0][argv strings][envp strings][pad][argv pointers][envp pointers]
+ *   [scratch pages, writable (only when asked for)]
  *
  * The mapping's page is random within the usable address space, and the gap puts the path
  * at a random byte within its first page, so the pinned pointer has about 47 bits of
@@ -96,6 +97,12 @@ static char* copy(char** cursor, const char* s) {
 
 int exec_image_build(struct exec_image* image, const char* path, const char* const* argv,
                      const char* const* envp) {
+  return exec_image_build_with_scratch(image, path, argv, envp, 0);
+}
+
+int exec_image_build_with_scratch(struct exec_image* image, const char* path,
+                                  const char* const* argv, const char* const* envp,
+                                  size_t scratch_size) {
   memset(image, 0, sizeof(*image));
   const size_t page = (size_t)sysconf(_SC_PAGESIZE);
   const size_t argc = count(argv);
@@ -117,6 +124,13 @@ int exec_image_build(struct exec_image* image, const char* path, const char* con
   if (err == 0) err = add(&size, page - 1);
   if (err != 0) return err;
   size &= ~(page - 1);
+  const size_t image_size = size;
+  if (scratch_size > 0) {
+    err = add(&size, scratch_size);
+    if (err == 0) err = add(&size, page - 1);
+    if (err != 0) return err;
+    size &= ~(page - 1);
+  }
 
   void* base = NULL;
   err = map_at_random(size, page, &base);
@@ -134,7 +148,7 @@ int exec_image_build(struct exec_image* image, const char* path, const char* con
   envp_out[envc] = NULL;
 
   /* Nothing may change the strings between the filter check and the exec. */
-  if (mprotect(base, size, PROT_READ) != 0) {
+  if (mprotect(base, image_size, PROT_READ) != 0) {
     err = errno;
     munmap(base, size);
     return err;
@@ -144,6 +158,7 @@ int exec_image_build(struct exec_image* image, const char* path, const char* con
   image->path = pinned;
   image->argv = argv_out;
   image->envp = envp_out;
+  image->scratch = scratch_size > 0 ? (char*)base + image_size : NULL;
   return 0;
 }
 

@@ -28,6 +28,7 @@ struct exec_image {
   const char* path;  /* the address to pin: execve's first argument */
   char* const* argv; /* NULL-terminated, pointing into the mapping */
   char* const* envp; /* NULL-terminated, pointing into the mapping */
+  void* scratch;     /* writable pages after the image (NULL when none were asked for) */
 };
 
 /*
@@ -37,6 +38,16 @@ struct exec_image {
  */
 int exec_image_build(struct exec_image* image, const char* path, const char* const* argv,
                      const char* const* envp);
+
+/*
+ * The same, with `scratch_size` bytes of writable, zeroed memory in the same mapping right
+ * after the image's read-only pages (image->scratch, page-aligned). The launcher keeps there
+ * what else it pins by address: its last system calls before the exec name structures at
+ * secret addresses, as execve names the path.
+ */
+int exec_image_build_with_scratch(struct exec_image* image, const char* path,
+                                  const char* const* argv, const char* const* envp,
+                                  size_t scratch_size);
 
 /* Unmaps the image (it is gone anyway once the exec succeeds). Safe on a zeroed image. */
 void exec_image_release(struct exec_image* image);
