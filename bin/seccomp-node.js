@@ -1,3 +1,5 @@
 #!/usr/bin/env node
 'use strict';
-process.exitCode = require('../lib/cli/index.js').main(process.argv.slice(2));
+const status = require('../lib/cli/index.js').main(process.argv.slice(2));
+if (typeof status === 'number') process.exitCode = status;
+else status.then((code) => { process.exitCode = code; });

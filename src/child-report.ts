@@ -1,22 +1,44 @@
 /**
- * The violation report for exec-time children, written by the parent: a SIGSYS handler
- * does not survive exec, so when a child dies by SIGSYS the parent names the call from the
- * kernel's audit record where it can read one.
+ * The violation report for children started under a policy, written by the parent: a SIGSYS
+ * handler does not survive exec, and the program's own startup runs before it could install
+ * one.
+ *
+ * A supervised child (src/launcher/notify.ts) needs nothing more: the supervisor thread read
+ * the blocked call from its seccomp notification (number, architecture, thread, argument
+ * registers) before it ended the child, so the line names the call, its arguments and the
+ * built-in groups that would allow it, whoever the parent runs as. An unsupervised child
+ * (user notification unavailable, or this process under filters it did not load) is killed
+ * by the kernel as before, and the call is named from the kernel's audit record where the
+ * parent can read one.
  */
 import type * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import { parseSeccompKill, type AuditHit } from './audit-record';
+import type { LaunchFailure, SupervisedViolation, Supervision } from './launcher';
 import { loadHistory } from './loader';
 
-/** What the parent learnt about a child that died by SIGSYS. */
+/** What the parent learnt about a child that died by SIGSYS (or a process it started). */
 export interface ChildViolation {
+  /** The child's pid (ChildProcess.pid). */
   pid: number;
   /** The program (spawn, execFile) or module (fork) as the caller named it. */
   command: string;
-  /** The blocked call, when the kernel's audit record was found; otherwise null. */
+  /** The blocked call, when known; otherwise null. */
   syscall: string | null;
   nr: number | null;
   arch: string | null;
+  /** Where the name comes from: the supervisor's notification, or the kernel's audit record. */
+  source?: 'notification' | 'kernel-log';
+  /** From a notification: the process that made the call (the child, or a process it started). */
+  caller?: number;
+  /** From a notification: the thread that made the call. */
+  thread?: number;
+  /** From a notification: the six argument registers, in hex. */
+  args?: string[];
+  /** From a notification: the built-in groups whose rules would allow the call. */
+  groups?: string[];
+  /** From a notification: the signal the supervisor sent (SIGKILL when the program catches or ignores SIGSYS). */
+  signal?: 'SIGSYS' | 'SIGKILL' | null;
   /** Why the call is unknown, when it is. */
   reason?: string;
   /** The line written to stderr (also when `report: false` kept it from being written). */
@@ -71,22 +93,95 @@ function findAuditRecord(pid: number, notBefore: number): Promise<AuditHit | { r
   });
 }
 
-/** Reports the child's death by SIGSYS, with the blocked call when the kernel log names it. */
-export function watchForViolation(child: cp.ChildProcess, command: string, report: boolean): void {
+/** `socket (nr 41, arch x86_64)`: the call as the lines name it. */
+export function callName(v: Pick<SupervisedViolation, 'syscall' | 'nr' | 'arch'>): string {
+  return `${v.syscall ?? 'unknown'} (nr ${v.nr}, arch ${v.arch ?? 'unknown'})`;
+}
+
+/** `args 0x2 0x1 0x0 0x0 0x0 0x0; @net-client would allow it`: what a notification adds. */
+export function callDetails(v: SupervisedViolation): string {
+  const args = v.args.map((a) => `0x${a.toString(16)}`).join(' ');
+  const groups = v.groups.length === 0 ? 'no built-in group allows it'
+    : `${v.groups.join(', ')} would allow it`;
+  return `args ${args}; ${groups}`;
+}
+
+/** The parent's line for a supervised violation. */
+function notificationLine(childPid: number, command: string, v: SupervisedViolation): string {
+  const who = v.pid === childPid ? `child process ${childPid} (${command})`
+    : `process ${v.pid}, started by child process ${childPid} (${command}),`;
+  const how = v.signal === 'SIGKILL' ? 'was killed (SIGKILL: it catches or ignores SIGSYS)'
+    : v.outcome === 'invisible' ? 'was refused (ENOSYS: its pid is in another namespace, so it could not be signalled)'
+      : 'was killed by SIGSYS';
+  return `seccomp-node: ${who} ${how}: blocked system call ${callName(v)} in thread ${v.thread}, ${callDetails(v)}`;
+}
+
+function fromNotification(childPid: number, command: string, v: SupervisedViolation): ChildViolation {
+  return {
+    pid: childPid, command, syscall: v.syscall, nr: v.nr, arch: v.arch, source: 'notification', caller: v.pid, thread: v.thread,
+    args: v.args.map((a) => `0x${a.toString(16)}`), groups: v.groups, signal: v.signal, line: notificationLine(childPid, command, v),
+  };
+}
+
+function failureLine(childPid: number, command: string, f: LaunchFailure): string {
+  return `seccomp-node: child process ${childPid} (${command}) was not started: ${f.stage}${f.path ? ` (${f.path})` : ''}: ` +
+    `${f.errno} (${f.message})`;
+}
+
+function write(report: boolean, line: string): void {
+  if (!report) return;
+  try { process.stderr.write(`${line}\n`); } catch { /* stderr gone */ }
+}
+
+/**
+ * Reports the child's death by SIGSYS, naming the blocked call: from the supervision when the
+ * child is supervised, else from the kernel log when it can be read. Violations of processes
+ * the child started are reported as they happen (the child itself lives on).
+ */
+export function watchForViolation(child: cp.ChildProcess, command: string, report: boolean, supervision?: Supervision): void {
   const notBefore = Date.now() - 2000;
+  // After the 'exit' listeners, as when the name came from the kernel log.
+  const emit = (violation: ChildViolation) => process.nextTick(() => {
+    write(report, violation.line);
+    child.emit('seccomp-violation', violation);
+  });
+  const reported = new Set<SupervisedViolation>();
+  const others = (violations: SupervisedViolation[]) => {
+    if (child.pid === undefined) return;
+    for (const v of violations) {
+      if (v.pid === child.pid || reported.has(v)) continue;
+      reported.add(v);
+      emit(fromNotification(child.pid, command, v));
+    }
+  };
+  supervision?.subscribe((update) => {
+    others(update.violations);
+    if (update.failure && !update.failure.said && child.pid !== undefined) write(report, failureLine(child.pid, command, update.failure));
+  });
   child.once('exit', (_code, signal) => {
-    if (signal !== 'SIGSYS' || child.pid === undefined) return;
     const pid = child.pid;
+    if (supervision) {
+      // Recorded before the signal was sent: it is there now.
+      const update = supervision.drain();
+      if (update.failure && !update.failure.said && pid !== undefined) write(report, failureLine(pid, command, update.failure));
+      others(supervision.violations);
+      const own = supervision.violations.find((v) => v.pid === pid);
+      if (supervision.ended) supervision.release();
+      else supervision.subscribe((later) => { if (later.ended) supervision.release(); });
+      if (own && pid !== undefined) {
+        emit(fromNotification(pid, command, own));
+        return;
+      }
+      // No notification: the kernel killed it for another filter (a parent's), if at all.
+    }
+    if (signal !== 'SIGSYS' || pid === undefined) return;
     if (!report && child.listenerCount('seccomp-violation') === 0) return;
     void findAuditRecord(pid, notBefore).then((found) => {
       const head = `seccomp-node: child process ${pid} (${command}) was killed by SIGSYS: blocked system call`;
       const violation: ChildViolation = 'reason' in found
         ? { pid, command, syscall: null, nr: null, arch: null, reason: found.reason, line: `${head} unknown (${found.reason})` }
-        : { pid, command, ...found, line: `${head} ${found.syscall ?? 'unknown'} (nr ${found.nr}, arch ${found.arch ?? 'unknown'})` };
-      if (report) {
-        try { process.stderr.write(`${violation.line}\n`); } catch { /* stderr gone */ }
-      }
-      child.emit('seccomp-violation', violation);
+        : { pid, command, ...found, source: 'kernel-log', line: `${head} ${found.syscall ?? 'unknown'} (nr ${found.nr}, arch ${found.arch ?? 'unknown'})` };
+      emit(violation);
     });
   });
 }

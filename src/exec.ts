@@ -1,7 +1,8 @@
 /**
  * Running a program under a policy from its first instruction: the filter is loaded in
  * this process, which then replaces itself with the program (execve). Used by
- * `seccomp-node run` and by `sandbox.spawn`.
+ * `seccomp-node run --exec`; everything else starts programs through the launcher
+ * (src/launcher), which does the same in a small C process and names violations.
  *
  * The policy must let that one execve through. seccomp cannot read the path string, but it
  * can compare the pointer: the path, argv and environment are laid out in an exec image, a
@@ -15,14 +16,17 @@ import * as path from 'node:path';
 import { SeccompError } from './errors';
 import { entriesNeeds } from './groups';
 import { mergeFsRules, type FsRules } from './landlock/policy';
-import { compileFor, exportBpf, loadPolicy, requireSupport } from './loader';
+import { loadPolicy, requireSupport } from './loader';
 import { binding } from './native';
 import type { Policy } from './policy';
-import { bindForChecking } from './self-pid';
 
-/** The absolute path execve needs: as given when it has a slash, else found on PATH. */
-export function resolveExecutable(file: string, searchPath = process.env.PATH ?? '/usr/bin:/bin'): string {
-  const candidates = file.includes('/') ? [path.resolve(file)] : searchPath.split(':').filter(Boolean).map((dir) => path.join(dir, file));
+/**
+ * The absolute path execve needs: as given when it has a slash, else found on PATH; relative
+ * to `cwd` (the program's working directory) either way.
+ */
+export function resolveExecutable(file: string, searchPath = process.env.PATH ?? '/usr/bin:/bin', cwd = process.cwd()): string {
+  const candidates = file.includes('/') ? [path.resolve(cwd, file)]
+    : searchPath.split(':').filter(Boolean).map((dir) => path.resolve(cwd, dir, file));
   for (const candidate of candidates) {
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
@@ -66,15 +70,6 @@ export function execLandlockNeeds(executable: string, env: NodeJS.ProcessEnv): F
   const own: FsRules = { execute: [executable], ...(extraCa ? { read: [`?${path.resolve(extraCa)}`] } : {}) };
   // Whatever the policy lists, starting a program needs the dynamic loader and its libraries.
   return mergeFsRules(own, entriesNeeds(['@exec-start'])?.fs) ?? own;
-}
-
-/**
- * Checks, without loading anything, that `policy` compiles for an exec-time load, so that a
- * parent can refuse a bad policy before it starts a child (any address serves for the pin).
- */
-export function checkExecPolicy(policy: Policy): void {
-  requireSupport();
-  explainingExecConflicts(() => exportBpf(compileFor(bindForChecking(pinExec(policy, 4096n)), { report: false })));
 }
 
 /**

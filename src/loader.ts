@@ -132,6 +132,15 @@ let snapshot: ProcessSnapshot | undefined;
 /** The programs loaded in this process, to check what a later load may still do. */
 const loadedPrograms: { program: Buffer; arch: ArchName }[] = [];
 
+/**
+ * The seccomp filters in force in this process: the programs seccomp-node loaded here
+ * (oldest first), and how many filters were there before them, loaded by someone else (a
+ * container runtime, a parent, a launcher), whose verdicts are unknown here.
+ */
+export function filtersInForce(): { programs: readonly { program: Buffer; arch: ArchName }[]; foreign: number } {
+  return { programs: loadedPrograms, foreign: snapshot ? snapshot.filtersBefore : readSeccompField('Seccomp_filters') };
+}
+
 export function countIoUringRings(): number {
   return ioUringRingFds().length;
 }

@@ -73,9 +73,37 @@ export interface Binding {
   landlockAbi(): { abi: number; errata?: number; code?: string };
   /** Creates the ruleset and restricts the threads `spec.threads` names; see NativeLandlockSpec. */
   applyLandlock(spec: NativeLandlockSpec): { threads: number; ioWorkers: number };
+  /**
+   * A SOCK_SEQPACKET socketpair holding `config` for the launcher: [parent end, child end],
+   * both close-on-exec; the parent end non-blocking. See native/supervisor.cc.
+   */
+  launcherChannel(config: Buffer): [number, number];
+  /**
+   * Hands the parent end of a channel to the supervisor thread, which takes ownership.
+   * `onEvents` is called (on this thread) when there is something to drain.
+   */
+  supervise(channel: number, options: { mode: 'kill' | 'record'; readProc: boolean }, onEvents?: () => void): number;
+  supervisionEvents(id: number): { events: NativeSupervisionEvent[]; ended: boolean };
+  /** Record mode: 64 bytes per call (u32 pid, i32 nr, u32 arch, u32 flags, u64 args[6]). */
+  supervisionRecords(id: number): { records: Buffer; events: NativeSupervisionEvent[]; ended: boolean };
+  releaseSupervision(id: number): void;
+  /** Whether the kernel has seccomp user notification (and pidfds), and CONTINUE. */
+  notifySupport(): { notify: boolean; continue: boolean; reason?: string };
+  /** Ends this process by `signal`, without a core dump. */
+  exitBySignal(signal: number): never;
   constants: Record<string, number>;
   errnos: Record<string, number>;
 }
+
+/** What the supervisor thread reports about a launched child (native/supervisor.cc). */
+export type NativeSupervisionEvent =
+  | { kind: 'handoff'; seq: number; pid: number }
+  | {
+    kind: 'violation'; seq: number; thread: number; pid: number; nr: number; arch: number; args: bigint[];
+    signal: 'SIGSYS' | 'SIGKILL' | null; outcome: 'killed' | 'gone' | 'invisible' | 'signal-failed'; error?: string;
+  }
+  | { kind: 'error'; seq: number; pid: number; stage: number; errno: string; message: string; detail: number; said: boolean; text: string }
+  | { kind: 'end'; seq: number };
 
 const packageRoot = path.resolve(__dirname, '..');
 

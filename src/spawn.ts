@@ -3,35 +3,29 @@
  * under its own filter, loaded before the program's first instruction, and the role
  * presets (`profile('compute')`...) that suit common helpers.
  *
- * How a child starts. Node starts the exec helper (lib/exec-helper.js) with the caller's
- * options; the helper loads the child's policy into itself and execve's the program. execve
- * keeps the pid, so the ChildProcess the caller gets back *is* the program: same pid, stdio,
- * signals, 'exit' and 'close', exit code. For fork() the helper passes its IPC channel on,
- * and the program (a Node process) opens it again; messages sent before it does stay queued
- * in the socket.
+ * How a child starts. Node spawns the launcher (native/launcher.c, a small static program
+ * beside the addon) with the caller's options and one more stdio entry, the channel that
+ * carries the child's programs, compiled and verified here once per policy
+ * (src/launcher). The launcher applies the Landlock rules, loads the filter and execve's the
+ * program. execve keeps the pid, so the ChildProcess the caller gets back *is* the program:
+ * same pid, stdio, signals, IPC channel, 'exit' and 'close', exit code. Messages sent before
+ * a forked program opens its channel stay queued in the socket. A forked child always gets
+ * what its IPC channel needs (recvmsg and sendmsg on that descriptor), as `execStart` adds
+ * what starting a program needs.
  *
  * What the parent needs, and what seccomp can and cannot check there. The child inherits
  * the parent's filters and adds its own; the kernel applies every one of them, so the child
  * can do only what *both* allow. A parent that is itself locked down therefore needs:
  * - process creation: `@process` (clone without CLONE_THREAD, execve, wait4, the socketpair
- *   libuv uses to report exec errors) and `shutdown` (ending a child's stdin pipe);
- * - for fork(), its end of the IPC channel: `recvmsg` and `sendmsg`;
- * - what the helper (a Node process) and the program do between execve and their first
- *   line: `@exec-start`;
+ *   libuv uses to report exec errors, sendmsg and recvmsg for the launcher's channel and
+ *   fork()'s IPC channel) and `shutdown` (ending a child's stdin pipe);
+ * - what the launcher and the program do between execve and their first line: `@exec-start`;
  * - everything each child needs at run time, since the child's own filter can only narrow;
  * - stdio 'pipe' or 'inherit' rather than 'ignore' for stdout and stderr: for 'ignore', the
- *   forked child opens /dev/null for writing, under the parent's filter;
- * - two calls that `@node` refuses as it stands (test/spawn.test.ts carries the rules a
- *   spawning daemon adds): in the forked child, libuv resets every signal's disposition with glibc's
- *   signal(), SIGSYS included, which `@node` answers with EPERM (it guards the violation
- *   report), so child_process.spawn fails with EPERM. rt_sigaction(SIGSYS, act, oldact) can
- *   be allowed when oldact is not NULL: signal() passes one, while libuv's handler
- *   registration (process.on('SIGSYS')) passes NULL and stays refused. And the helper's
- *   libseccomp probes seccomp(SECCOMP_SET_MODE_STRICT, 1, NULL) when it starts, which the
- *   inherited filter kills unless it answers EINVAL (as the kernel does).
+ *   forked child opens /dev/null for writing, under the parent's filter.
  * seccomp cannot check which program the parent executes: execve's path is a pointer to
  * memory that another thread can change after the check (TOCTOU), so "allow execve only for
- * the helper" cannot be expressed. A parent that allows `@process` can exec any program its
+ * the launcher" cannot be expressed. A parent that allows `@process` can exec any program its
  * user may run; that program still runs under the parent's filter, with no_new_privs, so it
  * gains nothing the parent did not have. Where that is too much: start the helpers before
  * the parent locks down (they keep running, each under its own filter), restrict which
@@ -40,24 +34,16 @@
  * exposed daemon talks to.
  *
  * The child itself may exec nothing unless its policy says so: its one execve is allowed by
- * comparing the path pointer with the helper's copy of the path (src/exec.ts). The program
- * that starts has a new address space, so the comparison no longer matches anything it
- * uses; code that can map memory at a chosen address and guess that (randomised) address
- * could exec once more, still under the same filters.
+ * comparing the path pointer with the launcher's copy of the path, at a random address
+ * (src/launcher/template.ts). The program that starts has a new address space, so the
+ * comparison no longer matches anything it uses.
  *
- * The violation report. A SIGSYS handler does not survive execve, and a program's startup
- * runs before any handler of its own could be installed, so an exec-time child cannot print
- * the in-process report line. The parent reports instead: when a child started here dies by
- * SIGSYS, the ChildProcess emits 'seccomp-violation' and (unless `report: false`) the parent
- * writes one line to its stderr. The blocked call is taken from the kernel's audit record
- * (`type=1326 ... pid=PID ... syscall=NR`), read from /dev/kmsg when that is possible: best
- * effort, asynchronous, bounded to a few hundred milliseconds. It is not possible when the
- * reader lacks CAP_SYSLOG under kernel.dmesg_restrict, when auditd collects the records,
- * when audit is off, or when the kernel rate-limits them (printk_ratelimit); a parent locked
- * down by seccomp-node does not try (the open could be a blocked call). Only kills are
- * logged by default: a child killed by a parent's filter compiled with the report on (a
- * trap) leaves no record. The pid in the record is the kernel's, as seen from the initial
- * pid namespace: in a container the lookup finds nothing.
+ * The violation report (src/child-report.ts). Where seccomp user notification is available,
+ * a call outside the child's policy goes to this process's supervisor thread, which names it
+ * (call, arguments, the groups that would allow it) and ends the child with SIGSYS: the
+ * ChildProcess emits 'seccomp-violation' and (unless `report: false`) this process writes
+ * one line to its stderr. Otherwise the kernel kills the child and the call is named from
+ * the kernel's audit record, where this process can read /dev/kmsg.
  */
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
@@ -65,11 +51,12 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { SeccompError } from './errors';
-import type { ExecRequest } from './exec-helper';
+import { collectOutput, type ExecFileBehaviour, type ExecFileCallback } from './exec-file';
 import { Filter } from './filter';
 import { watchForViolation } from './child-report';
 import { entriesNeeds, expandEntries, type GroupEntry } from './groups';
-import { checkExecPolicy } from './exec';
+import { prepareLaunch } from './launcher';
+import { checkLaunchPolicy } from './launcher/template';
 import {
   addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEYS, mergeLandlock, type LandlockOptions,
 } from './landlock/policy';
@@ -81,12 +68,8 @@ import { readPolicySource } from './policy-source';
 export { parsePolicySpec, profile, profileNames, profiles } from './presets';
 export type { ProfileDefinition } from './presets';
 export type { ChildViolation } from './child-report';
+export type { ExecFileCallback } from './exec-file';
 
-/** The Node script that loads a child's policy and execs the program (always the compiled one in lib/). */
-export const EXEC_HELPER = path.join(__dirname, '..', 'lib', 'exec-helper.js');
-const EXEC_REQUEST_ENV = 'SECCOMP_NODE_EXEC';
-/** One environment string may hold at most 32 pages (MAX_ARG_STRLEN), name included. */
-const MAX_REQUEST_BYTES = 128 * 1024 - EXEC_REQUEST_ENV.length - 2;
 /** A directory that cannot exist or be created: chdir to it fails with ENOENT. */
 const MISSING_DIR = '/proc/self/seccomp-node-no-such-program';
 
@@ -118,9 +101,8 @@ export interface ChildPolicyOptions extends LandlockOptions {
    */
   execStart?: boolean;
   /**
-   * When the child dies by SIGSYS, write one line naming it (and the blocked call, when the
-   * kernel log says which) to this process's stderr. Default true. The ChildProcess emits
-   * 'seccomp-violation' either way.
+   * When the child dies by SIGSYS, write one line naming it and the blocked call to this
+   * process's stderr. Default true. The ChildProcess emits 'seccomp-violation' either way.
    */
   report?: boolean;
 }
@@ -137,13 +119,52 @@ function dedupe(rules: Rule[]): Rule[] {
   });
 }
 
-const validated = new Set<string>();
+/** Child policies by the options that made them, so that a service spawning per request compiles nothing twice. */
+const policies = new Map<string, Policy>();
+const MAX_CACHED = 64;
+
+/** What identifies the policy `options` ask for; undefined when it cannot be told cheaply. */
+function policyKey(options: ChildPolicyOptions): string | undefined {
+  const parts: Record<string, unknown> = {};
+  for (const key of CHILD_POLICY_KEYS) if (key !== 'report' && options[key] !== undefined) parts[key] = options[key];
+  if (typeof options.policy === 'string') {
+    // a policy file: its contents may change between two starts
+    try {
+      const stat = fs.statSync(options.policy);
+      parts.file = [path.resolve(options.policy), stat.mtimeMs, stat.size, stat.ino];
+    } catch {
+      return undefined;
+    }
+  } else if (options.policy instanceof Filter) {
+    parts.policy = options.policy.toPolicy();
+  }
+  try {
+    return JSON.stringify(parts);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The policy a child will run under, from spawn/fork/execFile options, checked now (names,
  * conditions, conflicts, size) so that mistakes throw here rather than in the child.
  */
 export function childPolicy(options: ChildPolicyOptions): Policy {
+  return structuredClone(cachedChildPolicy(options).policy);
+}
+
+function cachedChildPolicy(options: ChildPolicyOptions): { policy: Policy; key: string } {
+  const key = policyKey(options);
+  const known = key !== undefined ? policies.get(key) : undefined;
+  if (known) return { policy: known, key: key! };
+  const policy = buildChildPolicy(options);
+  const finalKey = key ?? JSON.stringify(policy);
+  if (policies.size >= MAX_CACHED) policies.delete(policies.keys().next().value!);
+  policies.set(finalKey, policy);
+  return { policy, key: finalKey };
+}
+
+function buildChildPolicy(options: ChildPolicyOptions): Policy {
   if (options.policy !== undefined && options.allow !== undefined) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'give either `policy` or `allow`, not both');
   }
@@ -168,7 +189,7 @@ export function childPolicy(options: ChildPolicyOptions): Policy {
   if (options.execStart !== false) landlock = addNeeds(landlock, entriesNeeds(['@exec-start']));
   landlock = mergeLandlock(landlock, landlockFromOptions(options));
   policy = { defaultAction: policy.defaultAction, rules: dedupe(policy.rules), ...(isEmptyLandlock(landlock) ? {} : { landlock }) };
-  validate(policy);
+  checkLaunchPolicy(policy);
   return withLandlockStep(policy);
 }
 
@@ -183,21 +204,38 @@ function withLandlockStep(policy: Policy): Policy {
   return { ...policy, landlock: { ...policy.landlock, isolate: false } };
 }
 
-/** Compiles the policy as the helper will load it (with a pinned execve), to fail early. */
-function validate(policy: Policy): void {
-  const key = JSON.stringify(policy);
-  if (validated.has(key)) return;
-  checkExecPolicy(policy);
-  if (validated.size > 64) validated.clear();
-  validated.add(key);
+/**
+ * What a child's IPC channel needs (fork(), or 'ipc' in stdio): libuv reads and writes the
+ * channel with recvmsg and sendmsg (file descriptors travel as SCM_RIGHTS), on that
+ * descriptor only. Added to every such child's policy, as @exec-start is to all of them.
+ */
+export function ipcChannelRules(fd: number): Rule[] {
+  const onChannel = [{ arg: 0, op: 'eq' as const, value: String(fd), width: 32 as const }];
+  return [
+    { syscall: 'recvmsg', action: 'allow', conditions: onChannel },
+    { syscall: 'sendmsg', action: 'allow', conditions: onChannel },
+  ];
+}
+
+function withIpcChannel(policy: Policy, key: string, fd: number): { policy: Policy; key: string } {
+  for (const rule of policy.rules) {
+    if ((rule.syscall === 'recvmsg' || rule.syscall === 'sendmsg') && !rule.conditions?.length && rule.action !== 'allow') {
+      throw new SeccompError('ERR_SECCOMP_RULE_CONFLICT',
+        `the child has an IPC channel, which needs ${rule.syscall} on its descriptor (${fd}), but the policy answers every ` +
+        `${rule.syscall} with ${typeof rule.action === 'string' ? rule.action : `errno ${rule.action.errno}`}: give that rule ` +
+        `a condition that leaves descriptor ${fd} out (arg0 != ${fd}), or start the child without 'ipc'`, { syscall: rule.syscall });
+    }
+  }
+  return { policy: { ...policy, rules: dedupe([...policy.rules, ...ipcChannelRules(fd)]) }, key: `${key}+ipc${fd}` };
 }
 
 // ---------------------------------------------------------------------------------------
 // Starting children
 
 type Env = NodeJS.ProcessEnv;
+type StdioEntry = NonNullable<cp.SpawnOptions['stdio']> extends infer S ? S extends readonly (infer E)[] ? E : never : never;
 
-function splitOptions<T extends ChildPolicyOptions>(options: T): { policy: Policy; report: boolean; rest: Omit<T, keyof ChildPolicyOptions> } {
+function splitOptions<T extends ChildPolicyOptions>(options: T): { policy: Policy; key: string; report: boolean; rest: Omit<T, keyof ChildPolicyOptions> } {
   if (typeof options !== 'object' || options === null) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'a sandboxed child needs an options object with its `policy` or `allow`');
   }
@@ -212,7 +250,8 @@ function splitOptions<T extends ChildPolicyOptions>(options: T): { policy: Polic
         { option: key });
     }
   }
-  return { policy: childPolicy(options), report: options.report !== false, rest: rest as Omit<T, keyof ChildPolicyOptions> };
+  const { policy, key } = cachedChildPolicy(options);
+  return { policy, key, report: options.report !== false, rest: rest as Omit<T, keyof ChildPolicyOptions> };
 }
 
 function cwdPath(cwd: string | URL | undefined): string {
@@ -220,7 +259,7 @@ function cwdPath(cwd: string | URL | undefined): string {
   return path.resolve(typeof cwd === 'string' ? cwd : fileURLToPath(cwd));
 }
 
-/** Whether the exec helper will find `file` as exec.ts's resolveExecutable does, from `cwd`. */
+/** Whether `file` is found, as the launcher will find it (src/exec.ts, resolveExecutable), from `cwd`. */
 function findable(file: string, env: Env, cwd: string): boolean {
   try {
     if (!fs.statSync(cwd).isDirectory()) return false;
@@ -239,30 +278,13 @@ function findable(file: string, env: Env, cwd: string): boolean {
   });
 }
 
-/**
- * The environment of the exec helper: the program's, with the request added and
- * NODE_OPTIONS moved into the request (the helper must not preload anything, say a
- * `--import seccomp-node/lockdown` meant for the program).
- */
-function helperEnv(env: Env, request: Omit<ExecRequest, 'v' | 'nodeOptions'>): Env {
-  const out: Env = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined && key !== EXEC_REQUEST_ENV) out[key] = value;
-  const full: ExecRequest = { v: 1, ...request, ...(out.NODE_OPTIONS !== undefined ? { nodeOptions: out.NODE_OPTIONS } : {}) };
-  delete out.NODE_OPTIONS;
-  const json = JSON.stringify(full);
-  if (Buffer.byteLength(json) > MAX_REQUEST_BYTES) {
-    throw new SeccompError('ERR_SECCOMP_FILTER_TOO_LARGE',
-      `the child's policy and arguments take ${Buffer.byteLength(json)} bytes, more than one environment string can carry ` +
-      `(${MAX_REQUEST_BYTES}); use fewer rules`, { bytes: Buffer.byteLength(json) });
-  }
-  out[EXEC_REQUEST_ENV] = json;
+/** `stdio` as an array of at least three entries, as Node reads it. */
+function stdioArray(stdio: cp.SpawnOptions['stdio']): StdioEntry[] {
+  if (stdio === undefined || stdio === null) return ['pipe', 'pipe', 'pipe'];
+  if (typeof stdio === 'string') return [stdio, stdio, stdio] as StdioEntry[];
+  const out = [...stdio] as StdioEntry[];
+  for (let i = 0; i < 3; i++) if (out[i] === undefined || out[i] === null) out[i] = 'pipe';
   return out;
-}
-
-/** Descriptors the program inherits: stdio, and any further entries of an stdio array. */
-function inheritedFds(stdio: unknown): number[] {
-  const count = Array.isArray(stdio) ? Math.max(3, stdio.length) : 3;
-  return Array.from({ length: count }, (_, i) => i);
 }
 
 function normaliseArgs<T>(args: readonly string[] | T | undefined | null, options: T | undefined): { args: string[]; options: T | undefined } {
@@ -271,7 +293,7 @@ function normaliseArgs<T>(args: readonly string[] | T | undefined | null, option
   return { args: [], options };
 }
 
-/** spawnfile and spawnargs name the program, as child_process would, rather than the helper. */
+/** spawnfile and spawnargs name the program, as child_process would, rather than the launcher. */
 function presentAs(child: cp.ChildProcess, file: string, args: readonly string[]): cp.ChildProcess {
   const writable = child as { -readonly [K in 'spawnfile' | 'spawnargs']: cp.ChildProcess[K] };
   writable.spawnfile = file;
@@ -279,17 +301,53 @@ function presentAs(child: cp.ChildProcess, file: string, args: readonly string[]
   return child;
 }
 
+interface Start {
+  policy: Policy;
+  key: string;
+  file: string;
+  args: string[];
+  /** What the report calls it: the program, or the module for fork(). */
+  name: string;
+  report: boolean;
+  env: Env;
+  cwd: string;
+  stdio: StdioEntry[];
+  /** The rest of the spawn options. */
+  options: cp.SpawnOptions;
+}
+
+/** Spawns the launcher for `start`; the ChildProcess is the program's. */
+function launch(start: Start): cp.ChildProcess {
+  const ipc = start.stdio.indexOf('ipc');
+  const { policy, key } = ipc >= 0 ? withIpcChannel(start.policy, start.key, ipc) : start;
+  const prepared = prepareLaunch({ policy, cacheKey: key, file: start.file, args: start.args, env: start.env, cwd: start.cwd },
+    start.stdio.length);
+  let child: cp.ChildProcess;
+  try {
+    child = cp.spawn(prepared.command, prepared.args, {
+      ...start.options, cwd: start.cwd, env: start.env, stdio: [...start.stdio, prepared.channel],
+    });
+  } catch (error) {
+    prepared.abort();
+    throw error;
+  }
+  const supervision = prepared.started();
+  // The channel was the launcher's, not the program's: the caller sees the stdio it asked for.
+  (child.stdio as unknown[]).splice(prepared.channelIndex, 1);
+  watchForViolation(child, start.name, start.report, supervision);
+  return presentAs(child, start.file, start.args);
+}
+
 export type SandboxSpawnOptions = cp.SpawnOptions & ChildPolicyOptions;
 export type SandboxForkOptions = cp.ForkOptions & ChildPolicyOptions;
 export type SandboxExecFileOptions = cp.ExecFileOptions & ChildPolicyOptions;
-export type ExecFileCallback = (error: cp.ExecFileException | null, stdout: string | Buffer, stderr: string | Buffer) => void;
 
 /**
  * child_process.spawn(command, args, options), with the child under `options.policy` (or
  * `options.allow`) from its first instruction. Same options (except `shell` and `argv0`),
- * same ChildProcess and events; in addition 'seccomp-violation' when the child dies by
- * SIGSYS. A program that cannot be found gives 'error' (ENOENT) and 'close', as Node's own
- * spawn does; it is never started unfiltered.
+ * same ChildProcess and events; in addition 'seccomp-violation' when the child (or a process
+ * it started) is killed for a call outside its policy. A program that cannot be found gives
+ * 'error' (ENOENT) and 'close', as Node's own spawn does; it is never started unfiltered.
  */
 export function spawn(command: string, options: SandboxSpawnOptions): cp.ChildProcess;
 export function spawn(command: string, args: readonly string[], options: SandboxSpawnOptions): cp.ChildProcess;
@@ -298,17 +356,15 @@ export function spawn(command: string, argsOrOptions?: readonly string[] | Sandb
   if (typeof command !== 'string' || command === '') {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'spawn() needs the program to run', { command });
   }
-  const { policy, report, rest } = splitOptions(options as SandboxSpawnOptions);
+  const { policy, key, report, rest } = splitOptions(options as SandboxSpawnOptions);
   const env = rest.env ?? process.env;
-  if (!findable(command, env, cwdPath(rest.cwd))) {
+  const cwd = cwdPath(rest.cwd);
+  if (!findable(command, env, cwd)) {
     // Node's own failure, without running anything: libuv forks, cannot enter the directory
     // and reports ENOENT for `command`, as when the program does not exist.
     return cp.spawn(command, args, { ...rest, cwd: MISSING_DIR });
   }
-  const request = { policy, file: command, args, fds: inheritedFds(rest.stdio) };
-  const child = cp.spawn(process.execPath, [EXEC_HELPER], { ...rest, env: helperEnv(env, request) });
-  watchForViolation(child, command, report);
-  return presentAs(child, command, args);
+  return launch({ policy, key, file: command, args, name: command, report, env, cwd, stdio: stdioArray(rest.stdio), options: rest });
 }
 
 /** process.execArgv without `-e CODE`, as fork() does, so that an eval'd parent does not fork itself. */
@@ -322,11 +378,26 @@ function defaultExecArgv(): string[] {
   return execArgv;
 }
 
+/** fork()'s stdio: strings become three entries and the IPC channel, as child_process.fork does. */
+function forkStdio(options: cp.ForkOptions): StdioEntry[] {
+  const stdio = options.stdio;
+  if (stdio === undefined || stdio === null) {
+    return options.silent ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['inherit', 'inherit', 'inherit', 'ipc'];
+  }
+  if (typeof stdio === 'string') return [stdio, stdio, stdio, 'ipc'] as StdioEntry[];
+  const out = stdioArray(stdio);
+  if (!out.includes('ipc')) {
+    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'fork() needs an \'ipc\' entry in `stdio` (child_process.fork requires one too)');
+  }
+  return out;
+}
+
 /**
  * child_process.fork(modulePath, args, options), with the Node child under the policy from
  * its first instruction (exec time, before Node's own startup: no io_uring rings exist).
- * The IPC channel works as with fork(): messages sent right away are received. The policy
- * must allow what a Node process and its IPC need: the presets do.
+ * The IPC channel works as with fork(): messages sent right away are received. The child's
+ * policy always gets what its channel needs (recvmsg and sendmsg on it); it must allow what
+ * a Node process needs (@node; the presets have it).
  */
 export function fork(modulePath: string | URL, options: SandboxForkOptions): cp.ChildProcess;
 export function fork(modulePath: string | URL, args: readonly string[], options: SandboxForkOptions): cp.ChildProcess;
@@ -336,22 +407,18 @@ export function fork(modulePath: string | URL, argsOrOptions?: readonly string[]
   if (typeof module !== 'string' || module === '') {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'fork() needs the module to run', { modulePath });
   }
-  const { policy, report, rest } = splitOptions(options as SandboxForkOptions);
-  const { execPath = process.execPath, execArgv = defaultExecArgv(), serialization, ...forkOptions } = rest;
-  const env = forkOptions.env ?? process.env;
-  const stdio = forkOptions.stdio ?? (forkOptions.silent ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['inherit', 'inherit', 'inherit', 'ipc']);
-  if (!findable(execPath, env, cwdPath(forkOptions.cwd))) {
-    return cp.fork(module, args, { ...forkOptions, execPath, execArgv, cwd: MISSING_DIR });
+  const { policy, key, report, rest } = splitOptions(options as SandboxForkOptions);
+  const { execPath = process.execPath, execArgv = defaultExecArgv(), silent, stdio: _stdio, ...spawnOptions } = rest;
+  const env = spawnOptions.env ?? process.env;
+  const cwd = cwdPath(spawnOptions.cwd);
+  const stdio = forkStdio(rest);
+  if (!findable(execPath, env, cwd)) {
+    return cp.fork(module, args, { ...spawnOptions, silent, stdio: rest.stdio, execPath, execArgv, cwd: MISSING_DIR });
   }
-  // The IPC entry itself is not inherited by index: the helper adds the channel's descriptor.
-  const fds = inheritedFds(stdio).filter((fd) => !Array.isArray(stdio) || stdio[fd] !== 'ipc');
-  const request = { policy, file: execPath, args: [...execArgv, module, ...args], fds, serialization: serialization ?? 'json' };
-  const child = cp.fork(EXEC_HELPER, [], {
-    ...forkOptions, ...(serialization ? { serialization } : {}), execPath: process.execPath, execArgv: [],
-    env: helperEnv(env, request),
+  return launch({
+    policy, key, file: execPath, args: [...execArgv, module, ...args], name: module, report, env, cwd, stdio,
+    options: spawnOptions as cp.SpawnOptions,
   });
-  watchForViolation(child, module, report);
-  return presentAs(child, execPath, request.args);
 }
 
 function execFileImpl(file: string, argsOrOptions?: unknown, optionsOrCallback?: unknown, maybeCallback?: unknown): cp.ChildProcess {
@@ -368,25 +435,21 @@ function execFileImpl(file: string, argsOrOptions?: unknown, optionsOrCallback?:
   if (typeof file !== 'string' || file === '') {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'execFile() needs the program to run', { file });
   }
-  const { policy, report, rest: execOptions } = splitOptions(options as SandboxExecFileOptions);
-  const env = execOptions.env ?? process.env;
-  if (!findable(file, env, cwdPath(execOptions.cwd))) {
-    return cp.execFile(file, args, { ...execOptions, cwd: MISSING_DIR }, (error, stdout, stderr) => callback?.(error, stdout, stderr));
-  }
-  const request = { policy, file, args, fds: [0, 1, 2] };
-  const helperCommand = `${process.execPath} ${EXEC_HELPER}`;
-  const command = [file, ...args].join(' ');
-  const child = cp.execFile(process.execPath, [EXEC_HELPER], { ...execOptions, env: helperEnv(env, request) },
-    (error, stdout, stderr) => {
-      if (error) {
-        // Name the program, not the helper, as execFile would.
-        error.cmd = command;
-        error.message = error.message.replace(helperCommand, command);
-      }
-      callback?.(error, stdout, stderr);
-    });
-  watchForViolation(child, file, report);
-  return presentAs(child, file, args);
+  const { policy, key, report, rest: execOptions } = splitOptions(options as SandboxExecFileOptions);
+  const { encoding, timeout, maxBuffer, killSignal, cwd: cwdOption, env: envOption, uid, gid, signal, windowsHide } = execOptions;
+  const behaviour: ExecFileBehaviour = {
+    ...(encoding !== undefined ? { encoding: encoding as ExecFileBehaviour['encoding'] } : {}), ...(timeout !== undefined ? { timeout } : {}),
+    ...(maxBuffer !== undefined ? { maxBuffer } : {}), ...(killSignal !== undefined ? { killSignal } : {}),
+  };
+  const env = envOption ?? process.env;
+  const cwd = cwdPath(cwdOption);
+  // As child_process.execFile does: only these reach spawn; stdio is pipes.
+  const spawnOptions: cp.SpawnOptions = { ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}),
+    ...(signal !== undefined ? { signal } : {}), windowsHide: Boolean(windowsHide) };
+  const child = findable(file, env, cwd)
+    ? launch({ policy, key, file, args, name: file, report, env, cwd, stdio: ['pipe', 'pipe', 'pipe'], options: spawnOptions })
+    : presentAs(cp.spawn(file, args, { ...spawnOptions, env, cwd: MISSING_DIR }), file, args);
+  return collectOutput(child, file, args, behaviour, callback);
 }
 
 /**

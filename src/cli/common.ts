@@ -12,8 +12,8 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
-  /** Returns the exit status. */
-  run(argv: string[], out: Output): number;
+  /** Returns the exit status (`run` settles it when the program ends). */
+  run(argv: string[], out: Output): number | Promise<number>;
 }
 
 export interface Output {

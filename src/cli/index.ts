@@ -5,23 +5,35 @@
  * what the program did (see their modules).
  */
 import { SeccompError } from '../errors';
-import { chaos } from './chaos';
-import { check } from './check';
 import { UsageError, type Command, type Output } from './common';
-import { compileCommand } from './compile';
-import { dump } from './dump';
-import { explain } from './explain';
-import { groupsCommand } from './groups';
-import { learn } from './learn';
-import { run } from './run';
 
-const COMMANDS: Command[] = [check, compileCommand, dump, explain, run, groupsCommand, learn, chaos];
+/**
+ * Each command's module, loaded only when it runs (or for help): `run` starts a program per
+ * call, and loading the other commands would only delay it.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const LOADERS: Record<string, () => Command> = {
+  check: () => (require('./check') as typeof import('./check')).check,
+  compile: () => (require('./compile') as typeof import('./compile')).compileCommand,
+  dump: () => (require('./dump') as typeof import('./dump')).dump,
+  explain: () => (require('./explain') as typeof import('./explain')).explain,
+  run: () => (require('./run') as typeof import('./run')).run,
+  groups: () => (require('./groups') as typeof import('./groups')).groupsCommand,
+  learn: () => (require('./learn') as typeof import('./learn')).learn,
+  chaos: () => (require('./chaos') as typeof import('./chaos')).chaos,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+function allCommands(): Command[] {
+  return Object.values(LOADERS).map((load) => load());
+}
 
 function help(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const commands = allCommands();
+  const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'usage: seccomp-node COMMAND [OPTIONS]', '',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), '',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), '',
     'Run `seccomp-node COMMAND --help` for a command\'s options.',
     'Policy FILEs: policy files (.policy), OCI/Docker JSON profiles, or seccomp-node policy JSON.',
     'Exit status: 0 ok, 1 policy error, 2 usage error; run: the program\'s own status;',
@@ -32,7 +44,7 @@ function help(): string {
 export function main(argv: string[], out: Output = {
   stdout: (text) => { process.stdout.write(text); },
   stderr: (text) => { process.stderr.write(text); },
-}): number {
+}): number | Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     out.stdout(help());
@@ -42,7 +54,7 @@ export function main(argv: string[], out: Output = {
     out.stdout(`${(require('../../package.json') as { version: string }).version}\n`);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const command = Object.hasOwn(LOADERS, name) ? LOADERS[name]() : undefined;
   if (!command) {
     out.stderr(`seccomp-node: unknown command "${name}"\n\n${help()}`);
     return 2;
@@ -51,9 +63,7 @@ export function main(argv: string[], out: Output = {
     out.stdout(`usage: seccomp-node ${command.usage}\n\n${command.summary}\n`);
     return 0;
   }
-  try {
-    return command.run(rest, out);
-  } catch (error) {
+  const failed = (error: unknown): number => {
     if (error instanceof UsageError) {
       out.stderr(`seccomp-node ${name}: ${error.message}\nusage: seccomp-node ${command.usage}\n`);
       return 2;
@@ -63,5 +73,11 @@ export function main(argv: string[], out: Output = {
       return 1;
     }
     throw error;
+  };
+  try {
+    const status = command.run(rest, out);
+    return typeof status === 'number' ? status : status.catch(failed);
+  } catch (error) {
+    return failed(error);
   }
 }

@@ -1,6 +1,27 @@
+/**
+ * `seccomp-node run --policy FILE -- COMMAND [ARG...]`: the program under the policy from its
+ * first instruction.
+ *
+ * By default this process starts the program through the launcher (src/launcher) and stays
+ * as its supervisor: a call outside the policy is named on stderr (call, arguments, the
+ * built-in group that would allow it) and the program is ended with SIGSYS before the call
+ * runs; this process then ends as the program did (its exit status, or the same signal), so
+ * a shell still sees "Bad system call". Signals sent to this process (SIGTERM, SIGHUP,
+ * SIGUSR1, SIGUSR2) are passed on; SIGINT and SIGQUIT from the terminal reach the program
+ * directly, and this process waits for it. The program dies with its supervisor.
+ *
+ * `--exec` keeps the older way: this process loads the filter into itself and replaces
+ * itself with the program (no supervisor; a violation is a kill by the kernel, named only in
+ * the kernel log).
+ */
+import { spawn } from 'node:child_process';
 import { execUnderPolicy } from '../exec';
 import { checkLandlock, mergeLandlock, type LandlockRules } from '../landlock/policy';
-import { archOption, loadPolicy, parse, UsageError, type Command } from './common';
+import { callDetails, callName } from '../child-report';
+import { prepareLaunch, type SupervisedViolation } from '../launcher';
+import { binding } from '../native';
+import { watchKernelLog } from '../testing/kernel-log';
+import { archOption, loadPolicy, parse, UsageError, type Command, type Output } from './common';
 
 function ports(values: string[] | undefined, flag: string): number[] | undefined {
   return values?.map((v) => {
@@ -25,17 +46,84 @@ function landlockFlags(values: Record<string, unknown>): LandlockRules | undefin
   return Object.keys(rules).length ? checkLandlock(rules) : undefined;
 }
 
+/** Signals passed on to the program; SIGINT and SIGQUIT come from the terminal to both. */
+const FORWARDED = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
+const FROM_TERMINAL = ['SIGINT', 'SIGQUIT'] as const;
+
+function violationLine(command: string, childPid: number, v: SupervisedViolation): string {
+  const who = v.pid === childPid ? `${command} (pid ${childPid})` : `process ${v.pid}, started by ${command} (pid ${childPid}),`;
+  const how = v.signal === 'SIGKILL' ? 'was killed (SIGKILL: it catches or ignores SIGSYS)' : 'was killed by SIGSYS';
+  return `seccomp-node run: ${who} ${how}: blocked system call ${callName(v)} in thread ${v.thread}, ${callDetails(v)}\n`;
+}
+
+/** Starts the program through the launcher and supervises it; settles with the status to exit with. */
+function supervise(policy: Parameters<typeof prepareLaunch>[0]['policy'], command: string, args: string[], out: Output): Promise<number> {
+  const launch = prepareLaunch({ policy, file: command, args, env: process.env, cwd: process.cwd() }, 3);
+  const kernelLog = launch.supervised ? undefined : watchKernelLog();
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(launch.command, launch.args, { stdio: ['inherit', 'inherit', 'inherit', launch.channel] });
+  } catch (error) {
+    launch.abort();
+    kernelLog?.close();
+    throw error;
+  }
+  const supervision = launch.started();
+  const printed = new Set<SupervisedViolation>();
+  const print = (violations: SupervisedViolation[]) => {
+    for (const v of violations) {
+      if (printed.has(v) || child.pid === undefined) continue;
+      printed.add(v);
+      out.stderr(violationLine(command, child.pid, v));
+    }
+  };
+  supervision.subscribe((update) => print(update.violations));
+  const forward = (signal: NodeJS.Signals) => { try { child.kill(signal); } catch { /* gone */ } };
+  const ignore = () => { /* the terminal sent it to the program too */ };
+  for (const signal of FORWARDED) process.on(signal, forward);
+  for (const signal of FROM_TERMINAL) process.on(signal, ignore);
+  return new Promise<number>((resolve, reject) => {
+    child.on('error', (error) => { kernelLog?.close(); reject(error); });
+    child.on('exit', (code, signal) => {
+      for (const s of FORWARDED) process.off(s, forward);
+      for (const s of FROM_TERMINAL) process.off(s, ignore);
+      supervision.drain();
+      print(supervision.violations);
+      const failure = supervision.failure;
+      if (failure && !failure.said) {
+        out.stderr(`seccomp-node run: cannot start ${command}: ${failure.stage}${failure.path ? ` (${failure.path})` : ''}: ` +
+          `${failure.errno} (${failure.message})\n`);
+      }
+      supervision.release();
+      if (signal === 'SIGSYS' && printed.size === 0 && child.pid !== undefined) {
+        const found = kernelLog?.findSync(child.pid);
+        out.stderr(`seccomp-node run: ${command} (pid ${child.pid}) was killed by SIGSYS: blocked system call ` +
+          `${found ? `${found.syscall ?? 'unknown'} (nr ${found.nr}, arch ${found.arch ?? 'unknown'})` :
+            `unknown (${launch.reason ?? 'no notification'}; the kernel log has the call, for those who may read it)`}\n`);
+      }
+      kernelLog?.close();
+      if (signal) {
+        // End as the program did, so that the caller sees the same signal (without a core dump of this process).
+        binding!.exitBySignal(binding!.constants[signal] ?? 9);
+      }
+      resolve(code ?? 1);
+    });
+  });
+}
+
 export const run: Command = {
   name: 'run',
-  summary: 'run a program under a policy from its first instruction (Landlock, then the filter, are applied before exec)',
+  summary: 'run a program under a policy from its first instruction, naming any call it makes outside it',
   usage: 'run --policy FILE [--fs-read PATH] [--fs-write PATH] [--fs-execute PATH] [--net-bind PORT] [--net-connect PORT] ' +
-    '[--isolate on|off] [--best-effort] -- COMMAND [ARG...]',
+    '[--isolate on|off] [--best-effort] [--exec] -- COMMAND [ARG...]\n' +
+    '  --exec   replace this process with the program instead of supervising it (violations are then kills by the\n' +
+    '           kernel, named only in the kernel log)',
   run(argv, out) {
     const many = { type: 'string', multiple: true } as const;
     const { values, positionals } = parse(argv, {
       policy: { type: 'string', short: 'p' },
       'fs-read': many, 'fs-write': many, 'fs-execute': many, 'net-bind': many, 'net-connect': many,
-      isolate: { type: 'string' }, 'best-effort': { type: 'boolean' },
+      isolate: { type: 'string' }, 'best-effort': { type: 'boolean' }, exec: { type: 'boolean' },
     });
     if (!values.policy) throw new UsageError('--policy FILE is required');
     const [command, ...args] = positionals;
@@ -43,7 +131,9 @@ export const run: Command = {
     const { policy, notes } = loadPolicy(values.policy, archOption(undefined));
     for (const note of notes) out.stderr(`${values.policy}: note: ${note}\n`);
     const landlock = mergeLandlock(policy.landlock, landlockFlags(values));
+    const full = landlock ? { ...policy, landlock } : policy;
     // Replaces this process: the exit status seen by the caller is the program's own.
-    return execUnderPolicy(landlock ? { ...policy, landlock } : policy, command, args);
+    if (values.exec) return execUnderPolicy(full, command, args);
+    return supervise(full, command, args, out);
   },
 };

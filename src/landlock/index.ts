@@ -5,7 +5,9 @@
  */
 import * as fs from 'node:fs';
 import { SeccompError, isNativeError } from '../errors';
-import { binding } from '../native';
+import * as path from 'node:path';
+import { LAUNCHER_NAME } from '../launcher/binary';
+import { binding, bindingPath } from '../native';
 import { compileLandlock, type LandlockLayer, type LandlockPlan, type NotEnforced } from './compile';
 import { knownLandlockSupport, landlockSupport, type LandlockSupport } from './kernel';
 import { mergeFsRules, type FsRules, type LandlockRules } from './policy';
@@ -22,6 +24,16 @@ export { landlockSupport } from './kernel';
  * /proc/self for process.memoryUsage() and the like. Other processes' entries stay closed.
  */
 export const LIBRARY_NEEDS: FsRules = { read: ['/proc/self'] };
+
+/**
+ * And its launcher (native/launcher.c), which sandbox.spawn and friends execute: a process
+ * that starts sandboxed children after its lockdown needs to run it (seccomp still decides
+ * whether it may exec at all). It starts nothing but programs under a policy.
+ */
+function libraryNeeds(): FsRules {
+  if (!bindingPath) return LIBRARY_NEEDS;
+  return { ...LIBRARY_NEEDS, execute: [`?${path.join(path.dirname(bindingPath), LAUNCHER_NAME)}`] };
+}
 
 /** A layer as applied, for status(). */
 export interface AppliedLandlockLayer extends LandlockLayer {
@@ -88,7 +100,7 @@ export function planLandlock(rules: LandlockRules | undefined, options: PlanOpti
       ...(notify?.startsWith('@') ? { abstractNotifySocket: notify } : {}),
       ...(wantsSignalScope && support.abi >= 6 ? { childProcesses: childProcessCount() } : {}),
     },
-    libraryNeeds: mergeFsRules(LIBRARY_NEEDS, options.needs),
+    libraryNeeds: mergeFsRules(libraryNeeds(), options.needs),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   });
 }

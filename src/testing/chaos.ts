@@ -5,21 +5,19 @@
  * use the terminal.
  */
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { SeccompError } from '../errors';
 import { resolveExecutable } from '../exec';
+import { launchFailureError } from '../launcher';
 import { compileFor } from '../loader';
 import type { Policy } from '../policy';
+import { prepareCommand } from './command';
 import { isNodeProgram } from './exec';
 import { describeFaults, faultPolicy, type FaultSpec } from './faults';
 import { watchKernelLog } from './kernel-log';
-import type { ErrorInfo, RunnerSpec } from './runner';
-import { bindForChecking } from '../self-pid';
+import type { ErrorInfo } from './runner';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
-const RUNNER_SCRIPT = path.join(PACKAGE_ROOT, 'lib', 'testing', 'runner.js');
 const PRELOAD_SCRIPT = path.join(PACKAGE_ROOT, 'lib', 'testing', 'preload.js');
 const REPORT_FD = 3;
 
@@ -53,7 +51,10 @@ export interface ChaosResult {
   armed?: string;
   /** Node programs with faults from main: the uncaught exception that ended it, if one did. */
   uncaught?: ErrorInfo;
-  /** With a policy: the call the policy killed (from the kernel log, best effort). */
+  /**
+   * With a policy: the call the policy killed, from the supervisor's notification (or, where
+   * seccomp user notification is unavailable, from the kernel log, best effort).
+   */
   syscall?: string;
   stdout?: string;
   stderr?: string;
@@ -64,7 +65,8 @@ const STATUS: Record<ChaosVerdict, number> = { 'carried-on': 0, exited: 3, crash
 /** Runs `command` once under `options.fail`. Throws only when the request is wrong. */
 export function runChaos(command: string, args: readonly string[], options: ChaosOptions): ChaosResult {
   const env = { ...process.env, ...options.env };
-  resolveExecutable(command, env.PATH);
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  resolveExecutable(command, env.PATH, cwd);
   const node = isNodeProgram(command, env);
   const from = options.from ?? (node ? 'main' : 'exec');
   if (from === 'main' && !node) {
@@ -72,61 +74,62 @@ export function runChaos(command: string, args: readonly string[], options: Chao
   }
   const faults = faultPolicy(options.fail, from === 'main' ? [{ syscall: 'write', arg: 0, value: REPORT_FD }] : []);
   compileFor(faults, { report: false });
-  if (options.policy) {
-    compileFor(bindForChecking({ ...options.policy, rules: [...options.policy.rules,
-      { syscall: 'execve', action: 'allow', conditions: [{ arg: 0, op: 'eq', value: '4096', width: 64 }] }] }), { report: false });
-  }
-  const spec: RunnerSpec = {
-    mode: 'command', command, commandArgs: [...args], report: false, resultFd: REPORT_FD, keepAlive: false, faults,
-    ...(options.policy ? { policy: options.policy } : {}), ...(from === 'main' ? { preload: PRELOAD_SCRIPT } : {}),
-  };
-  if (!fs.existsSync(RUNNER_SCRIPT)) {
-    throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', `${RUNNER_SCRIPT} is missing: build the package (npm run build)`);
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-node-chaos-'));
-  const specFile = path.join(dir, 'spec.json');
-  fs.writeFileSync(specFile, JSON.stringify(spec), { mode: 0o600 });
-  const kernelLog = options.policy ? watchKernelLog() : undefined;
+  // Compiled (and refused, when wrong) here, before anything starts.
+  const prepared = prepareCommand({
+    command, args, env, cwd, faults, faultsFrom: from, preload: PRELOAD_SCRIPT, reportFd: REPORT_FD,
+    ...(options.policy ? { policy: options.policy } : {}),
+  });
+  const launch = prepared.launch;
+  const kernelLog = options.policy && !launch?.supervised ? watchKernelLog() : undefined;
+  const supervision = launch?.supervise();
   try {
     const pipe = options.stdio === 'pipe';
-    // --single-threaded: see launcherFlags() in ./index
-    const r = spawnSync(process.execPath, ['--single-threaded', RUNNER_SCRIPT, specFile], {
-      cwd: options.cwd, env, encoding: 'utf8', maxBuffer: 64 << 20,
-      stdio: [pipe ? 'ignore' : 'inherit', pipe ? 'pipe' : 'inherit', pipe ? 'pipe' : 'inherit', 'pipe'],
-      ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
-    });
-    if (r.error && (r.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT') throw r.error;
-    const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
-    const events = String(r.output?.[REPORT_FD] ?? '').split('\n').filter((l) => l.startsWith('{')).flatMap((l) => {
-      try { return [JSON.parse(l) as { kind?: string; event?: string; when?: string; error?: ErrorInfo }]; } catch { return []; }
-    });
-    const setup = events.find((e) => e.kind === 'setup-error');
-    if (setup?.error) {
-      throw new SeccompError(/^ERR_SECCOMP_/.test(setup.error.code ?? '') ? setup.error.code as SeccompError['code'] : 'ERR_SECCOMP_EXEC_FAILED',
-        `could not start ${command}: ${setup.error.message}`);
+    let r: ReturnType<typeof spawnSync>;
+    try {
+      // Synchronous, so that the program can use the terminal; the supervisor thread answers
+      // its notifications meanwhile.
+      r = spawnSync(prepared.command, prepared.args, {
+        cwd, env: prepared.env, encoding: 'utf8', maxBuffer: 64 << 20,
+        stdio: [pipe ? 'ignore' : 'inherit', pipe ? 'pipe' : 'inherit', pipe ? 'pipe' : 'inherit', 'pipe', ...(launch ? [launch.channel] : [])],
+        ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
+      });
+    } finally {
+      launch?.spawned();
     }
-    const armed = events.find((e) => e.event === 'armed')?.when;
-    const uncaught = events.find((e) => e.event === 'uncaught')?.error;
-    const signal = r.signal;
-    const verdict: ChaosVerdict = timedOut ? 'timed-out' : signal === 'SIGSYS' && options.policy ? 'blocked'
-      : signal ? 'crashed' : r.status === 0 ? 'carried-on' : 'exited';
-    const syscall = verdict === 'blocked' && r.pid ? kernelLog?.findSync(r.pid)?.syscall : undefined;
-    let description = {
-      'carried-on': 'carried on (exit status 0)',
-      exited: `exited with status ${r.status}`,
-      crashed: `crashed (signal ${signal})`,
-      blocked: `was killed by the policy (SIGSYS${syscall ? ` on ${syscall}` : ''})`,
-      'timed-out': `hung: killed after ${options.timeoutMs} ms`,
-    }[verdict];
-    if (uncaught) description += ` after an uncaught ${uncaught.name}: ${uncaught.message}`;
-    if (from === 'main' && !armed && verdict !== 'timed-out') description += '; the faults were never armed (it ended before its main module ran)';
-    return {
-      verdict, description, status: STATUS[verdict], code: r.status, signal, faults: describeFaults(options.fail), from,
-      ...(armed ? { armed } : {}), ...(uncaught ? { uncaught } : {}), ...(syscall ? { syscall } : {}),
-      ...(pipe ? { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') } : {}),
-    };
+    try {
+      if (r.error && (r.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT') throw r.error;
+      supervision?.drain();
+      if (supervision?.failure) throw launchFailureError(command, supervision.failure);
+      const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+      const events = String(r.output?.[REPORT_FD] ?? '').split('\n').filter((l) => l.startsWith('{')).flatMap((l) => {
+        try { return [JSON.parse(l) as { kind?: string; event?: string; when?: string; error?: ErrorInfo }]; } catch { return []; }
+      });
+      const armed = events.find((e) => e.event === 'armed')?.when;
+      const uncaught = events.find((e) => e.event === 'uncaught')?.error;
+      const signal = r.signal;
+      const named = supervision?.violations.find((v) => v.pid === r.pid) ?? supervision?.violations[0];
+      const verdict: ChaosVerdict = timedOut ? 'timed-out' : (signal === 'SIGSYS' || named) && options.policy ? 'blocked'
+        : signal ? 'crashed' : r.status === 0 ? 'carried-on' : 'exited';
+      const syscall = verdict !== 'blocked' ? undefined
+        : named ? named.syscall ?? `nr ${named.nr}` : r.pid ? kernelLog?.findSync(r.pid)?.syscall : undefined;
+      let description = {
+        'carried-on': 'carried on (exit status 0)',
+        exited: `exited with status ${r.status}`,
+        crashed: `crashed (signal ${signal})`,
+        blocked: `was killed by the policy (SIGSYS${syscall ? ` on ${syscall}` : ''})`,
+        'timed-out': `hung: killed after ${options.timeoutMs} ms`,
+      }[verdict];
+      if (uncaught) description += ` after an uncaught ${uncaught.name}: ${uncaught.message}`;
+      if (from === 'main' && !armed && verdict !== 'timed-out') description += '; the faults were never armed (it ended before its main module ran)';
+      return {
+        verdict, description, status: STATUS[verdict], code: r.status, signal, faults: describeFaults(options.fail), from,
+        ...(armed ? { armed } : {}), ...(uncaught ? { uncaught } : {}), ...(syscall ? { syscall } : {}),
+        ...(pipe ? { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') } : {}),
+      };
+    } finally {
+      supervision?.release();
+    }
   } finally {
     kernelLog?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
 }

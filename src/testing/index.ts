@@ -10,7 +10,7 @@
  *
  * A filter can never be removed, so nothing here loads one into the calling process.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -25,8 +25,10 @@ import {
   addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEYS, mergeLandlock, type LandlockOptions,
 } from '../landlock/policy';
 import { compileFor, planLandlockFor } from '../loader';
+import { launchFailureError, type SupervisedViolation, type Supervision } from '../launcher';
 import { checkPolicy, parseAction, type Action, type Policy } from '../policy';
 import { readPolicySource } from '../policy-source';
+import { prepareCommand } from './command';
 import { isNodeProgram } from './exec';
 import { faultPolicy, type FaultExemption, type FaultSpec } from './faults';
 import { watchKernelLog } from './kernel-log';
@@ -106,13 +108,20 @@ export interface SandboxedResult {
   blocked: boolean;
   /** The child's process id (for a command, the program's: it keeps the pid across exec). */
   pid?: number;
-  /** The blocked call, from the report line (functions) or the kernel log (commands, best effort). */
+  /**
+   * The blocked call: from the report line (functions), from the supervisor's notification
+   * (commands, where seccomp user notification is available), or from the kernel log
+   * (commands otherwise, best effort).
+   */
   syscall?: string;
   nr?: number;
   arch?: string;
   thread?: number;
   mainThread?: boolean;
-  syscallSource?: 'report' | 'kernel-log';
+  /** Commands, from a notification: the six argument registers (hex) and the built-in groups that would allow the call. */
+  args?: string[];
+  groups?: string[];
+  syscallSource?: 'report' | 'notification' | 'kernel-log';
   stdout: string;
   stderr: string;
   /** What the function returned (structured clone), when it returned. */
@@ -226,7 +235,7 @@ export async function runSandboxed(target: SandboxTarget, options: RunSandboxedO
     spec = { mode: 'module', module: file, export: target.export ?? 'default', report, resultFd: RESULT_FD, keepAlive: Boolean(options.keepAlive) };
   } else if (isCommand && typeof (target as { command: unknown }).command === 'string') {
     const { command, args = [] } = target as { command: string; args?: readonly string[] };
-    resolveExecutable(command, env.PATH); // fails now, with a clear message, when it does not exist
+    resolveExecutable(command, env.PATH, cwd); // fails now, with a clear message, when it does not exist
     spec = { mode: 'command', command, commandArgs: [...args], report: false, resultFd: RESULT_FD, keepAlive: false };
   } else {
     throw invalid('runSandboxed() runs a function, { module, export } or { command, args }');
@@ -240,15 +249,13 @@ export async function runSandboxed(target: SandboxTarget, options: RunSandboxedO
 
   // Everything is compiled here first, so that mistakes reject in the caller, not in a child.
   const policy = resolvePolicy(options, cwd, isCommand);
-  if (policy) {
-    spec.policy = isCommand ? policy : withResultChannel(policy, report);
-    const pinned = isCommand
-      ? { ...policy, rules: [...policy.rules, { syscall: 'execve', action: 'allow' as const, conditions: [{ arg: 0, op: 'eq' as const, value: '4096', width: 64 as const }] }] }
-      : spec.policy;
-    compileFor(bindForChecking(pinned), { report: spec.report });
+  if (policy && !isCommand) {
+    spec.policy = withResultChannel(policy, report);
+    compileFor(bindForChecking(spec.policy), { report: spec.report });
     // Landlock mistakes (a missing path, a right this kernel lacks) reject here too.
-    planLandlockFor(policy, { report: spec.report, beforeExec: isCommand, defaultIsolation: true });
+    planLandlockFor(policy, { report: spec.report, beforeExec: false, defaultIsolation: true });
   }
+  if (policy && isCommand) spec.policy = policy;
   if (options.fail) {
     const nodeProgram = isCommand && isNodeProgram(spec.command!, env);
     const from = options.faultsFrom ?? (nodeProgram ? 'main' : 'exec');
@@ -260,77 +267,117 @@ export async function runSandboxed(target: SandboxTarget, options: RunSandboxedO
   } else if (options.faultsFrom) {
     throw invalid('`faultsFrom` needs `fail`');
   }
+  if (spec.mode === 'command') return runCommand(spec, { cwd, env, timeoutMs, input: options.input });
   if (!fs.existsSync(RUNNER_SCRIPT)) {
     throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', `${RUNNER_SCRIPT} is missing: build the package (npm run build)`);
   }
   return launch(spec, { cwd, env, timeoutMs, input: options.input });
 }
 
-/**
- * For commands, the runner only loads the filters and execs. Between the load and the
- * execve, the runner's other threads already run under the program's policy (the load
- * covers all threads), and a V8 background task (madvise, mprotect) could be killed by a
- * policy meant for, say, `ls`. With V8's background tasks off, its threads stay asleep.
- */
-export function launcherFlags(spec: Pick<RunnerSpec, 'mode'>): string[] {
-  return spec.mode === 'command' ? ['--single-threaded'] : [];
+type Outcome = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; messages: RunnerMessage[]; timedOut: boolean; pid?: number };
+type LaunchOptions = { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; input?: string | Uint8Array };
+
+/** Runs a child (the runner, or the launcher of a command) and collects how it ended, and what it sent on RESULT_FD. */
+function collect(child: ChildProcess, o: LaunchOptions): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    let channel = '';
+    let timedOut = false;
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const results = child.stdio[RESULT_FD] as NodeJS.ReadableStream;
+    results.setEncoding('utf8');
+    results.on('data', (d: string) => { channel += d; });
+    results.on('error', () => { /* the child went away */ });
+    if (o.input !== undefined) child.stdin!.end(o.input);
+    child.stdin?.on('error', () => { /* the child did not read it all */ });
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, o.timeoutMs);
+    child.on('error', (error) => { clearTimeout(timer); reject(error); });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const messages = channel.split('\n').filter((l) => l.startsWith('{')).flatMap((l) => {
+        try { return [JSON.parse(l) as RunnerMessage]; } catch { return []; }
+      });
+      resolve({ code, signal, stdout, stderr, messages, timedOut, pid: child.pid });
+    });
+  });
 }
 
-async function launch(spec: RunnerSpec, o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; input?: string | Uint8Array }): Promise<SandboxedResult> {
+/** A command: through the launcher, which loads the faults and the policy and execs it. */
+async function runCommand(spec: RunnerSpec, o: LaunchOptions): Promise<SandboxedResult> {
+  const nodeFaults = spec.preload !== undefined;
+  const prepared = prepareCommand({
+    command: spec.command!, args: spec.commandArgs ?? [], env: o.env, cwd: o.cwd, faultsFrom: nodeFaults ? 'main' : 'exec',
+    preload: PRELOAD_SCRIPT, reportFd: RESULT_FD, ...(spec.policy ? { policy: spec.policy } : {}), ...(spec.faults ? { faults: spec.faults } : {}),
+  });
+  const launch = prepared.launch;
+  const kernelLog = spec.policy && !launch?.supervised ? watchKernelLog() : undefined;
+  const started = Date.now();
+  let child: ChildProcess;
+  try {
+    child = spawn(prepared.command, prepared.args, {
+      cwd: o.cwd, env: prepared.env,
+      stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe', ...(launch ? [launch.channel] : [])],
+    });
+  } catch (error) {
+    launch?.abort();
+    kernelLog?.close();
+    throw error;
+  }
+  const supervision = launch?.started();
+  try {
+    const outcome = await collect(child, o);
+    supervision?.drain();
+    if (supervision?.failure) throw launchFailureError(spec.command!, supervision.failure);
+    return await toResult(outcome, Date.now() - started, kernelLog, supervision);
+  } finally {
+    supervision?.release();
+    kernelLog?.close();
+  }
+}
+
+async function launch(spec: RunnerSpec, o: LaunchOptions): Promise<SandboxedResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-node-run-'));
   const specFile = path.join(dir, 'spec.json');
   fs.writeFileSync(specFile, JSON.stringify(spec), { mode: 0o600 });
-  const kernelLog = spec.mode === 'command' && spec.policy ? watchKernelLog() : undefined;
   const started = Date.now();
   try {
-    const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; messages: RunnerMessage[]; timedOut: boolean; pid?: number }>((resolve, reject) => {
-      const child = spawn(process.execPath, [...launcherFlags(spec), RUNNER_SCRIPT, specFile], {
-        cwd: o.cwd, env: o.env, stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      let channel = '';
-      let timedOut = false;
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-      child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-      const results = child.stdio[RESULT_FD] as NodeJS.ReadableStream;
-      results.setEncoding('utf8');
-      results.on('data', (d: string) => { channel += d; });
-      results.on('error', () => { /* the child went away */ });
-      if (o.input !== undefined) child.stdin!.end(o.input);
-      child.stdin?.on('error', () => { /* the child did not read it all */ });
-      const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, o.timeoutMs);
-      child.on('error', (error) => { clearTimeout(timer); reject(error); });
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        const messages = channel.split('\n').filter((l) => l.startsWith('{')).flatMap((l) => {
-          try { return [JSON.parse(l) as RunnerMessage]; } catch { return []; }
-        });
-        resolve({ code, signal, stdout, stderr, messages, timedOut, pid: child.pid });
-      });
+    const child = spawn(process.execPath, [RUNNER_SCRIPT, specFile], {
+      cwd: o.cwd, env: o.env, stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'],
     });
+    const outcome = await collect(child, o);
     const setup = outcome.messages.find((m) => m.kind === 'setup-error');
     if (setup && 'error' in setup) {
       const error = new SeccompError(/^ERR_SECCOMP_/.test(setup.error.code ?? '') ? setup.error.code as SeccompError['code'] : 'ERR_SECCOMP_INVALID_OPTION',
         `the sandboxed child could not start: ${setup.error.message}`, { child: setup.error, stderr: outcome.stderr });
       throw error;
     }
-    return await toResult(outcome, Date.now() - started, kernelLog);
+    return await toResult(outcome, Date.now() - started);
   } finally {
-    kernelLog?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function toResult(
-  o: { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; messages: RunnerMessage[]; timedOut: boolean; pid?: number },
-  durationMs: number, kernelLog: ReturnType<typeof watchKernelLog>): Promise<SandboxedResult> {
+/** The supervisor's violation of the command itself (or else the first of a process it started). */
+function commandViolation(supervision: Supervision, pid: number | undefined): SupervisedViolation | undefined {
+  return supervision.violations.find((v) => v.pid === pid) ?? supervision.violations[0];
+}
+
+async function toResult(o: Outcome, durationMs: number, kernelLog?: ReturnType<typeof watchKernelLog>, supervision?: Supervision): Promise<SandboxedResult> {
+  const named = supervision ? commandViolation(supervision, o.pid) : undefined;
   const result: SandboxedResult = {
-    outcome: 'exited', code: o.code, signal: o.signal, blocked: o.signal === 'SIGSYS', ...(o.pid !== undefined ? { pid: o.pid } : {}),
-    stdout: o.stdout, stderr: o.stderr, timedOut: o.timedOut, durationMs,
+    outcome: 'exited', code: o.code, signal: o.signal, blocked: o.signal === 'SIGSYS' || (named !== undefined && named.pid === o.pid),
+    ...(o.pid !== undefined ? { pid: o.pid } : {}), stdout: o.stdout, stderr: o.stderr, timedOut: o.timedOut, durationMs,
   };
   const violation = parseViolation(o.stderr);
-  if (violation) {
+  if (named) {
+    Object.assign(result, {
+      ...(named.syscall ? { syscall: named.syscall } : {}), nr: named.nr, ...(named.arch ? { arch: named.arch } : {}),
+      thread: named.thread, mainThread: named.thread === named.pid, args: named.args.map((a) => `0x${a.toString(16)}`),
+      groups: named.groups, syscallSource: 'notification',
+    });
+  } else if (violation) {
     Object.assign(result, { syscall: violation.syscall, nr: violation.nr, arch: violation.arch, thread: violation.thread,
       mainThread: violation.main, syscallSource: 'report' });
   } else if (result.blocked && kernelLog && o.pid !== undefined) {

@@ -1,11 +1,10 @@
 /**
- * The child side of runSandboxed(): `node lib/testing/runner.js SPEC_FILE`. It reads the
- * spec (then deletes the file), prepares what is to run, loads the filters and runs it:
- *
- * - a function (its source) or a module export: loaded first, then the fault filter, then
- *   the policy, then the call. The outcome goes to the parent as one JSON line on
- *   descriptor `resultFd` (writes to it are exempted from faults and allowed by the policy).
- * - a command: the filters are loaded and the program replaces this process (execve).
+ * The child side of runSandboxed() for functions and module exports: `node
+ * lib/testing/runner.js SPEC_FILE`. It reads the spec (then deletes the file), loads the
+ * function (its source) or the module, then the fault filter, then the policy, then calls
+ * it. The outcome goes to the parent as one JSON line on descriptor `resultFd` (writes to it
+ * are exempted from faults and allowed by the policy). Commands do not come here: the
+ * launcher starts them (src/testing/command.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,12 +15,9 @@ import * as vm from 'node:vm';
 import { Filter } from '../filter';
 import type { Policy } from '../policy';
 import { sandbox } from '../sandbox';
-import { compileFor } from '../loader';
-import { bindingPath } from '../native';
-import { execWithFilters } from './exec';
-import { serialiseSpec } from './preload';
 
 export interface RunnerSpec {
+  /** 'command' specs are runSandboxed's own (src/testing/command.ts); the runner refuses them. */
   mode: 'function' | 'module' | 'command';
   /** function: its source text (fn.toString()). */
   source?: string;
@@ -141,35 +137,16 @@ async function runCall(spec: RunnerSpec): Promise<void> {
   else process.exit(message.kind === 'returned' ? 0 : 1);
 }
 
-function runCommand(spec: RunnerSpec): never {
-  const env = { ...process.env };
-  let args = spec.commandArgs ?? [];
-  let faults = spec.faults;
-  let inheritFds = [0, 1, 2];
-  if (spec.preload && faults) {
-    inheritFds = [0, 1, 2, spec.resultFd];
-    // Compiled here, so that the preload needs nothing of the package but the addon.
-    env.SECCOMP_NODE_FAULTS = serialiseSpec(compileFor(faults, { report: false }).spec);
-    env.SECCOMP_NODE_ADDON = bindingPath ?? '';
-    env.SECCOMP_NODE_FAULTS_FD = String(spec.resultFd);
-    args = ['--require', spec.preload, ...args];
-    faults = undefined;
-  }
-  try {
-    return execWithFilters({ file: spec.command!, args, env, inheritFds, ...(spec.policy ? { policy: spec.policy } : {}), ...(faults ? { faults } : {}) });
-  } catch (error) {
-    send({ kind: 'setup-error', error: errorInfo(error) });
-    process.exit(70);
-  }
-}
-
 function main(): void {
   const file = process.argv[2];
   const spec = JSON.parse(fs.readFileSync(file, 'utf8')) as RunnerSpec;
   fs.rmSync(file, { force: true });
   resultFd = spec.resultFd;
-  if (spec.mode === 'command') runCommand(spec);
-  else void runCall(spec);
+  if (spec.mode === 'command') {
+    send({ kind: 'setup-error', error: { name: 'Error', message: 'the runner runs functions and modules; commands start through the launcher' } });
+    process.exit(70);
+  }
+  void runCall(spec);
 }
 
 if (require.main === module) main();

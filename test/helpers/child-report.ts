@@ -8,6 +8,7 @@
  */
 import { expect } from 'vitest';
 import type { ChildViolation } from '../../src/spawn';
+import { syscallNumber } from '../../src/syscalls';
 import { kernelKillRecord } from './kernel-log';
 
 /** Which case held, in words, for the test to state (`annotate`). */
@@ -18,6 +19,17 @@ export function expectChildReport(violation: ChildViolation | undefined, expecte
   const v = violation!;
   expect(v).toMatchObject({ pid: expected.pid, command: expected.command });
   const head = `seccomp-node: child process ${expected.pid} (${expected.command}) was killed by SIGSYS: blocked system call`;
+  if (v.source === 'notification') {
+    // The supervisor read the call from its seccomp notification: known whatever the log says.
+    const nr = syscallNumber(expected.syscall, 'x86_64')!;
+    expect(v).toMatchObject({ syscall: expected.syscall, nr, arch: 'x86_64', caller: expected.pid, signal: 'SIGSYS' });
+    expect(v.args).toHaveLength(6);
+    expect(v.line.startsWith(`${head} ${expected.syscall} (nr ${nr}, arch x86_64) in thread ${v.thread}, args ${v.args!.join(' ')}; `)).toBe(true);
+    // The supervisor's SIGSYS ended it, not a kill verdict of the kernel, which would have logged one.
+    const kernel = kernelKillRecord(expected.pid);
+    if (kernel.readable) expect(kernel.found).toBe(false);
+    return `the supervisor named ${expected.syscall} from its notification (nr ${nr}, thread ${v.thread})`;
+  }
   const kernel = kernelKillRecord(expected.pid);
   if (!kernel.readable) {
     // This process cannot open /dev/kmsg (CAP_SYSLOG under kernel.dmesg_restrict), and the

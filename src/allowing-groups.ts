@@ -1,0 +1,52 @@
+/**
+ * Which built-in groups would allow a call: the hint in a violation line ("@net-client
+ * would allow it"). It reads the groups' own rules (policies/groups/*.policy), so it answers
+ * for the arguments too: `openat` with O_RDONLY is in @exec-start and @fs-read, with O_CREAT
+ * only in @fs-write. Used for children (the supervisor's line, src/child-report.ts) and
+ * usable in-process: `groupsAllowing('socket', [2n, 1n, 0n])`.
+ */
+import { groups } from './groups';
+import type { Condition, Rule } from './policy';
+import { isSelfPid } from './self-pid';
+import { argWidth } from './syscall-args';
+
+export interface AllowingOptions {
+  /** The pid of the calling process, for `$pid` conditions (@node's tgkill: arg0 == $pid). */
+  pid?: number;
+}
+
+function holds(c: Condition, syscall: string, args: readonly bigint[], pid: number | undefined): boolean {
+  const width = BigInt(c.width ?? argWidth(syscall, c.arg));
+  const bits = (1n << width) - 1n;
+  if (isSelfPid(c.value) && pid === undefined) return false;
+  const raw = isSelfPid(c.value) ? BigInt(pid!) : BigInt(c.value);
+  const value = BigInt.asUintN(Number(width), raw);
+  const x = (args[c.arg] ?? 0n) & bits;
+  switch (c.op) {
+    case 'eq': return x === value;
+    case 'ne': return x !== value;
+    case 'lt': return x < value;
+    case 'le': return x <= value;
+    case 'gt': return x > value;
+    case 'ge': return x >= value;
+    case 'masked-eq': return (x & BigInt.asUintN(Number(width), BigInt(c.mask ?? '0'))) === value;
+  }
+}
+
+function allows(rule: Rule, syscall: string, args: readonly bigint[], pid: number | undefined): boolean {
+  if (rule.syscall !== syscall || (rule.action !== 'allow' && rule.action !== 'log')) return false;
+  return (rule.conditions ?? []).every((c) => holds(c, syscall, args, pid));
+}
+
+/**
+ * The built-in groups whose own rules allow `syscall` with these argument registers (missing
+ * ones count as 0), by name ('@net-client'); [] when none does. A group that only includes
+ * another (@net-server includes @net-client) is not listed for the included group's calls.
+ */
+export function groupsAllowing(syscall: string, args: readonly (bigint | number | string)[] = [],
+  options: AllowingOptions = {}): string[] {
+  const registers = args.map((a) => BigInt.asUintN(64, BigInt(a)));
+  return Object.entries(groups())
+    .filter(([, group]) => group.rules.some((rule) => allows(rule, syscall, registers, options.pid)))
+    .map(([name]) => name);
+}

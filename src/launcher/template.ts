@@ -1,0 +1,279 @@
+/**
+ * The programs a launched child loads, compiled once per policy and filled in per child.
+ *
+ * A child's program holds values that only the launcher knows: its own pid (`$pid`, which
+ * the program keeps across exec; @node signals only its own threads with it) and the secret
+ * addresses of the calls the launcher makes after its first load (the exec image's path,
+ * and a msghdr and a sock_fprog in the scratch area after it: native/launcher.c). Compiling
+ * and verifying per child would cost more than starting it, so the parent compiles the
+ * policy once with stand-in values and the launcher writes the real ones into the `k` of
+ * the instructions that compare with them: the sites.
+ *
+ * Why the result is exact. The policy is compiled with two sets of stand-ins (each value
+ * distinct from the other stand-ins and from every constant the program compares with).
+ * The two programs must be the same but for `k` of JEQ instructions, where one holds a
+ * stand-in of the first set and the other the same stand-in of the second: those are the
+ * sites, and nothing else depends on the values. libseccomp's output depends on a value only
+ * through the comparisons emitted with it and through its equality with other values
+ * (identical rules and identical blocks are merged; ordering is by argument, operator and
+ * mask, never by value). So filling the sites with values that are equally fresh gives,
+ * byte for byte, the program a compile for those values would give; a third set of
+ * stand-ins, compiled and compared with the filled-in template, checks exactly that here,
+ * for every template. The launcher keeps its addresses fresh (it draws another mapping when
+ * one is not). Its pid it cannot choose: a pid equal to some other constant in the program
+ * can only make libseccomp merge blocks that are identical anyway, which changes no verdict,
+ * except where another rule with another action compares the same argument of the same call
+ * with that very value. The policy would then be ambiguous for that pid (compiling it for
+ * that pid throws ERR_SECCOMP_RULE_CONFLICT), so those pids travel with the template as
+ * conflicts, and the launcher refuses to start there.
+ */
+import { endianness } from 'node:os';
+import { OP, decodeInstructions, encodeProgram, type Instruction } from '../bpf/program';
+import { SeccompError } from '../errors';
+import { compileFor, exportBpf } from '../loader';
+import { binding } from '../native';
+import { sameAction, type Condition, type Policy, type Rule } from '../policy';
+import { bindSelfPid, isSelfPid } from '../self-pid';
+import { argWidth } from '../syscall-args';
+
+/** What a site is filled with (native/launcher_protocol.h, enum launcher_site). */
+export const SITE = { pid: 0, pinHigh: 1, execLow: 2, msgLow: 3, fprogLow: 4 } as const;
+export type SiteKind = (typeof SITE)[keyof typeof SITE];
+/** Values by site kind: [pid, upper half of the addresses, execve path low, msghdr low, fprog low]. */
+export type SiteValues = readonly [number, number, number, number, number];
+
+export interface Site { index: number; kind: SiteKind }
+
+export interface ProgramTemplate {
+  /** The program compiled with the first stand-ins (notifying when asked), host byte order. */
+  bytes: Buffer;
+  sites: Site[];
+  /** Pids the launcher must refuse: the policy is ambiguous for them (see above). */
+  conflicts: number[];
+}
+
+/** Stand-ins: pids near PID_MAX_LIMIT, addresses in the range the exec image is drawn from. */
+const STAND_INS: readonly SiteValues[] = [
+  [4194301, 0x5eed, 0xc0de0a10, 0xc0de0b20, 0xc0de0c30],
+  [4194271, 0x6fee, 0xd0ce1a18, 0xd0ce1b28, 0xd0ce1c38],
+  [4194237, 0x7aab, 0xe1f02a1c, 0xe1f02b2c, 0xe1f02c3c],
+  [4194173, 0x4bcd, 0xa2b3c4d4, 0xa2b3c5e4, 0xa2b3c6f4],
+  [4193911, 0x3c1d, 0x91a2b3c8, 0x91a2b4d8, 0x91a2b5e8],
+];
+
+const KILL_PROCESS = 0x80000000;
+const USER_NOTIF = 0x7fc00000;
+
+/** What a layer of the child's stack is: the policy (with the launcher's own calls allowed) or faults (exempting them). */
+export type LayerKind = 'policy' | 'faults';
+
+function address(values: SiteValues, low: SiteKind): string {
+  return ((BigInt(values[SITE.pinHigh]) << 32n) | BigInt(values[low])).toString();
+}
+
+function setModeFilter(): string {
+  return String(binding?.constants.SECCOMP_SET_MODE_FILTER ?? 1);
+}
+
+/**
+ * The launcher's own calls after its first load, allowed by their secret addresses: the
+ * execve of the program, the sendmsg that hands the listener over (or says why the exec
+ * failed), the seccomp() that loads a further program; and exit_group, for its way out.
+ */
+export function launcherRules(values: SiteValues): Rule[] {
+  return [
+    { syscall: 'execve', action: 'allow', conditions: [{ arg: 0, op: 'eq', value: address(values, SITE.execLow), width: 64 }] },
+    { syscall: 'sendmsg', action: 'allow', conditions: [{ arg: 1, op: 'eq', value: address(values, SITE.msgLow), width: 64 }] },
+    {
+      syscall: 'seccomp', action: 'allow',
+      conditions: [{ arg: 0, op: 'eq', value: setModeFilter(), width: 32 }, { arg: 2, op: 'eq', value: address(values, SITE.fprogLow), width: 64 }],
+    },
+    { syscall: 'exit_group', action: 'allow' },
+  ];
+}
+
+/** Fault rules never hit the launcher's own pinned calls. */
+function exemptLauncherCalls(faults: Policy, values: SiteValues): Policy {
+  const exempt: Record<string, Condition> = {
+    execve: { arg: 0, op: 'ne', value: address(values, SITE.execLow), width: 64 },
+    sendmsg: { arg: 1, op: 'ne', value: address(values, SITE.msgLow), width: 64 },
+    seccomp: { arg: 2, op: 'ne', value: address(values, SITE.fprogLow), width: 64 },
+  };
+  return {
+    ...faults,
+    rules: faults.rules.map((r) => (exempt[r.syscall] && r.action !== 'allow'
+      ? { ...r, conditions: [...(r.conditions ?? []), exempt[r.syscall]] } : r)),
+  };
+}
+
+function withValues(policy: Policy, kind: LayerKind, values: SiteValues): Policy {
+  const placed = kind === 'faults' ? exemptLauncherCalls(policy, values)
+    : { ...policy, rules: [...policy.rules, ...launcherRules(values)] };
+  return bindSelfPid(placed, values[SITE.pid]);
+}
+
+/** Runs `step`, turning a conflict with the launcher's calls into what it means. */
+function explainingLauncherConflicts<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    const syscall = error instanceof SeccompError ? error.details.syscall : undefined;
+    if (error instanceof SeccompError && error.code === 'ERR_SECCOMP_RULE_CONFLICT' &&
+      (syscall === 'execve' || syscall === 'sendmsg' || syscall === 'seccomp' || syscall === 'exit_group')) {
+      throw new SeccompError('ERR_SECCOMP_RULE_CONFLICT',
+        `the policy has a rule for ${syscall} that is not "allow" and matches the call the launcher itself makes with it ` +
+        '(the execve that starts the program, the sendmsg that hands the supervisor its listener, the seccomp() that ' +
+        'loads a further filter, its exit_group). Those calls are allowed automatically, by secret addresses: remove the ' +
+        'rule, or give it conditions that exclude them', { syscall });
+    }
+    throw error;
+  }
+}
+
+interface Compiled { bytes: Buffer; program: Instruction[] }
+
+function compileWith(policy: Policy, kind: LayerKind, values: SiteValues): Compiled {
+  const bytes = explainingLauncherConflicts(() => exportBpf(compileFor(withValues(policy, kind, values), { report: false })));
+  return { bytes, program: decodeInstructions(bytes) };
+}
+
+/**
+ * Checks, without loading anything, that `policy` compiles for the launcher (its own calls
+ * added), so that a parent can refuse a bad policy before any child starts.
+ */
+export function checkLaunchPolicy(policy: Policy): void {
+  compileWith(policy, 'policy', STAND_INS[0]);
+}
+
+/** Whether the instruction compares (or masks) the accumulator with its constant. */
+function comparesConstant({ code }: Instruction): boolean {
+  const jump = code & 0x07; // BPF_CLASS
+  const source = code & 0x08; // BPF_SRC: K is 0
+  if (source !== 0) return false;
+  return (jump === 0x05 && code !== OP.JA) || jump === 0x04; // BPF_JMP (not JA), BPF_ALU
+}
+
+function shapeChanged(): SeccompError {
+  return new SeccompError('ERR_SECCOMP_NATIVE',
+    'the compiled program\'s shape depends on the values filled in per child ($pid or the launcher\'s addresses), ' +
+    'so it cannot be compiled once and filled in. This is a bug in seccomp-node; please report it with the policy');
+}
+
+/** The sites where `a` (compiled with `va`) and `b` (with `vb`) differ; throws unless that is all they differ in. */
+function findSites(a: Instruction[], va: SiteValues, b: Instruction[], vb: SiteValues): Site[] {
+  if (a.length !== b.length) throw shapeChanged();
+  const sites: Site[] = [];
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x.code !== y.code || x.jt !== y.jt || x.jf !== y.jf) throw shapeChanged();
+    if (x.k === y.k) continue;
+    const kind = va.findIndex((v, j) => v === x.k && vb[j] === y.k);
+    if (x.code !== OP.JEQ_K || kind < 0) throw shapeChanged();
+    sites.push({ index: i, kind: kind as SiteKind });
+  }
+  return sites;
+}
+
+/** Whether every stand-in is distinct from every constant compared outside the sites. */
+function fresh(program: Instruction[], sites: Site[], values: SiteValues): boolean {
+  const isSite = new Set(sites.map((s) => s.index));
+  return program.every((insn, i) => isSite.has(i) || !comparesConstant(insn) || !values.includes(insn.k));
+}
+
+/** `program` (bytes, this machine's order) with its sites filled with `values`: what the launcher does. */
+export function fillSites(program: Buffer, sites: readonly Site[], values: SiteValues): Buffer {
+  const out = Buffer.from(program);
+  const le = endianness() === 'LE';
+  for (const { index, kind } of sites) {
+    if (le) out.writeUInt32LE(values[kind] >>> 0, index * 8 + 4); else out.writeUInt32BE(values[kind] >>> 0, index * 8 + 4);
+  }
+  return out;
+}
+
+/**
+ * Pids for which the policy is ambiguous: another rule for the same call, with another
+ * action, compares the argument that `$pid` is compared with to that value. Other
+ * comparisons there (ranges, masks) would make a set of pids ambiguous: refused.
+ */
+function pidConflicts(policy: Policy): number[] {
+  const out = new Set<number>();
+  for (const rule of policy.rules) {
+    for (const c of rule.conditions ?? []) {
+      if (!isSelfPid(c.value)) continue;
+      for (const other of policy.rules) {
+        if (other === rule || other.syscall !== rule.syscall || sameAction(other.action, rule.action)) continue;
+        for (const o of other.conditions ?? []) {
+          if (o.arg !== c.arg || isSelfPid(o.value)) continue;
+          if (o.op !== 'eq') {
+            throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION',
+              `a child's policy compares ${rule.syscall}'s argument ${c.arg} with $pid in one rule and with "${o.op} ${o.value}" ` +
+              'in another rule with another action, so which rule decides would depend on the pid the child gets. ' +
+              'Compare that argument with == only in the other rule, or give the rules the same action', { syscall: rule.syscall });
+          }
+          const width = o.width ?? argWidth(rule.syscall, o.arg);
+          out.add(Number(BigInt.asUintN(width === 32 ? 32 : 64, BigInt(o.value)) & 0xffffffffn));
+        }
+      }
+    }
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+/** Kill-process becomes a notification: every call outside the policy goes to the supervisor. */
+export function notifying(program: readonly Instruction[]): Instruction[] {
+  return program.map((insn) => {
+    if (insn.code === OP.RET_A) {
+      throw new SeccompError('ERR_SECCOMP_NATIVE', 'the compiled program returns a computed action; it cannot be made to notify');
+    }
+    return insn.code === OP.RET_K && insn.k === KILL_PROCESS ? { ...insn, k: USER_NOTIF } : insn;
+  });
+}
+
+/**
+ * Compiles `policy` (a child's policy, or faults to stack under it) for the launcher: with
+ * stand-ins, the sites found and the result checked (see the top of the file). `notify`
+ * turns every kill-process verdict (the default action, kill rules, foreign architectures)
+ * into a notification for the supervisor. Each compile goes through the loader's one path
+ * (compileFor, exportBpf), and with it its checks.
+ */
+export function buildTemplate(policy: Policy, options: { kind: LayerKind; notify: boolean }): ProgramTemplate {
+  const conflicts = options.kind === 'policy' ? pidConflicts(policy) : [];
+  const compiled = new Map<number, Compiled>();
+  const at = (i: number): Compiled => {
+    let c = compiled.get(i);
+    if (!c) {
+      c = compileWith(policy, options.kind, STAND_INS[i]);
+      compiled.set(i, c);
+    }
+    return c;
+  };
+  let disagreed = false;
+  for (let base = 0; base < STAND_INS.length; base++) {
+    for (let other = base + 1; other < STAND_INS.length; other++) {
+      const a = at(base);
+      const b = at(other);
+      let sites: Site[];
+      try {
+        sites = findSites(a.program, STAND_INS[base], b.program, STAND_INS[other]);
+      } catch (error) {
+        // A stand-in equal to one of the policy's constants may change the shape: try others.
+        if (!(error instanceof SeccompError && error.code === 'ERR_SECCOMP_NATIVE')) throw error;
+        disagreed = true;
+        continue;
+      }
+      if (!fresh(a.program, sites, STAND_INS[base]) || !fresh(b.program, sites, STAND_INS[other])) continue;
+      // The check: the template filled in with a third set is that set's compile, exactly.
+      for (let check = 0; check < STAND_INS.length; check++) {
+        if (check === base || check === other || !fresh(at(check).program, sites, STAND_INS[check])) continue;
+        if (!fillSites(a.bytes, sites, STAND_INS[check]).equals(at(check).bytes)) throw shapeChanged();
+        const bytes = options.notify ? encodeProgram(notifying(a.program)) : a.bytes;
+        return { bytes, sites, conflicts };
+      }
+    }
+  }
+  if (disagreed) throw shapeChanged();
+  throw new SeccompError('ERR_SECCOMP_NATIVE',
+    'no stand-in values were free of the policy\'s own constants, so the per-child values cannot be placed. ' +
+    'This is a bug in seccomp-node; please report it with the policy');
+}
