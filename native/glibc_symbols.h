@@ -1,4 +1,4 @@
-// Binds the few glibc functions that moved into libc.so.6 in glibc 2.34 (dl* and pthread_*)
+// Binds the few glibc functions that moved into libc.so.6 in glibc 2.32-2.34 (dl* and pthread_*)
 // to their original symbol versions, which every glibc since still exports. Without this a
 // build on a new glibc requires GLIBC_2.34 and the prebuild would not load on RHEL 8,
 // Debian 11 or Ubuntu 20.04, where Node 22+ runs (Node itself needs glibc 2.28).
@@ -22,5 +22,6 @@ __asm__(".symver dlerror,dlerror@" SECCOMP_NODE_GLIBC_BASE);
 __asm__(".symver pthread_create,pthread_create@" SECCOMP_NODE_GLIBC_BASE);
 __asm__(".symver pthread_join,pthread_join@" SECCOMP_NODE_GLIBC_BASE);
 __asm__(".symver pthread_once,pthread_once@" SECCOMP_NODE_GLIBC_BASE);
+__asm__(".symver pthread_sigmask,pthread_sigmask@" SECCOMP_NODE_GLIBC_BASE);
 #endif
 #endif

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Builds the prebuilt addons shipped in the package: prebuilds/linux-x64 and
 // prebuilds/linux-arm64 (N-API, stripped), so that `npm install` needs no toolchain there.
+// Beside each addon goes the launcher of sandboxed children (native/launcher.c,
+// seccomp-node-launcher), static and stripped, which src/launcher/binary.ts finds there.
 // Run by `npm pack` and `npm publish` (the "prepack" script), or by hand:
 //
 //   node scripts/prebuilds.js [--arch x64|arm64]...     (default: both)
@@ -35,6 +37,8 @@ function toolchainEnv(arch) {
   };
 }
 
+const LAUNCHER = 'seccomp-node-launcher';
+
 /** The newest GLIBC_x.y symbol version the addon needs (readelf reads any architecture's ELF). */
 function newestGlibc(file) {
   const text = execFileSync('readelf', ['--version-info', '--wide', file], { encoding: 'utf8' });
@@ -56,6 +60,7 @@ function build(arch, env) {
   if (r.status !== 0) throw new Error(`prebuildify for linux-${arch} failed`);
   const dir = path.join(root, 'prebuilds', `linux-${arch}`);
   const file = path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.node')));
+  placeLauncher(dir, env);
   const glibc = newestGlibc(file);
   if (!glibc || glibc[0] > GLIBC_FLOOR[0] || (glibc[0] === GLIBC_FLOOR[0] && glibc[1] > GLIBC_FLOOR[1])) {
     throw new Error(`${path.relative(root, file)} needs GLIBC_${glibc?.join('.')}; at most ${GLIBC_FLOOR.join('.')} is allowed ` +
@@ -64,20 +69,38 @@ function build(arch, env) {
   console.log(`seccomp-node: ${path.relative(root, file)} built (needs GLIBC_${glibc.join('.')})`);
 }
 
+/**
+ * prebuildify takes the addon out of build/Release; the launcher, built by the same node-gyp
+ * run, is copied beside it and stripped. It must be static: it is exec'd on machines whose
+ * libraries the build never saw.
+ */
+function placeLauncher(dir, env) {
+  const built = path.join(root, 'build', 'Release', LAUNCHER);
+  if (!fs.existsSync(built)) throw new Error(`${path.relative(root, built)} was not built (binding.gyp's launcher target)`);
+  const dest = path.join(dir, LAUNCHER);
+  fs.copyFileSync(built, dest);
+  fs.chmodSync(dest, 0o755);
+  execFileSync(env.PREBUILD_STRIP_BIN || 'strip', ['--strip-all', dest]);
+  const dynamic = execFileSync('readelf', ['--dynamic', '--wide', dest], { encoding: 'utf8' });
+  if (/\(NEEDED\)/.test(dynamic)) throw new Error(`${path.relative(root, dest)} needs shared libraries; it must be static`);
+  console.log(`seccomp-node: ${path.relative(root, dest)} placed (static, ${fs.statSync(dest).size} bytes)`);
+}
+
 function main() {
   if (process.platform !== 'linux') throw new Error('prebuilds are built on Linux');
   const { values } = parseArgs({ options: { arch: { type: 'string', multiple: true } } });
   const arches = values.arch ?? Object.keys(TOOLCHAINS);
   const publishing = process.env.npm_command === 'publish';
   // prebuildify builds in build/ and takes the result away, while node-gyp-build loads
-  // build/Release first: keep the local build, and build the host's own prebuild last.
-  const local = path.join(root, 'build', 'Release', 'seccomp_node.node');
-  const kept = fs.existsSync(local) ? fs.readFileSync(local) : undefined;
+  // build/Release first: keep the local build (addon and launcher), and build the host's
+  // own prebuild last.
+  const local = ['seccomp_node.node', LAUNCHER].map((name) => path.join(root, 'build', 'Release', name));
+  const kept = local.map((file) => (fs.existsSync(file) ? fs.readFileSync(file) : undefined));
   const ordered = [...arches.filter((a) => a !== process.arch), ...arches.filter((a) => a === process.arch)];
   try {
     buildAll(ordered, publishing);
   } finally {
-    if (kept && !fs.existsSync(local)) fs.writeFileSync(local, kept, { mode: 0o755 });
+    local.forEach((file, i) => { if (kept[i]) fs.writeFileSync(file, kept[i], { mode: 0o755 }); });
   }
 }
 

@@ -324,9 +324,8 @@ function launch(start: Start): cp.ChildProcess {
     start.stdio.length);
   let child: cp.ChildProcess;
   try {
-    child = cp.spawn(prepared.command, prepared.args, {
-      ...start.options, cwd: start.cwd, env: start.env, stdio: [...start.stdio, prepared.channel],
-    });
+    // `cwd` only as the caller gave it: libuv's chdir runs under this process's filter.
+    child = cp.spawn(prepared.command, prepared.args, { ...start.options, env: start.env, stdio: [...start.stdio, prepared.channel] });
   } catch (error) {
     prepared.abort();
     throw error;
@@ -445,7 +444,8 @@ function execFileImpl(file: string, argsOrOptions?: unknown, optionsOrCallback?:
   const cwd = cwdPath(cwdOption);
   // As child_process.execFile does: only these reach spawn; stdio is pipes.
   const spawnOptions: cp.SpawnOptions = { ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}),
-    ...(signal !== undefined ? { signal } : {}), windowsHide: Boolean(windowsHide) };
+    ...(signal !== undefined ? { signal } : {}), ...(cwdOption !== undefined && cwdOption !== null ? { cwd: cwdOption } : {}),
+    windowsHide: Boolean(windowsHide) };
   const child = findable(file, env, cwd)
     ? launch({ policy, key, file, args, name: file, report, env, cwd, stdio: ['pipe', 'pipe', 'pipe'], options: spawnOptions })
     : presentAs(cp.spawn(file, args, { ...spawnOptions, env, cwd: MISSING_DIR }), file, args);

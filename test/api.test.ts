@@ -107,15 +107,20 @@ describe('packaging', () => {
   it('the shipped addon offers no raw system call, and the package ships no test addon', () => {
     // Any JS can require() the addon by its path (status().addon); what it exports is what
     // an attacker with only JavaScript gets. A raw-syscall primitive must not be among it.
+    // The supervisor's functions act only on a channel they create (launcherChannel) or are
+    // handed, and on the listeners a launcher sends over it; exitBySignal ends this process.
     const addon = require(sandbox.status().addon!) as Record<string, unknown>;
     expect(Object.keys(addon).sort()).toEqual([
-      'allowTracer', 'applyLandlock', 'buildFilter', 'constants', 'errnos', 'execPrepared', 'landlockAbi', 'libraryInfo',
-      'prepareExec', 'primeLibc', 'resolveSyscall', 'syscallNames',
+      'allowTracer', 'applyLandlock', 'buildFilter', 'constants', 'errnos', 'execPrepared', 'exitBySignal', 'landlockAbi',
+      'launcherChannel', 'libraryInfo', 'notifySupport', 'prepareExec', 'primeLibc', 'releaseSupervision', 'resolveSyscall',
+      'supervise', 'supervisionEvents', 'supervisionRecords', 'syscallNames',
     ]);
     const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'],
       { cwd: PACKAGE_ROOT, encoding: 'utf8' })) as { files: { path: string }[] }[];
     const files = packed[0].files.map((f) => f.path);
     expect(files).toContain('native/filter.cc');
+    // the launcher's sources (the installed package builds it with the addon)
+    expect(files).toEqual(expect.arrayContaining(['native/launcher.c', 'native/landlock_ruleset.c', 'native/launcher_protocol.h']));
     expect(files.filter((f) => f.startsWith('test/') || f.includes('probes'))).toEqual([]);
   });
 

@@ -20,6 +20,7 @@ import {
 } from '../src/spawn';
 import { describe as describeResult, PACKAGE_ROOT, runChild } from './helpers/child';
 import { expectChildReport } from './helpers/child-report';
+import { PROBES_ADDON } from './helpers/probes';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'spawn');
 const TASK = path.join(FIXTURES, 'task.js');
@@ -56,9 +57,9 @@ function ended(child: ChildProcess): Promise<Ended> {
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      // the violation event follows the kernel log lookup; give it time to arrive
+      // the violation event follows 'exit' (on the next tick, or after the kernel log lookup)
       if (signal === 'SIGSYS' && !violation) child.once('seccomp-violation', (v: ChildViolation) => resolve({ code, signal, stdout, stderr, violation: v }));
-      else resolve({ code, signal, stdout, stderr, violation });
+      else setImmediate(() => resolve({ code, signal, stdout, stderr, violation }));
     });
   });
 }
@@ -484,5 +485,105 @@ describe('a locked-down daemon that starts helpers', () => {
     expect(r.reports).toEqual(['locked']);
     expect(r.signal).toBe('SIGSYS');
     expect(r.violation?.syscall).toBe('clone');
+  });
+});
+
+describe('supervised children: every violation named, by the parent', () => {
+  it('fork() keeps its IPC channel under a plain allow list (@node): both ways, many messages, and what is forbidden still kills', async () => {
+    // The IPC channel's recvmsg and sendmsg are added to every forked child's policy, on that
+    // descriptor, as @exec-start is: @node alone has neither.
+    const child = fork(TASK, [], { allow: ['@node'], stdio: ['pipe', 'pipe', 'pipe', 'ipc'], report: false });
+    const done = ended(child);
+    const answers: unknown[] = [];
+    const next = () => Promise.race([
+      new Promise<unknown>((ok) => child.once('message', (m: { value?: unknown; error?: string }) => ok(m.value ?? m.error))),
+      done.then((e) => { throw new Error(`the child ended (${e.signal ?? e.code}) before answering: ${e.violation?.line ?? e.stderr}`); }),
+    ]);
+    for (let i = 0; i < 20; i++) {
+      const answer = next();
+      child.send({ id: i, op: 'echo', value: { i, text: 'x'.repeat(1000 * i) } });
+      answers.push(await answer);
+    }
+    expect(answers.map((a) => (a as { i: number }).i)).toEqual([...Array(20).keys()]);
+    child.send({ id: 99, op: 'write', file: path.join(dir, 'ipc-write') });
+    const r = await done;
+    expect(r.signal).toBe('SIGSYS');
+    expect(r.violation).toMatchObject({ syscall: 'openat', source: 'notification', groups: ['@fs-write'] });
+    expect(fs.existsSync(path.join(dir, 'ipc-write'))).toBe(false);
+  });
+
+  it('names the call when the parent is an unprivileged user, who cannot read the kernel log', () => {
+    const script = `
+      const fs = require('fs');
+      let kmsg;
+      try { fs.closeSync(fs.openSync('/dev/kmsg', 'r')); kmsg = 'readable'; } catch (e) { kmsg = e.code; }
+      const { spawn, profile } = require(${SPAWN_LIB});
+      const child = spawn('touch', ['/tmp/seccomp-node-never-' + process.pid], { policy: profile('file-reader') });
+      child.on('seccomp-violation', (v) => console.log(JSON.stringify({ kmsg, uid: process.getuid(), pid: child.pid, v })));`;
+    const r = cp.spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script],
+      { encoding: 'utf8', cwd: os.tmpdir() });
+    expect(r.status, r.stderr).toBe(0);
+    const { kmsg, uid, pid, v } = JSON.parse(r.stdout) as { kmsg: string; uid: number; pid: number; v: ChildViolation };
+    expect(uid).toBe(65534);
+    expect(kmsg).toBe('EPERM'); // the old report could only say "unknown (dmesg not readable: EPERM)"
+    expect(v).toMatchObject({ pid, command: 'touch', syscall: 'openat', nr: 257, arch: 'x86_64', source: 'notification', signal: 'SIGSYS' });
+    expect(r.stderr).toContain(`seccomp-node: child process ${pid} (touch) was killed by SIGSYS: blocked system call openat (nr 257, arch x86_64)`);
+    expect(r.stderr).toMatch(/; @fs-write would allow it\n/);
+  });
+
+  it('a process the child started is named and ended; the child lives on', async () => {
+    const target = path.join(dir, 'by-grandchild');
+    const child = spawn('/bin/sh', ['-c', `touch ${target}; echo $?`], { allow: ['@node', '@process'], report: false });
+    const violations: ChildViolation[] = [];
+    child.on('seccomp-violation', (v: ChildViolation) => violations.push(v));
+    const r = await ended(child);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('159'); // sh saw touch die by SIGSYS
+    expect(fs.existsSync(target)).toBe(false);
+    expect(violations).toHaveLength(1);
+    expect(violations[0]).toMatchObject({ pid: child.pid, syscall: 'openat', source: 'notification', signal: 'SIGSYS' });
+    expect(violations[0].caller).not.toBe(child.pid);
+    expect(violations[0].line).toMatch(new RegExp(`^seccomp-node: process ${violations[0].caller}, started by child process ${child.pid} \\(/bin/sh\\), was killed by SIGSYS: blocked system call openat`));
+  });
+
+  it('a program that catches SIGSYS is ended with SIGKILL, and the call still never runs', async () => {
+    const { groups } = await import('../src/groups');
+    // @node with rt_sigaction allowed outright, so that the program can install a SIGSYS handler
+    const rules = groups()['@node'].rules.filter((r) => r.syscall !== 'rt_sigaction');
+    const target = path.join(dir, 'caught');
+    const child = spawn(process.execPath, ['-e', `
+      process.on('SIGSYS', () => process.stdout.write('handled\\n'));
+      require('fs').mkdirSync(${JSON.stringify(target)});
+      console.log('made');`], { policy: { defaultAction: 'kill-process', rules: [...rules, { syscall: 'rt_sigaction', action: 'allow' }] }, report: false });
+    const r = await ended(child);
+    expect(r.signal).toBe('SIGKILL');
+    expect(r.stdout).not.toContain('made');
+    expect(fs.existsSync(target)).toBe(false);
+    expect(r.violation).toMatchObject({ syscall: 'mkdir', signal: 'SIGKILL', source: 'notification' });
+    expect(r.violation!.line).toContain('was killed (SIGKILL: it catches or ignores SIGSYS)');
+  });
+
+  it('a locked-down parent whose filter answers a call with an errno does not save a child its policy kills there', async () => {
+    // @node answers prctl options it does not list with EPERM; an errno outranks a
+    // notification, so without the guard the child would get EPERM and live on.
+    const r = await runChild(`${SPAWNER_POLICY}
+      const { spawn } = require(${SPAWN_LIB});
+      const node = seccomp.groups()['@node'];
+      const probes = ${JSON.stringify(PROBES_ADDON)};
+      seccomp.sandbox.lockdown(spawnerPolicy(['@fs-read']));
+      // the child's @node without the prctl EPERM rule (other prctl options are killed), and
+      // @fs-read to load the addons it calls prctl with
+      const rules = node.rules.filter((r) => !(r.syscall === 'prctl' && typeof r.action === 'object'));
+      const child = spawn(process.execPath, ['-e', \`
+        const probes = require(\${JSON.stringify(probes)});
+        const { binding } = require(${JSON.stringify(path.join(PACKAGE_ROOT, 'lib', 'native'))});
+        console.log(JSON.stringify(probes.rawSyscall('native', binding.resolveSyscall('prctl'), binding.constants.PR_SET_KEEPCAPS, 1)));\`],
+        { allow: [...rules, '@fs-read'], report: false });
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; });
+      child.on('exit', (code, signal) => report({ code, signal, out }));
+    `);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(r.reports[0]).toMatchObject({ code: null, signal: 'SIGSYS', out: '' });
   });
 });

@@ -142,6 +142,7 @@ function compileWith(policy: Policy, kind: LayerKind, values: SiteValues): Compi
  * added), so that a parent can refuse a bad policy before any child starts.
  */
 export function checkLaunchPolicy(policy: Policy): void {
+  pidConflicts(policy);
   compileWith(policy, 'policy', STAND_INS[0]);
 }
 

@@ -49,6 +49,8 @@ export interface BuildOptions {
   landlock?: LandlockRules;
   /** The observer, for the header ("strace 6.1"). */
   observer?: string;
+  /** Calls the observer let through without seeing them, which the program needs anyway (exit_group). */
+  unwatched?: readonly string[];
   arch?: ArchName;
 }
 
@@ -271,6 +273,12 @@ function attemptBuild(o: Observations, options: BuildOptions, arch: ArchName, dr
       always.push(`${name}: 1`);
     }
   }
+  const unwatched: string[] = [];
+  for (const name of options.unwatched ?? []) {
+    const u = o.syscalls.get(name);
+    if ((u && allowed(u)) || verdict(included, name, undefined) === 'allow' || always.includes(`${name}: 1`)) continue;
+    unwatched.push(`${name}: 1`);
+  }
 
   const text = [
     ...header(o, options, arch, auto, forcedKept, partialGroups),
@@ -292,6 +300,8 @@ function attemptBuild(o: Observations, options: BuildOptions, arch: ArchName, dr
     ...(enosys.length ? ['', '# --- answered with ENOSYS, as while learning: libc falls back to clone (flags checked), libuv to epoll',
       '# (io_uring operations would bypass seccomp)', ...enosys] : []),
     ...(always.length ? ['', '# --- every process needs these to end, though it did not end while learning', ...always] : []),
+    ...(unwatched.length ? ['', '# --- let through unseen while learning (the launcher\'s own way out); every program ends with it',
+      ...unwatched] : []),
     ...landlockSection(o, options, [...forcedKept, ...auto]),
     ...(options.kept?.rules.length ? ['', `# --- kept from ${options.kept.from} (rules learn does not write itself)`,
       ...formatPolicy({ defaultAction: 'kill-process', rules: options.kept.rules }).trimEnd().split('\n')] : []),

@@ -1,17 +1,20 @@
 /**
- * Learn mode: watch a program with strace and write the policy that allows exactly what it
- * did.
+ * Learn mode: watch a program and write the policy that allows exactly what it did.
  *
- * - learnCommand(): runs a program under strace from its first instruction; the policy is
- *   for `seccomp-node run` (exec time), so it includes the program's startup.
+ * - learnCommand(): runs a program from its first instruction; the policy is for
+ *   `seccomp-node run` (exec time), so it includes the program's startup.
  * - learn.start() / session.stop(): attaches strace to this very process, for a daemon
  *   that learns during its test suite or a warm-up, then prints the policy that
  *   `sandbox.lockdown({ policy })` would need from that point on.
  *
- * Mechanism: strace (ptrace). It needs the strace binary (apt-get install strace) and the
- * right to trace: always for a program strace starts itself; to attach to a running
- * process, root or (with Yama's ptrace_scope 1, the Ubuntu default) the process's consent,
- * which learn.start() gives with PR_SET_PTRACER.
+ * Observers. learnCommand() uses seccomp user notification where the kernel has it
+ * (./notify: every call recorded by this process's supervisor thread and let through; no
+ * ptrace rights, no strace binary, several times faster), or strace (`observer: 'strace'`),
+ * which also decodes paths and socket addresses and so proposes Landlock rules. strace
+ * (ptrace) needs the strace binary (apt-get install strace) and the right to trace: always
+ * for a program strace starts itself; to attach to a running process (learn.start()), root
+ * or (with Yama's ptrace_scope 1, the Ubuntu default) the process's consent, which
+ * learn.start() gives with PR_SET_PTRACER.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -28,7 +31,9 @@ import type { Action } from '../policy';
 import { buildPolicy, type LearnedPolicy, type LearnMode } from './build';
 import { readPreviousPolicy } from './merge';
 import { emptyObservations, mergeObservations, observe, type Observations } from './observations';
-import { findStrace, parseStrace, straceOptions, type StraceInfo } from './strace';
+import { findStrace, parseStrace, straceOptions } from './strace';
+import { UNWATCHED, watchWithNotifications } from './notify';
+import { supervisionPlan } from '../launcher';
 
 export { buildPolicy } from './build';
 export type { BuildOptions, LearnedPolicy, LearnMode } from './build';
@@ -47,11 +52,17 @@ export interface LearnOptions {
   groups?: string[];
   /** A policy file written by learn (or by hand) to add this run's findings to. */
   merge?: string;
-  /** strace to use (default: found on PATH). */
+  /** strace to use (default: found on PATH). Implies `observer: 'strace'` for learnCommand(). */
   strace?: string;
 }
 
 export interface LearnCommandOptions extends LearnOptions {
+  /**
+   * How the calls are watched: 'seccomp' (seccomp user notification: registers only, no
+   * ptrace, no Landlock proposal) or 'strace' (also paths and addresses, for @fs and @net
+   * lines). Default 'seccomp' where the kernel has it, else 'strace'.
+   */
+  observer?: 'seccomp' | 'strace';
   /** Added to this process's environment. */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
@@ -97,7 +108,7 @@ function baseline(mode: LearnMode, command: readonly string[] | undefined, env?:
 }
 
 function finish(observed: Observations, mode: LearnMode, options: LearnOptions, run: string, command: readonly string[] | undefined,
-  strace: StraceInfo, env?: NodeJS.ProcessEnv): LearnedPolicy & { observations: Observations } {
+  observer: string, env?: NodeJS.ProcessEnv, unwatched?: readonly string[]): LearnedPolicy & { observations: Observations } {
   const arch = nativeArch();
   let observations = observed;
   let runs = [run];
@@ -116,7 +127,7 @@ function finish(observed: Observations, mode: LearnMode, options: LearnOptions, 
     landlock = previous.landlock;
   }
   const built = buildPolicy(observations, {
-    mode, groups, groupsReason, runs, arch, observer: `strace ${strace.version}`,
+    mode, groups, groupsReason, runs, arch, observer, ...(unwatched ? { unwatched } : {}),
     ...(command ? { command } : {}), ...(kept ? { kept } : {}), ...(defaultAction ? { defaultAction } : {}),
     ...(landlock ? { landlock } : {}),
   });
@@ -130,7 +141,7 @@ export function learnFromTrace(traceText: string, options: LearnOptions & { mode
   const root = options.rootPid ?? trace.calls[0]?.pid;
   const observed = observe(trace, { arch: nativeArch(), ...(mode === 'exec' && root !== undefined ? { skipFirstExecveOf: root } : {}) });
   return finish(observed, mode, options, describeRun(options.command ?? ['(a recorded trace)']), options.command,
-    { path: 'strace', version: '(a recorded log)' });
+    'strace (a recorded log)');
 }
 
 function childPids(pid: number): number[] {
@@ -148,16 +159,19 @@ function childPids(pid: number): number[] {
  */
 export async function learnCommand(command: string, args: readonly string[] = [], options: LearnCommandOptions = {}): Promise<LearnResult> {
   requireSupport();
-  const strace = findStrace(options.strace);
   const env = { ...process.env, ...options.env };
-  resolveExecutable(command, env.PATH);
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  resolveExecutable(command, env.PATH, cwd);
+  const observer = options.observer ?? (options.strace !== undefined ? 'strace' : defaultObserver());
+  if (observer === 'seccomp') return learnWithNotifications(command, args, options, env, cwd);
+  const strace = findStrace(options.strace);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-node-learn-'));
   const traceFile = path.join(dir, 'trace');
   try {
     const pipe = (options.stdio ?? 'pipe') === 'pipe';
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; timedOut: boolean; stdout: string; stderr: string }>((resolve, reject) => {
       const child = spawn(strace.path, [...straceOptions(), '-o', traceFile, '--', command, ...args], {
-        cwd: options.cwd, env, stdio: pipe ? [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] : 'inherit',
+        cwd, env, stdio: pipe ? [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] : 'inherit',
       });
       let stdout = '';
       let stderr = '';
@@ -186,17 +200,38 @@ export async function learnCommand(command: string, args: readonly string[] = []
     if (trace.calls.length === 0) {
       const why = /^strace: .*$/m.exec(exit.stderr)?.[0] ?? `strace ended with ${exit.signal ?? `status ${exit.code}`}`;
       throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', `learn recorded nothing: ${why}` +
-        (/ptrace|permit/i.test(why) ? ' (tracing needs ptrace: in a container, allow it, e.g. docker run --cap-add SYS_PTRACE)' : ''),
+        (/ptrace|permit/i.test(why) ? ' (tracing needs ptrace: in a container, allow it, e.g. docker run --cap-add SYS_PTRACE, ' +
+          'or learn with seccomp user notification, which needs no ptrace: observer \'seccomp\')' : ''),
       { stderr: exit.stderr });
     }
     const observed = observe(trace, { arch: nativeArch(), skipFirstExecveOf: trace.calls[0].pid });
     const run = describeRun([command, ...args], exit, runtimeOf(command, env));
-    const result = finish(observed, 'exec', options, run, [command, ...args], strace, env);
+    const result = finish(observed, 'exec', options, run, [command, ...args], `strace ${strace.version}`, env);
     return { ...result, exit: { code: exit.code, signal: exit.signal, timedOut: exit.timedOut },
       ...(pipe ? { stdout: exit.stdout, stderr: exit.stderr } : {}) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** seccomp user notification where the kernel has it (with CONTINUE), else strace. */
+function defaultObserver(): 'seccomp' | 'strace' {
+  return supervisionPlan().record ? 'seccomp' : 'strace';
+}
+
+async function learnWithNotifications(command: string, args: readonly string[], options: LearnCommandOptions, env: NodeJS.ProcessEnv,
+  cwd: string): Promise<LearnResult> {
+  const pipe = (options.stdio ?? 'pipe') === 'pipe';
+  const run = await watchWithNotifications(command, args, {
+    env, cwd, stdio: pipe ? 'pipe' : 'inherit', ...(options.input !== undefined ? { input: options.input } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  });
+  const observed = observe(run.trace, { arch: nativeArch() });
+  observed.notes.push('paths and socket addresses were not watched (seccomp notifications carry registers only), so no ' +
+    'Landlock rules are proposed; learn with --observer strace for @fs and @net lines');
+  const described = describeRun([command, ...args], run.exit, runtimeOf(command, env));
+  const result = finish(observed, 'exec', options, described, [command, ...args], 'seccomp user notification', env, UNWATCHED);
+  return { ...result, exit: run.exit, ...(pipe ? { stdout: run.stdout, stderr: run.stderr } : {}) };
 }
 
 /** A learning session attached to this process. */
@@ -279,7 +314,7 @@ async function start(options: LearnOptions & { attachTimeoutMs?: number } = {}):
           }, emptyObservations(nativeArch()));
           const run = `${shellQuote([process.argv0, ...process.argv.slice(1).map((a) => path.basename(a))])}, in-process learning  ` +
             `(${new Date().toISOString()}, Node ${process.version} on ${nativeArch()})`;
-          const result = finish(observed, 'process', options, run, undefined, strace);
+          const result = finish(observed, 'process', options, run, undefined, `strace ${strace.version}`);
           return result;
         } finally {
           fs.rmSync(dir, { recursive: true, force: true });
