@@ -8,7 +8,7 @@
  *
  * Environment: BENCH_NODES (Node majors besides this one, default 24,26), NODE<major> (path
  * to that Node; default <repo>/.tools/node<major>/..., where scripts/node.js installs it;
- * skipped with a note when absent), BENCH_ONLY=syscall,http,fs,lockdown,landlock (a subset), BENCH_OUT
+ * skipped with a note when absent), BENCH_ONLY=syscall,http,fs,lockdown,landlock,launch,learn (a subset), BENCH_OUT
  * (directory for the results), BENCH_CONNECTIONS (HTTP connections, default 32).
  *
  * Every filter is loaded in a child process: filters cannot be removed. See bench/README.md.
@@ -24,7 +24,7 @@ const { writeReports } = require('./lib/report');
 const BENCH = __dirname;
 const ROOT = path.resolve(BENCH, '..');
 const QUICK = Boolean(process.env.BENCH_QUICK) && process.env.BENCH_QUICK !== '0';
-const ONLY = new Set((process.env.BENCH_ONLY || 'syscall,http,fs,lockdown,landlock').split(',').map((s) => s.trim()).filter(Boolean));
+const ONLY = new Set((process.env.BENCH_ONLY || 'syscall,http,fs,lockdown,landlock,launch,learn').split(',').map((s) => s.trim()).filter(Boolean));
 const OUT_DIR = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : path.join(BENCH, 'results', QUICK ? 'tmp' : '');
 const OUT_BASE = QUICK && !process.env.BENCH_OUT ? 'quick' : 'latest';
 const TMP = path.join(BENCH, 'results', 'tmp');
@@ -36,12 +36,16 @@ const CONFIG = QUICK ? {
   fs: { rounds: 2, warmupMs: 300, durationMs: 800 },
   lockdown: { rounds: 2 },
   landlock: { rounds: 2, iterations: 20000 },
+  launch: { rounds: 2, perMode: 15, runStarts: 5 },
+  learn: { rounds: 2 },
 } : {
   syscall: { rounds: 5, iterations: 300000, batches: 5, sizes: [10, 100, 400] },
   http: { rounds: 3, warmupMs: 2000, windowMs: 2000 },
   fs: { rounds: 3, warmupMs: 500, durationMs: 1500 },
   lockdown: { rounds: 5 },
   landlock: { rounds: 5, iterations: 100000 },
+  launch: { rounds: 5, perMode: 60, runStarts: 15 },
+  learn: { rounds: 5 },
 };
 CONFIG.http.connections = Number(process.env.BENCH_CONNECTIONS) || 32;
 
@@ -660,6 +664,122 @@ async function landlockBench(nodes) {
 }
 
 // ---------------------------------------------------------------------------------------
+// 6. starting sandboxed children
+
+/**
+ * What a sandboxed start costs against a plain one, in the same run: each round one worker
+ * process (workers/spawn-cost.js) starts /bin/true PER_MODE times per mode, the modes
+ * interleaved start by start; the ratio is per round, sandboxed median over plain median.
+ * And `seccomp-node run` against a bare Node startup (`node -e 0`), process by process,
+ * interleaved: the target is one Node startup plus 10 ms.
+ */
+async function launchBench(nodes) {
+  const { rounds, perMode, runStarts } = CONFIG.launch;
+  const runs = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const node of nodes) {
+      const r = await runJson(node.path, [path.join(BENCH, 'workers', 'spawn-cost.js'), String(perMode)], { timeoutMs: 300000 });
+      const medians = Object.fromEntries(Object.entries(r.times).map(([mode, times]) => [mode, median(times)]));
+      runs.push({ round, node: node.label, version: r.node, medians });
+      log(`  launch ${node.label} round ${round + 1}: ${Object.entries(medians).map(([m, v]) => `${m} ${v.toFixed(2)} ms`).join(', ')}`);
+    }
+  }
+  const summaries = nodes.map((node) => {
+    const rs = runs.filter((r) => r.node === node.label);
+    const of = (mode) => summary(rs.map((r) => r.medians[mode]));
+    const ratio = (mode, base) => summary(rs.map((r) => r.medians[mode] / r.medians[base]));
+    return {
+      node: node.label, version: node.version, runs: rs.length,
+      spawnMs: { plain: of('child_process.spawn'), sandboxed: of('sandbox.spawn') }, spawnRatio: ratio('sandbox.spawn', 'child_process.spawn'),
+      execFileMs: { plain: of('child_process.execFile'), sandboxed: of('sandbox.execFile') },
+      execFileRatio: ratio('sandbox.execFile', 'child_process.execFile'),
+    };
+  });
+
+  // `seccomp-node run` (this Node only: it is the command line's own runtime)
+  const policy = path.join(TMP, 'run-bench.policy');
+  fs.writeFileSync(policy, '@exec-start\n');
+  const cli = path.join(ROOT, 'bin', 'seccomp-node.js');
+  const MODES = {
+    'node -e 0': [process.execPath, ['-e', '0']],
+    'seccomp-node run': [process.execPath, [cli, 'run', '--policy', policy, '--', '/bin/true']],
+    'seccomp-node run --exec': [process.execPath, [cli, 'run', '--exec', '--policy', policy, '--', '/bin/true']],
+  };
+  const runRuns = [];
+  for (let round = 0; round < rounds; round++) {
+    const times = Object.fromEntries(Object.keys(MODES).map((m) => [m, []]));
+    for (let i = 0; i < runStarts; i++) {
+      for (const [mode, [cmd, args]] of Object.entries(MODES)) {
+        const r = await runProcess(cmd, args, { timeoutMs: 60000 });
+        if (r.code !== 0) throw new Error(`${mode} ended with ${r.signal ?? r.code}: ${r.stderr.trim().slice(-400)}`);
+        times[mode].push(r.ms);
+      }
+    }
+    const medians = Object.fromEntries(Object.entries(times).map(([m, t]) => [m, median(t)]));
+    runRuns.push({ round, medians });
+    log(`  run round ${round + 1}: ${Object.entries(medians).map(([m, v]) => `${m} ${v.toFixed(1)} ms`).join(', ')}`);
+  }
+  const over = (mode) => summary(runRuns.map((r) => r.medians[mode] - r.medians['node -e 0']));
+  const run = {
+    nodeStartupMs: summary(runRuns.map((r) => r.medians['node -e 0'])),
+    runMs: summary(runRuns.map((r) => r.medians['seccomp-node run'])),
+    runExecMs: summary(runRuns.map((r) => r.medians['seccomp-node run --exec'])),
+    runOverStartupMs: over('seccomp-node run'), runExecOverStartupMs: over('seccomp-node run --exec'),
+    runs: runRuns,
+  };
+  return { rounds, perMode, runStarts, program: '/bin/true', policy: 'allow: [] (with @exec-start)', summaries, run, runs };
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. learn: seccomp user notification against strace
+
+/**
+ * The same workload (a Node script that reads, compresses and writes a file) run plain,
+ * learned through seccomp user notification, and learned through strace, interleaved per
+ * round, each through `seccomp-node learn` as users run it. Without strace, only the first
+ * two run (with a note).
+ */
+async function learnBench() {
+  const { rounds } = CONFIG.learn;
+  const script = path.join(TMP, 'learn-workload.js');
+  const input = path.join(TMP, 'learn-input.txt');
+  fs.writeFileSync(input, 'some text to compress\n'.repeat(20000));
+  fs.writeFileSync(script, `
+    const fs = require('fs'); const zlib = require('zlib');
+    for (let i = 0; i < 20; i++) fs.writeFileSync(process.argv[3] + i, zlib.gzipSync(fs.readFileSync(process.argv[2])));
+    for (let i = 0; i < 20; i++) fs.unlinkSync(process.argv[3] + i);`);
+  const cli = path.join(ROOT, 'bin', 'seccomp-node.js');
+  let strace = '';
+  try { strace = execFileSync('sh', ['-c', 'command -v strace'], { encoding: 'utf8' }).trim(); } catch { /* none */ }
+  if (!strace) note('strace is not installed: learn was measured with seccomp user notification only');
+  const out = (mode) => path.join(TMP, `learn-${mode}.policy`);
+  const MODES = {
+    plain: [process.execPath, [script, input, path.join(TMP, 'learn-out-')]],
+    seccomp: [process.execPath, [cli, 'learn', '--observer', 'seccomp', '--out', out('seccomp'), '--', process.execPath, script, input, path.join(TMP, 'learn-out-')]],
+    ...(strace ? { strace: [process.execPath, [cli, 'learn', '--observer', 'strace', '--out', out('strace'), '--', process.execPath, script, input, path.join(TMP, 'learn-out-')]] } : {}),
+  };
+  const runs = [];
+  for (let round = 0; round < rounds; round++) {
+    const ms = {};
+    for (const [mode, [cmd, args]] of Object.entries(MODES)) {
+      const r = await runProcess(cmd, args, { timeoutMs: 300000 });
+      if (r.code !== 0) throw new Error(`learn ${mode} ended with ${r.signal ?? r.code}: ${r.stderr.trim().slice(-400)}`);
+      ms[mode] = r.ms;
+    }
+    runs.push({ round, ms });
+    log(`  learn round ${round + 1}: ${Object.entries(ms).map(([m, v]) => `${m} ${v.toFixed(0)} ms`).join(', ')}`);
+  }
+  const observed = (mode) => Number(/Observed: ([\d,]+) system calls/.exec(fs.readFileSync(out(mode), 'utf8'))?.[1].replace(/,/g, ''));
+  return {
+    rounds, workload: 'node: 20 × (read 440 KB, gzip, write), 20 unlinks', calls: { seccomp: observed('seccomp'), ...(strace ? { strace: observed('strace') } : {}) },
+    ms: Object.fromEntries(Object.keys(MODES).map((m) => [m, summary(runs.map((r) => r.ms[m]))])),
+    overheadMs: Object.fromEntries(Object.keys(MODES).filter((m) => m !== 'plain').map((m) => [m, summary(runs.map((r) => r.ms[m] - r.ms.plain))])),
+    straceOverSeccomp: strace ? summary(runs.map((r) => (r.ms.strace - r.ms.plain) / (r.ms.seccomp - r.ms.plain))) : null,
+    runs,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
 // 4. lockdown itself
 
 const LOCKDOWN_POLICIES = ['default', 'daemon400', 'docker'];
@@ -713,7 +833,7 @@ async function main() {
   const started = Date.now();
   const seccomp = require(ROOT);
   log(`seccomp-node benchmarks (${QUICK ? 'quick' : 'full'} run; sections: ${[...ONLY].join(', ')})`);
-  const results = { meta: null, notes, syscall: null, http: null, fs: null, lockdown: null, landlock: null };
+  const results = { meta: null, notes, syscall: null, http: null, fs: null, lockdown: null, landlock: null, launch: null, learn: null };
   if (!seccomp.sandbox.isSupported()) {
     const reason = seccomp.sandbox.status().reason;
     note(`seccomp is not supported here (${reason}); nothing was measured`);
@@ -758,6 +878,8 @@ async function main() {
   results.lockdown = await section('lockdown', () => lockdownBench(nodes));
   results.fs = await section('fs', () => fsBench(nodes, launch));
   results.landlock = await section('landlock', () => landlockBench(nodes));
+  results.launch = await section('launch', () => launchBench(nodes));
+  results.learn = await section('learn', () => learnBench());
   results.http = await section('http', () => httpBench(nodes, launch));
   if (results.http && !results.http.failed) {
     results.http.syscallMix = await section('http-syscalls', () => httpSyscallMix(nodes, results.syscall)) ?? null;

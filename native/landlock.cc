@@ -76,7 +76,8 @@ Napi::Value ApplyLandlock(const Napi::CallbackInfo& info) {
   std::vector<landlock_path_rule> paths;
   std::vector<landlock_port_rule> ports;
   for (uint32_t i = 0; i < path_list.Length(); i++) {
-    path_names.push_back(path_list.Get(i).As<Napi::Object>().Get("path").As<Napi::String>().Utf8Value());
+    path_names.push_back(
+        path_list.Get(i).As<Napi::Object>().Get("path").As<Napi::String>().Utf8Value());
   }
   for (uint32_t i = 0; i < path_list.Length(); i++) {
     paths.push_back({path_names[i].c_str(), U64(path_list.Get(i).As<Napi::Object>(), "access")});
@@ -85,9 +86,12 @@ Napi::Value ApplyLandlock(const Napi::CallbackInfo& info) {
     Napi::Object rule = port_list.Get(i).As<Napi::Object>();
     ports.push_back({U64(rule, "port"), U64(rule, "access")});
   }
-  landlock_ruleset_spec ruleset_spec{U64(spec, "handledFs"), U64(spec, "handledNet"),
-                                     U64(spec, "scoped"),    paths.data(),
-                                     paths.size(),           ports.data(),
+  landlock_ruleset_spec ruleset_spec{U64(spec, "handledFs"),
+                                     U64(spec, "handledNet"),
+                                     U64(spec, "scoped"),
+                                     paths.data(),
+                                     paths.size(),
+                                     ports.data(),
                                      ports.size()};
   landlock_failure failure{};
   UniqueFd ruleset(landlock_ruleset_build(&ruleset_spec, &failure));

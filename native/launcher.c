@@ -20,6 +20,9 @@
  *   4. hands the listener and a pidfd of itself to the parent (sendmsg with SCM_RIGHTS), and
  *      execs the program, which keeps the pid: the parent's ChildProcess is the program.
  *
+ * It links against no C library (launcher_runtime.c): glibc's static start-up cost more than
+ * all of its own work.
+ *
  * After the first load, every call the launcher makes runs under the programs it loaded,
  * so it makes only three: sendmsg and seccomp with structures in the scratch area, and
  * execve with the image's path, each allowed by a rule that compares the pointer with its
@@ -34,8 +37,6 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -46,6 +47,7 @@
 #include "exec_image.h"
 #include "landlock_ruleset.h"
 #include "launcher_protocol.h"
+#include "launcher_runtime.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -101,19 +103,32 @@ static struct scratch* g_scratch = NULL;
 
 static const char* stage_name(enum launcher_stage stage) {
   switch (stage) {
-    case LAUNCHER_STAGE_CONFIG: return "reading the launch configuration";
-    case LAUNCHER_STAGE_DEATH_SIGNAL: return "prctl(PR_SET_PDEATHSIG)";
-    case LAUNCHER_STAGE_PIDFD: return "pidfd_open";
-    case LAUNCHER_STAGE_IMAGE: return "preparing the exec image";
-    case LAUNCHER_STAGE_PID_CONFLICT: return "binding $pid";
-    case LAUNCHER_STAGE_LANDLOCK_RULESET: return "landlock_create_ruleset";
-    case LAUNCHER_STAGE_LANDLOCK_PATH: return "landlock_add_rule";
-    case LAUNCHER_STAGE_LANDLOCK_PORT: return "landlock_add_rule (port)";
-    case LAUNCHER_STAGE_LANDLOCK_RESTRICT: return "landlock_restrict_self";
-    case LAUNCHER_STAGE_NO_NEW_PRIVS: return "prctl(PR_SET_NO_NEW_PRIVS)";
-    case LAUNCHER_STAGE_LOAD: return "seccomp(SECCOMP_SET_MODE_FILTER)";
-    case LAUNCHER_STAGE_HANDOFF: return "handing the listener over";
-    case LAUNCHER_STAGE_EXEC: return "execve";
+    case LAUNCHER_STAGE_CONFIG:
+      return "reading the launch configuration";
+    case LAUNCHER_STAGE_DEATH_SIGNAL:
+      return "prctl(PR_SET_PDEATHSIG)";
+    case LAUNCHER_STAGE_PIDFD:
+      return "pidfd_open";
+    case LAUNCHER_STAGE_IMAGE:
+      return "preparing the exec image";
+    case LAUNCHER_STAGE_PID_CONFLICT:
+      return "binding $pid";
+    case LAUNCHER_STAGE_LANDLOCK_RULESET:
+      return "landlock_create_ruleset";
+    case LAUNCHER_STAGE_LANDLOCK_PATH:
+      return "landlock_add_rule";
+    case LAUNCHER_STAGE_LANDLOCK_PORT:
+      return "landlock_add_rule (port)";
+    case LAUNCHER_STAGE_LANDLOCK_RESTRICT:
+      return "landlock_restrict_self";
+    case LAUNCHER_STAGE_NO_NEW_PRIVS:
+      return "prctl(PR_SET_NO_NEW_PRIVS)";
+    case LAUNCHER_STAGE_LOAD:
+      return "seccomp(SECCOMP_SET_MODE_FILTER)";
+    case LAUNCHER_STAGE_HANDOFF:
+      return "handing the listener over";
+    case LAUNCHER_STAGE_EXEC:
+      return "execve";
   }
   return "starting";
 }
@@ -132,6 +147,23 @@ static void fill_message(struct launcher_message* m, uint32_t kind, enum launche
   }
 }
 
+/* Appends `text` to the line being built in `out` (of `size` bytes, NUL-terminated). */
+static void append(char* out, size_t size, size_t* used, const char* text) {
+  for (; *text != '\0' && *used + 1 < size; text++) out[(*used)++] = *text;
+  out[*used] = '\0';
+}
+
+static void append_number(char* out, size_t size, size_t* used, unsigned long value) {
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = (char)('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  while (n > 0 && *used + 1 < size) out[(*used)++] = digits[--n];
+  out[*used] = '\0';
+}
+
 /*
  * Before the first load: says why on stderr (the program's), tells the parent, and exits.
  * Nothing of ours is in force yet, so any call may be made.
@@ -139,18 +171,32 @@ static void fill_message(struct launcher_message* m, uint32_t kind, enum launche
 static void fail_before_load(enum launcher_stage stage, int error, uint32_t detail,
                              const char* text) {
   char line[512];
-  int n = snprintf(line, sizeof(line), "seccomp-node: cannot start %s: %s%s%s%s: %s\n",
-                   g_executable, stage_name(stage), text != NULL ? " (" : "",
-                   text != NULL ? text : "", text != NULL ? ")" : "", strerror(error));
-  if (n > 0) {
-    ssize_t ignored = write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-    (void)ignored;
+  size_t n = 0;
+  append(line, sizeof(line), &n, "seccomp-node: cannot start ");
+  append(line, sizeof(line), &n, g_executable);
+  append(line, sizeof(line), &n, ": ");
+  append(line, sizeof(line), &n, stage_name(stage));
+  if (text != NULL) {
+    append(line, sizeof(line), &n, " (");
+    append(line, sizeof(line), &n, text);
+    append(line, sizeof(line), &n, ")");
   }
+  append(line, sizeof(line), &n, ": ");
+  const char* name = rt_errno_name(error);
+  if (name != NULL) {
+    append(line, sizeof(line), &n, name);
+  } else {
+    append(line, sizeof(line), &n, "errno ");
+    append_number(line, sizeof(line), &n, (unsigned long)error);
+  }
+  append(line, sizeof(line), &n, "\n");
+  ssize_t ignored = write(2, line, n);
+  (void)ignored;
   if (g_channel >= 0) {
     struct launcher_message m;
     fill_message(&m, LAUNCHER_ERROR, stage, error, detail, text);
-    m.said = n > 0;
-    ssize_t ignored = send(g_channel, &m, sizeof(m), MSG_NOSIGNAL);
+    m.said = 1;
+    ignored = send(g_channel, &m, sizeof(m), MSG_NOSIGNAL);
     (void)ignored;
   }
   _exit(stage == LAUNCHER_STAGE_EXEC && error == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_STARTED);
@@ -172,7 +218,7 @@ static void fail_after_load(enum launcher_stage stage, int error, uint32_t detai
   syscall(SYS_sendmsg, g_channel, &s->msg, MSG_NOSIGNAL);
   syscall(SYS_exit_group,
           stage == LAUNCHER_STAGE_EXEC && error == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_STARTED);
-  for (;;) pause(); /* not reached */
+  _exit(EXIT_NOT_STARTED); /* not reached */
 }
 
 static void fail(enum launcher_stage stage, int error, uint32_t detail, const char* text) {
@@ -215,7 +261,7 @@ static uint32_t word_at(const uint8_t* base, size_t index) {
 }
 
 static void* allocate(size_t n) {
-  void* p = calloc(1, n == 0 ? 1 : n);
+  void* p = rt_alloc(n == 0 ? 1 : n);
   if (p == NULL) fail(LAUNCHER_STAGE_CONFIG, ENOMEM, 0, NULL);
   return p;
 }
@@ -286,8 +332,12 @@ static void read_config(int fd, struct config* c) {
 /* ------------------------------------------------------------------------------------ */
 /* Sites */
 
-static uint32_t high(const void* p) { return (uint32_t)((uint64_t)(uintptr_t)p >> 32); }
-static uint32_t low(const void* p) { return (uint32_t)(uintptr_t)p; }
+static uint32_t high(const void* p) {
+  return (uint32_t)((uint64_t)(uintptr_t)p >> 32);
+}
+static uint32_t low(const void* p) {
+  return (uint32_t)(uintptr_t)p;
+}
 
 static int is_site(const struct program* p, uint32_t index) {
   for (uint32_t i = 0; i < p->site_count; i++) {
@@ -448,12 +498,13 @@ int main(int argc, char** argv) {
     (void)ignored;
     return 2;
   }
-  char* end = NULL;
-  long channel = strtol(argv[1], &end, 10);
+  long channel = 0;
+  const char* digit = argv[1];
   g_executable = argv[2];
-  if (end == argv[1] || *end != '\0' || channel < 0 || channel > 65535) {
+  for (; *digit >= '0' && *digit <= '9' && channel <= 65535; digit++)
+    channel = channel * 10 + (*digit - '0');
+  if (digit == argv[1] || *digit != '\0' || channel > 65535)
     fail(LAUNCHER_STAGE_CONFIG, EBADF, 0, "channel");
-  }
   g_channel = (int)channel;
   g_pid = getpid();
 
@@ -478,7 +529,8 @@ int main(int argc, char** argv) {
   struct exec_image image;
   prepare_image(&config, argv[2], argv + 3, &image);
   if (config.landlock) apply_landlock(&config);
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(LAUNCHER_STAGE_NO_NEW_PRIVS, errno, 0, NULL);
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    fail(LAUNCHER_STAGE_NO_NEW_PRIVS, errno, 0, NULL);
 
   int listener = load_programs(&config);
   if (config.flags & LAUNCHER_NOTIFY) {

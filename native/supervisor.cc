@@ -27,9 +27,10 @@
 // the notified calls with ENOSYS: they still never run. The launcher also makes the child die
 // with this process where it can (PR_SET_PDEATHSIG; see src/launcher/index.ts).
 //
-// JavaScript learns of new events through a thread-safe function (unref'd, so that it keeps
-// no event loop alive) and drains them with supervisionEvents()/supervisionRecords(); it
-// calls releaseSupervision() when it is done.
+// JavaScript learns of new events through one thread-safe function per environment
+// (supervisionListener; unref'd, so that it keeps no event loop alive), called with the
+// watch's id, and drains them with supervisionEvents()/supervisionRecords(); it calls
+// releaseSupervision() when it is done.
 #include "supervisor.h"
 
 // clang-format off
@@ -128,6 +129,13 @@ struct Signalled {
   bool escalated = false;
 };
 
+// One per JavaScript environment (the main thread, each Worker): the thread-safe function
+// that tells it which watch has something new. Never freed (one per environment).
+struct EnvLink {
+  napi_threadsafe_function tsfn = nullptr;
+  bool alive = true;  // false once the environment is being torn down
+};
+
 struct Watch {
   uint32_t id = 0;
   Mode mode = Mode::kKill;
@@ -140,15 +148,11 @@ struct Watch {
   std::vector<Event> events;
   std::string records;
   std::map<pid_t, Signalled> signalled;
-  napi_threadsafe_function tsfn = nullptr;
+  EnvLink* link = nullptr;
   bool tell = false;  // something new for JavaScript
   bool call_pending = false;
   bool ended = false;
   bool released = false;
-};
-
-struct CleanupHookData {
-  uint32_t id;
 };
 
 class Supervisor {
@@ -167,14 +171,14 @@ class Supervisor {
     return instance;
   }
 
-  uint32_t Add(int channel, Mode mode, bool read_proc, napi_threadsafe_function tsfn) {
+  uint32_t Add(int channel, Mode mode, bool read_proc, EnvLink* link) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto watch = std::make_unique<Watch>();
     watch->id = ++next_id_;
     watch->mode = mode;
     watch->read_proc = read_proc;
     watch->channel = channel;
-    watch->tsfn = tsfn;
+    watch->link = link;
     uint32_t id = watch->id;
     Listen(channel, Key(id, 0));
     watches_[id] = std::move(watch);
@@ -196,25 +200,22 @@ class Supervisor {
 
   // JavaScript is done with the watch. Supervising goes on until the child's filter has no
   // more users, but nothing is recorded for JavaScript any more.
-  napi_threadsafe_function Release(uint32_t id) {
+  void Release(uint32_t id) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = watches_.find(id);
-    if (it == watches_.end()) return nullptr;
+    if (it == watches_.end()) return;
     Watch& w = *it->second;
-    napi_threadsafe_function tsfn = w.tsfn;
-    w.tsfn = nullptr;
+    w.link = nullptr;
     w.released = true;
     w.events.clear();
     w.records.clear();
     if (w.ended) watches_.erase(it);
-    return tsfn;
   }
 
-  // The environment that created the watch is going away: never call into it again.
-  void ForgetEnvironment(uint32_t id) {
+  // The environment is going away: never call into it again.
+  void ForgetEnvironment(EnvLink* link) {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = watches_.find(id);
-    if (it != watches_.end()) it->second->tsfn = nullptr;
+    link->alive = false;
   }
 
  private:
@@ -464,7 +465,8 @@ class Supervisor {
     while (struct dirent* entry = readdir(dir)) {
       if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
       char status[320];
-      snprintf(status, sizeof(status), "/proc/%d/task/%s/status", static_cast<int>(tgid), entry->d_name);
+      snprintf(status, sizeof(status), "/proc/%d/task/%s/status", static_cast<int>(tgid),
+               entry->d_name);
       Status s;
       if (!ReadStatusFile(status, &s)) continue;  // ended meanwhile
       seen++;
@@ -617,9 +619,10 @@ class Supervisor {
   void Tell(Watch& w) {
     if (!w.tell) return;
     w.tell = false;
-    if (w.tsfn == nullptr || w.call_pending) return;
+    if (w.link == nullptr || !w.link->alive || w.call_pending) return;
     w.call_pending = true;
-    napi_call_threadsafe_function(w.tsfn, nullptr, napi_tsfn_nonblocking);
+    napi_call_threadsafe_function(
+        w.link->tsfn, reinterpret_cast<void*>(static_cast<uintptr_t>(w.id)), napi_tsfn_nonblocking);
   }
 
   std::mutex mutex_;
@@ -650,7 +653,8 @@ Napi::Value LauncherChannel(const Napi::CallbackInfo& info) {
     ThrowErrno(env, errno, "fcntl(O_NONBLOCK)");
   }
   ssize_t n = write(parent.get(), config.Data(), config.Length());
-  if (n < 0) ThrowErrno(env, errno == EAGAIN ? EMSGSIZE : errno, "writing the launch configuration");
+  if (n < 0)
+    ThrowErrno(env, errno == EAGAIN ? EMSGSIZE : errno, "writing the launch configuration");
   if (static_cast<size_t>(n) != config.Length()) ThrowErrno(env, EMSGSIZE, "launch configuration");
   // Both ends go to JavaScript: the child's into the spawn's stdio (then closed), the
   // parent's to supervise() (or closed).
@@ -660,61 +664,75 @@ Napi::Value LauncherChannel(const Napi::CallbackInfo& info) {
   return out;
 }
 
-void CallJs(napi_env env, napi_value callback, void* context, void*) {
+// Calls the environment's listener with the watch's id.
+void CallJs(napi_env env, napi_value callback, void*, void* data) {
   if (env == nullptr || callback == nullptr) return;
-  napi_value undefined;
+  napi_value undefined, id;
   napi_get_undefined(env, &undefined);
-  napi_call_function(env, undefined, callback, 0, nullptr, nullptr);
-  (void)context;
+  napi_create_uint32(env, static_cast<uint32_t>(reinterpret_cast<uintptr_t>(data)), &id);
+  napi_call_function(env, undefined, callback, 1, &id, nullptr);
 }
 
 void OnEnvironmentCleanup(void* arg) {
-  auto* data = static_cast<CleanupHookData*>(arg);
   std::string why;
   Supervisor* s = Supervisor::Get(&why);
-  if (s != nullptr) s->ForgetEnvironment(data->id);
-  delete data;
+  if (s != nullptr) s->ForgetEnvironment(static_cast<EnvLink*>(arg));
 }
 
-std::map<uint32_t, CleanupHookData*>& CleanupHooks() {
-  static std::map<uint32_t, CleanupHookData*> hooks;  // touched on JavaScript threads only
-  return hooks;
+std::mutex g_links_mutex;
+std::map<napi_env, EnvLink*>& Links() {
+  static std::map<napi_env, EnvLink*> links;
+  return links;
 }
-std::mutex g_hooks_mutex;
 
-// supervise(channel, { mode: 'kill' | 'record', readProc }, onEvents) -> id
+// supervisionListener(fn): fn(id) is called (on this environment's thread) when watch `id`
+// has something new. Once per environment; later calls replace nothing.
+Napi::Value SupervisionListener(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::lock_guard<std::mutex> lock(g_links_mutex);
+  if (Links().count(env) != 0) return env.Undefined();
+  auto* link = new EnvLink();
+  napi_value name = Napi::String::New(env, "seccomp-node supervisor");
+  if (napi_create_threadsafe_function(env, info[0], nullptr, name, 0, 1, nullptr, nullptr, nullptr,
+                                      CallJs, &link->tsfn) != napi_ok) {
+    delete link;
+    ThrowCode(env, "ERR_SECCOMP_NATIVE", "napi_create_threadsafe_function failed");
+  }
+  // It must keep no event loop alive; and it runs its cleanup after this hook (hooks run in
+  // reverse order), so that the supervisor stops calling first.
+  napi_unref_threadsafe_function(env, link->tsfn);
+  napi_add_env_cleanup_hook(env, OnEnvironmentCleanup, link);
+  Links()[env] = link;
+  return env.Undefined();
+}
+
+// supervise(channel, { mode: 'kill' | 'record', readProc }) -> id
 Napi::Value Supervise(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int channel = info[0].As<Napi::Number>().Int32Value();
   Napi::Object options = info[1].As<Napi::Object>();
-  Mode mode = options.Get("mode").As<Napi::String>().Utf8Value() == "record" ? Mode::kRecord
-                                                                              : Mode::kKill;
+  Mode mode =
+      options.Get("mode").As<Napi::String>().Utf8Value() == "record" ? Mode::kRecord : Mode::kKill;
   bool read_proc = options.Get("readProc").ToBoolean();
   std::string why;
   Supervisor* s = Supervisor::Get(&why);
   if (s == nullptr) ThrowCode(env, "ERR_SECCOMP_UNSUPPORTED", "no supervisor thread: " + why);
-  napi_threadsafe_function tsfn = nullptr;
-  if (info.Length() > 2 && info[2].IsFunction()) {
-    napi_value name = Napi::String::New(env, "seccomp-node supervisor");
-    if (napi_create_threadsafe_function(env, info[2], nullptr, name, 0, 1, nullptr, nullptr,
-                                        nullptr, CallJs, &tsfn) != napi_ok) {
-      ThrowCode(env, "ERR_SECCOMP_NATIVE", "napi_create_threadsafe_function failed");
-    }
-    napi_unref_threadsafe_function(env, tsfn);
-  }
-  uint32_t id = s->Add(channel, mode, read_proc, tsfn);
-  auto* hook = new CleanupHookData{id};
-  napi_add_env_cleanup_hook(env, OnEnvironmentCleanup, hook);
+  EnvLink* link = nullptr;
   {
-    std::lock_guard<std::mutex> lock(g_hooks_mutex);
-    CleanupHooks()[id] = hook;
+    std::lock_guard<std::mutex> lock(g_links_mutex);
+    auto it = Links().find(env);
+    if (it != Links().end()) link = it->second;
   }
-  return Napi::Number::New(env, id);
+  return Napi::Number::New(env, s->Add(channel, mode, read_proc, link));
 }
 
-const char* SignalOf(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
+const char* SignalOf(const std::string& s) {
+  return s.empty() ? nullptr : s.c_str();
+}
 
-double Num(int64_t v) { return static_cast<double>(v); }
+double Num(int64_t v) {
+  return static_cast<double>(v);
+}
 
 Napi::Object EventObject(Napi::Env env, const Event& e) {
   Napi::Object o = Napi::Object::New(env);
@@ -758,7 +776,8 @@ Napi::Value SupervisionEvents(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   Napi::Array list = Napi::Array::New(env);
   if (s != nullptr && s->Take(id, &events, nullptr, &ended)) {
-    for (size_t i = 0; i < events.size(); i++) list.Set(static_cast<uint32_t>(i), EventObject(env, events[i]));
+    for (size_t i = 0; i < events.size(); i++)
+      list.Set(static_cast<uint32_t>(i), EventObject(env, events[i]));
   }
   out.Set("events", list);
   out.Set("ended", ended);
@@ -777,7 +796,8 @@ Napi::Value SupervisionRecords(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   Napi::Array list = Napi::Array::New(env);
   if (s != nullptr && s->Take(id, &events, &records, &ended)) {
-    for (size_t i = 0; i < events.size(); i++) list.Set(static_cast<uint32_t>(i), EventObject(env, events[i]));
+    for (size_t i = 0; i < events.size(); i++)
+      list.Set(static_cast<uint32_t>(i), EventObject(env, events[i]));
   }
   out.Set("records", Napi::Buffer<char>::Copy(env, records.data(), records.size()));
   out.Set("events", list);
@@ -790,22 +810,7 @@ Napi::Value ReleaseSupervision(const Napi::CallbackInfo& info) {
   uint32_t id = info[0].As<Napi::Number>().Uint32Value();
   std::string why;
   Supervisor* s = Supervisor::Get(&why);
-  if (s == nullptr) return env.Undefined();
-  napi_threadsafe_function tsfn = s->Release(id);
-  if (tsfn != nullptr) napi_release_threadsafe_function(tsfn, napi_tsfn_release);
-  CleanupHookData* hook = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(g_hooks_mutex);
-    auto it = CleanupHooks().find(id);
-    if (it != CleanupHooks().end()) {
-      hook = it->second;
-      CleanupHooks().erase(it);
-    }
-  }
-  if (hook != nullptr) {
-    napi_remove_env_cleanup_hook(env, OnEnvironmentCleanup, hook);
-    delete hook;
-  }
+  if (s != nullptr) s->Release(id);
   return env.Undefined();
 }
 
@@ -823,7 +828,8 @@ Napi::Value NotifySupport(const Napi::CallbackInfo& info) {
   } else {
     int pidfd = static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0));
     if (pidfd < 0) {
-      reason = std::string("the kernel has no pidfd_open (Linux 5.3 or later): ") + ErrnoName(errno);
+      reason =
+          std::string("the kernel has no pidfd_open (Linux 5.3 or later): ") + ErrnoName(errno);
     } else {
       close(pidfd);
     }
@@ -861,8 +867,11 @@ Napi::Value ExitBySignal(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitSupervisor(Napi::Env env, Napi::Object exports) {
-  exports.Set("launcherChannel", Napi::Function::New<Guarded<LauncherChannel>>(env, "launcherChannel"));
+  exports.Set("launcherChannel",
+              Napi::Function::New<Guarded<LauncherChannel>>(env, "launcherChannel"));
   exports.Set("supervise", Napi::Function::New<Guarded<Supervise>>(env, "supervise"));
+  exports.Set("supervisionListener",
+              Napi::Function::New<Guarded<SupervisionListener>>(env, "supervisionListener"));
   exports.Set("supervisionEvents",
               Napi::Function::New<Guarded<SupervisionEvents>>(env, "supervisionEvents"));
   exports.Set("supervisionRecords",

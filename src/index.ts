@@ -22,6 +22,8 @@ export type { Action, SimpleAction, ErrnoAction, Condition, CompareOp, Rule, Pol
 export type { LoadRecord } from './loader';
 export type { GroupEntry, GroupDefinition } from './groups';
 export { groups, defaultDaemonProfile, defaultProfileGroups } from './groups';
+export { groupsAllowing } from './allowing-groups';
+export type { AllowingOptions } from './allowing-groups';
 export { ARCH_TOKENS } from './arch';
 export { parsePolicy, parsePolicyFile, checkPolicyFile, formatPolicy } from './policy-file';
 export type { ParseOptions, SourceLocation } from './policy-file';

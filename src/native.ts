@@ -78,11 +78,10 @@ export interface Binding {
    * both close-on-exec; the parent end non-blocking. See native/supervisor.cc.
    */
   launcherChannel(config: Buffer): [number, number];
-  /**
-   * Hands the parent end of a channel to the supervisor thread, which takes ownership.
-   * `onEvents` is called (on this thread) when there is something to drain.
-   */
-  supervise(channel: number, options: { mode: 'kill' | 'record'; readProc: boolean }, onEvents?: () => void): number;
+  /** Hands the parent end of a channel to the supervisor thread, which takes ownership; returns the watch's id. */
+  supervise(channel: number, options: { mode: 'kill' | 'record'; readProc: boolean }): number;
+  /** Once per environment: `listener(id)` is called (on this thread) when watch `id` has something to drain. */
+  supervisionListener(listener: (id: number) => void): void;
   supervisionEvents(id: number): { events: NativeSupervisionEvent[]; ended: boolean };
   /** Record mode: 64 bytes per call (u32 pid, i32 nr, u32 arch, u32 flags, u64 args[6]). */
   supervisionRecords(id: number): { records: Buffer; events: NativeSupervisionEvent[]; ended: boolean };

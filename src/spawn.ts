@@ -259,23 +259,22 @@ function cwdPath(cwd: string | URL | undefined): string {
   return path.resolve(typeof cwd === 'string' ? cwd : fileURLToPath(cwd));
 }
 
-/** Whether `file` is found, as the launcher will find it (src/exec.ts, resolveExecutable), from `cwd`. */
-function findable(file: string, env: Env, cwd: string): boolean {
+/** Where `file` is found (src/exec.ts, resolveExecutable), from `cwd`; undefined when it is not. */
+function findable(file: string, env: Env, cwd: string): string | undefined {
   try {
-    if (!fs.statSync(cwd).isDirectory()) return false;
+    if (!fs.statSync(cwd).isDirectory()) return undefined;
   } catch {
-    return false;
+    return undefined;
   }
   const dirs = file.includes('/') ? [''] : (env.PATH ?? '/usr/bin:/bin').split(':').filter(Boolean);
-  return dirs.some((dir) => {
+  for (const dir of dirs) {
     const candidate = path.resolve(cwd, dir, file);
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
-      return fs.statSync(candidate).isFile();
-    } catch {
-      return false;
-    }
-  });
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch { /* the next one */ }
+  }
+  return undefined;
 }
 
 /** `stdio` as an array of at least three entries, as Node reads it. */
@@ -305,6 +304,8 @@ interface Start {
   policy: Policy;
   key: string;
   file: string;
+  /** `file`, found. */
+  executable: string;
   args: string[];
   /** What the report calls it: the program, or the module for fork(). */
   name: string;
@@ -320,8 +321,9 @@ interface Start {
 function launch(start: Start): cp.ChildProcess {
   const ipc = start.stdio.indexOf('ipc');
   const { policy, key } = ipc >= 0 ? withIpcChannel(start.policy, start.key, ipc) : start;
-  const prepared = prepareLaunch({ policy, cacheKey: key, file: start.file, args: start.args, env: start.env, cwd: start.cwd },
-    start.stdio.length);
+  const prepared = prepareLaunch({
+    policy, cacheKey: key, file: start.file, executable: start.executable, args: start.args, env: start.env, cwd: start.cwd,
+  }, start.stdio.length);
   let child: cp.ChildProcess;
   try {
     // `cwd` only as the caller gave it: libuv's chdir runs under this process's filter.
@@ -358,12 +360,13 @@ export function spawn(command: string, argsOrOptions?: readonly string[] | Sandb
   const { policy, key, report, rest } = splitOptions(options as SandboxSpawnOptions);
   const env = rest.env ?? process.env;
   const cwd = cwdPath(rest.cwd);
-  if (!findable(command, env, cwd)) {
+  const executable = findable(command, env, cwd);
+  if (!executable) {
     // Node's own failure, without running anything: libuv forks, cannot enter the directory
     // and reports ENOENT for `command`, as when the program does not exist.
     return cp.spawn(command, args, { ...rest, cwd: MISSING_DIR });
   }
-  return launch({ policy, key, file: command, args, name: command, report, env, cwd, stdio: stdioArray(rest.stdio), options: rest });
+  return launch({ policy, key, file: command, executable, args, name: command, report, env, cwd, stdio: stdioArray(rest.stdio), options: rest });
 }
 
 /** process.execArgv without `-e CODE`, as fork() does, so that an eval'd parent does not fork itself. */
@@ -411,11 +414,12 @@ export function fork(modulePath: string | URL, argsOrOptions?: readonly string[]
   const env = spawnOptions.env ?? process.env;
   const cwd = cwdPath(spawnOptions.cwd);
   const stdio = forkStdio(rest);
-  if (!findable(execPath, env, cwd)) {
+  const executable = findable(execPath, env, cwd);
+  if (!executable) {
     return cp.fork(module, args, { ...spawnOptions, silent, stdio: rest.stdio, execPath, execArgv, cwd: MISSING_DIR });
   }
   return launch({
-    policy, key, file: execPath, args: [...execArgv, module, ...args], name: module, report, env, cwd, stdio,
+    policy, key, file: execPath, executable, args: [...execArgv, module, ...args], name: module, report, env, cwd, stdio,
     options: spawnOptions as cp.SpawnOptions,
   });
 }
@@ -446,8 +450,9 @@ function execFileImpl(file: string, argsOrOptions?: unknown, optionsOrCallback?:
   const spawnOptions: cp.SpawnOptions = { ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}),
     ...(signal !== undefined ? { signal } : {}), ...(cwdOption !== undefined && cwdOption !== null ? { cwd: cwdOption } : {}),
     windowsHide: Boolean(windowsHide) };
-  const child = findable(file, env, cwd)
-    ? launch({ policy, key, file, args, name: file, report, env, cwd, stdio: ['pipe', 'pipe', 'pipe'], options: spawnOptions })
+  const executable = findable(file, env, cwd);
+  const child = executable
+    ? launch({ policy, key, file, executable, args, name: file, report, env, cwd, stdio: ['pipe', 'pipe', 'pipe'], options: spawnOptions })
     : presentAs(cp.spawn(file, args, { ...spawnOptions, env, cwd: MISSING_DIR }), file, args);
   return collectOutput(child, file, args, behaviour, callback);
 }

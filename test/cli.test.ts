@@ -226,6 +226,35 @@ describe('run', () => {
     }
   });
 
+  it('names the call it stopped, with its arguments and the group that would allow it, and ends as the program did', () => {
+    const touch = cli('run', '--policy', 'node.policy', '--', 'touch', path.join(dir, 'named'));
+    expect(touch.signal).toBe('SIGSYS'); // a shell still says "Bad system call"
+    expect(fs.existsSync(path.join(dir, 'named'))).toBe(false);
+    const line = /^seccomp-node run: touch \(pid (\d+)\) was killed by SIGSYS: blocked system call openat \(nr 257, arch x86_64\) in thread (\d+), args (0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+) .*; @fs-write would allow it$/m.exec(touch.err);
+    expect(line, touch.err).not.toBeNull();
+    expect(line![1]).toBe(line![2]); // touch has one thread
+    expect(BigInt(line![5]) & BigInt(fs.constants.O_CREAT)).not.toBe(0n); // openat(..., O_CREAT...)
+    // a program's own exit status passes through
+    expect(cli('run', '--policy', 'node.policy', '--', process.execPath, '-e', 'process.exit(7)').status).toBe(7);
+  });
+
+  it('--exec replaces itself with the program, as before: same pid, no supervisor, no line', () => {
+    const script = 'console.log(process.pid, process.ppid)';
+    const supervised = spawnSync(process.execPath, [BIN, 'run', '--policy', 'node.policy', '--', process.execPath, '-e', script],
+      { cwd: dir, encoding: 'utf8' });
+    const replaced = spawnSync(process.execPath, [BIN, 'run', '--exec', '--policy', 'node.policy', '--', process.execPath, '-e', script],
+      { cwd: dir, encoding: 'utf8' });
+    expect(supervised.status, supervised.stderr).toBe(0);
+    expect(replaced.status, replaced.stderr).toBe(0);
+    const [ownPid, parent] = supervised.stdout.trim().split(' ').map(Number);
+    expect(parent).toBe(supervised.pid); // run stayed, as the program's parent and supervisor
+    expect(ownPid).not.toBe(supervised.pid);
+    expect(Number(replaced.stdout.trim().split(' ')[0])).toBe(replaced.pid); // run became the program
+    const killed = cli('run', '--exec', '--policy', 'node.policy', '--', 'touch', path.join(dir, 'by-exec'));
+    expect(killed.signal).toBe('SIGSYS');
+    expect(killed.err).not.toContain('seccomp-node run:');
+  });
+
   it('fails with status 1 when the program does not exist, before any filter is loaded', () => {
     const r = cli('run', '--policy', 'node.policy', '--', '/no/such/program');
     expect(r.status).toBe(1);

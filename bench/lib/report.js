@@ -264,6 +264,37 @@ function markdown(results, svgName) {
       s.node, s.mode, String(s.rules), spread(s.cpuNs), s.mode === 'none' ? '—' : pct(s.vsNone), s.mode === 'seccomp' || s.mode === 'none' ? '—' : pct(s.vsSeccomp)])), '');
   }
 
+  // 6. starting sandboxed children
+  const la = results.launch;
+  L.push('## 6. Starting sandboxed children', '');
+  if (!la || la.failed) L.push(la ? `Failed: ${la.failed}` : 'Not run.', '');
+  else {
+    L.push(`${la.program} under \`${la.policy}\`, ${la.perMode} starts per mode per round, modes interleaved start by start, ` +
+      `${la.rounds} rounds; each start is timed from the call to the child's end. Ratios are per round (sandboxed over plain). ` +
+      'Target: a sandboxed spawn at most 1.3 times a plain one.', '');
+    L.push(table(['Node', 'spawn ms plain / sandboxed', 'ratio', 'target', 'execFile ms plain / sandboxed', 'ratio'], la.summaries.map((s) => [
+      s.node, `${spread(s.spawnMs.plain, 2)} / ${spread(s.spawnMs.sandboxed, 2)}`, spread(s.spawnRatio, 2), ok(s.spawnRatio.median <= 1.3),
+      `${spread(s.execFileMs.plain, 2)} / ${spread(s.execFileMs.sandboxed, 2)}`, spread(s.execFileRatio, 2)])), '');
+    const r = la.run;
+    L.push(`\`seccomp-node run --policy P -- /bin/true\` against \`node -e 0\`, ${la.runStarts} processes each per round, interleaved. ` +
+      'Target: at most one Node startup plus 10 ms.', '');
+    L.push(table(['node -e 0 ms', 'run ms', 'run − startup ms', 'target', 'run --exec ms', 'run --exec − startup ms'], [[
+      spread(r.nodeStartupMs), spread(r.runMs), spread(r.runOverStartupMs), ok(r.runOverStartupMs.median <= 10), spread(r.runExecMs),
+      spread(r.runExecOverStartupMs)]]), '');
+  }
+
+  // 7. learn
+  const le = results.learn;
+  L.push('## 7. learn: seccomp user notification against strace', '');
+  if (!le || le.failed) L.push(le ? `Failed: ${le.failed}` : 'Not run.', '');
+  else {
+    L.push(`Workload: ${le.workload}; ${le.rounds} rounds, modes interleaved; each learn run through \`seccomp-node learn\` as users ` +
+      `run it. Calls observed: ${Object.entries(le.calls).map(([m, c]) => `${m} ${c}`).join(', ')}.`, '');
+    L.push(table(['mode', 'ms', 'over the plain run, ms'], Object.entries(le.ms).map(([m, v]) => [m, spread(v, 0),
+      m === 'plain' ? '—' : spread(le.overheadMs[m], 0)])), '');
+    if (le.straceOverSeccomp) L.push(`strace's overhead over seccomp's: ${spread(le.straceOverSeccomp, 1)} times.`, '');
+  }
+
   // 4. lockdown
   const ld = results.lockdown;
   L.push('## 4. Cost of lockdown itself', '');

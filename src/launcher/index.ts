@@ -55,6 +55,8 @@ export interface LaunchRequest {
   mode?: 'kill' | 'record';
   /** The policy's identity for the template cache, when the caller has a cheaper one than its JSON. */
   cacheKey?: string;
+  /** The program's absolute path, when the caller resolved it already (as `file` from `cwd`). */
+  executable?: string;
 }
 
 export interface PreparedLaunch {
@@ -82,7 +84,7 @@ export interface PreparedLaunch {
 const SIGKILL = 9;
 const MAX_CACHED = 64;
 
-interface Stack { programs: LaunchConfig['programs'] }
+interface Stack { programs: LaunchConfig['programs']; configs: Map<string, Buffer> }
 const stacks = new Map<string, Stack>();
 const landlockPlans = new Map<string, NativeLandlockSpec | undefined>();
 
@@ -113,13 +115,13 @@ function stackFor(request: LaunchRequest, plan: SupervisionPlan, notify: boolean
   const programs: LaunchConfig['programs'] = [];
   if (request.faults) programs.push({ template: buildTemplate(request.faults, { kind: 'faults', notify: false }), listener: false });
   const policy = request.policy;
-  if (!policy) return { programs };
+  if (!policy) return { programs, configs: new Map() };
   if (notify && request.mode !== 'record') {
     const guarded = new Set([...plan.guard, ...(request.faults?.rules.map((r) => r.syscall) ?? []), ...(request.laterErrnos ?? [])]);
     if (guarded.size > 0) programs.push({ template: buildTemplate(guardPolicy(policy, guarded), { kind: 'policy', notify: false }), listener: false });
   }
   programs.push({ template: buildTemplate(policy, { kind: 'policy', notify }), listener: notify });
-  return { programs };
+  return { programs, configs: new Map() };
 }
 
 function landlockFor(policy: Policy, executable: string, env: NodeJS.ProcessEnv): NativeLandlockSpec | undefined {
@@ -143,7 +145,7 @@ function landlockFor(policy: Policy, executable: string, env: NodeJS.ProcessEnv)
 export function prepareLaunch(request: LaunchRequest, channelIndex: number): PreparedLaunch {
   requireSupport();
   const command = launcherPath();
-  const executable = resolveExecutable(request.file, request.env.PATH, request.cwd);
+  const executable = request.executable ?? resolveExecutable(request.file, request.env.PATH, request.cwd);
   const mode = request.mode ?? 'kill';
   const plan = supervisionPlan();
   if (mode === 'record' && !plan.record) {
@@ -159,10 +161,15 @@ export function prepareLaunch(request: LaunchRequest, channelIndex: number): Pre
     notify, plan.guard]);
   const stack = remember(stacks, key, () => stackFor(request, plan, notify));
   const landlock = mode === 'record' || !request.policy ? undefined : landlockFor(request.policy, executable, request.env);
-  const config = encodeConfig({
-    notify, deathSignal: notify && isMainThread ? SIGKILL : 0, parentPid: process.pid, programs: stack.programs,
-    ...(landlock ? { landlock } : {}),
-  });
+  // The same for every start of this policy, program and thread kind: encoded once.
+  const deathSignal = notify && isMainThread ? SIGKILL : 0;
+  const configKey = `${deathSignal} ${process.pid} ${landlock ? JSON.stringify(landlock) : ''}`;
+  let config = stack.configs.get(configKey);
+  if (!config) {
+    config = encodeConfig({ notify, deathSignal, parentPid: process.pid, programs: stack.programs, ...(landlock ? { landlock } : {}) });
+    if (stack.configs.size >= MAX_CACHED) stack.configs.clear();
+    stack.configs.set(configKey, config);
+  }
   const [parent, child] = binding!.launcherChannel(config);
   let childOpen = true;
   let supervision: Supervision | undefined;

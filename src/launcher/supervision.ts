@@ -89,7 +89,7 @@ export class Supervision {
   private readonly listeners: ((update: SupervisionUpdate) => void)[] = [];
   private released = false;
 
-  constructor(private readonly id: number, readonly mode: 'kill' | 'record', readonly supervised: boolean) {}
+  constructor(readonly id: number, readonly mode: 'kill' | 'record', readonly supervised: boolean) {}
 
   /** Calls `listener` with what is new whenever the supervisor has something (on this thread). */
   subscribe(listener: (update: SupervisionUpdate) => void): void {
@@ -128,6 +128,7 @@ export class Supervision {
   release(): void {
     if (this.released) return;
     this.released = true;
+    watched.delete(this.id);
     binding!.releaseSupervision(this.id);
   }
 
@@ -151,10 +152,17 @@ function parseRecords(bytes: Buffer): RecordedCall[] {
   return out;
 }
 
+/** The supervisions of this environment, by watch id, for the supervisor's calls. */
+const watched = new Map<number, Supervision>();
+let listening = false;
+
 /** Hands `channel` (the parent end) to the supervisor thread. */
 export function superviseChannel(channel: number, mode: 'kill' | 'record', supervised: boolean, readProc: boolean): Supervision {
-  let supervision: Supervision | undefined;
-  const id = binding!.supervise(channel, { mode, readProc }, () => supervision?.notify());
-  supervision = new Supervision(id, mode, supervised);
+  if (!listening) {
+    binding!.supervisionListener((id) => watched.get(id)?.notify());
+    listening = true;
+  }
+  const supervision = new Supervision(binding!.supervise(channel, { mode, readProc }), mode, supervised);
+  watched.set(supervision.id, supervision);
   return supervision;
 }

@@ -198,7 +198,7 @@ export async function learnCommand(command: string, args: readonly string[] = []
     try { text = fs.readFileSync(traceFile, 'utf8'); } catch { /* strace failed before writing */ }
     const trace = parseStrace(text);
     if (trace.calls.length === 0) {
-      const why = /^strace: .*$/m.exec(exit.stderr)?.[0] ?? `strace ended with ${exit.signal ?? `status ${exit.code}`}`;
+      const why = /^(?:\S*\/)?strace: .*$/m.exec(exit.stderr)?.[0] ?? `strace ended with ${exit.signal ?? `status ${exit.code}`}`;
       throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', `learn recorded nothing: ${why}` +
         (/ptrace|permit/i.test(why) ? ' (tracing needs ptrace: in a container, allow it, e.g. docker run --cap-add SYS_PTRACE, ' +
           'or learn with seccomp user notification, which needs no ptrace: observer \'seccomp\')' : ''),

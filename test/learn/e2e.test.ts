@@ -1,7 +1,9 @@
 /**
- * The learn loop end to end, on real programs with strace and real filters: learn, then run
- * the same program under the learned policy (`seccomp-node run`) without a violation, and
- * see that what the run did not do stays forbidden. Needs strace (apt-get install -y strace).
+ * The learn loop end to end, on real programs and real filters: learn, then run the same
+ * program under the learned policy (`seccomp-node run`) without a violation, and see that
+ * what the run did not do stays forbidden. learn watches through seccomp user notification
+ * by default; the tests that say so use strace (apt-get install -y strace), which also
+ * proposes Landlock rules.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,10 +23,8 @@ let server = '';
 let gzip = '';
 
 /**
- * `seccomp-node run --policy FILE -- COMMAND...`, exactly as users run it (no Node flags);
- * `why` names the call the kernel killed, when its log says. `run` loads the policy into its
- * calling thread only (no TSYNC) and makes execve its very next system call, so V8's other
- * threads never run under a policy meant for, say, `ls` (the exec ends them).
+ * `seccomp-node run --policy FILE -- COMMAND...`, exactly as users run it; `why` has run's
+ * own line naming the call it stopped (on stderr), or the kernel log's.
  */
 function runUnder(policy: string, command: string, ...args: string[]) {
   const log = watchKernelLog();
@@ -168,6 +168,43 @@ describe('learn, then run under the learned policy', () => {
     expect(() => cli('--out', 'x')).toThrow(/name the program/);
     expect(() => cli('--strict', '--group', '@node', '--', 'true')).toThrow(/do not go together/);
     expect(() => cli('--group', 'node', '--', 'true')).toThrow(/group name such as @node/);
+  });
+});
+
+describe('the two observers', () => {
+  it('seccomp needs no ptrace: it learns where strace cannot trace; strace adds the Landlock proposal', async () => {
+    const learnModule = JSON.stringify(path.join(PACKAGE_ROOT, 'lib', 'learn'));
+    const input = path.join(dir, 'input.txt');
+    // A process that may not ptrace (as in a container without SYS_PTRACE): its filter
+    // answers ptrace with EPERM, for strace too, which runs under it.
+    const r = await runChild(`
+      const { learnCommand } = require(${learnModule});
+      seccomp.sandbox.lockdown({ policy: { defaultAction: 'allow', rules: [{ syscall: 'ptrace', action: { errno: 'EPERM' } }] } });
+      const args = [${JSON.stringify(gzip)}, ${JSON.stringify(input)}, ${JSON.stringify(path.join(dir, 'no-ptrace.gz'))}];
+      const learned = await learnCommand(process.execPath, args, { cwd: ${JSON.stringify(dir)} });
+      report({ exit: learned.exit, text: learned.text });
+      const traced = await learnCommand(process.execPath, args, { cwd: ${JSON.stringify(dir)}, observer: 'strace' })
+        .then(() => 'learned', (e) => e.message);
+      report(traced);
+    `, { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const [learned, traced] = r.reports as [{ exit: unknown; text: string }, string];
+    expect(learned.exit).toEqual({ code: 0, signal: null, timedOut: false });
+    expect(learned.text).toMatch(/watched with seccomp user notification/);
+    expect(learned.text).toMatch(/^openat: .*O_WRONLY\|O_CREAT\|O_TRUNC/m);
+    expect(learned.text).toMatch(/^# Note: paths and socket addresses were not watched .* --observer strace/m);
+    expect(learned.text).not.toMatch(/^@fs /m);
+    expect(traced).toMatch(/learn recorded nothing.*ptrace/);
+    // and the policy learned that way runs the program
+    const policy = path.join(dir, 'no-ptrace.policy');
+    fs.writeFileSync(policy, learned.text);
+    const again = runUnder(policy, process.execPath, gzip, input, path.join(dir, 'again.gz'));
+    expect(again.status, again.why).toBe(0);
+
+    // strace, where it may trace, also proposes the paths
+    const withPaths = await learnCommand(process.execPath, [gzip, input, path.join(dir, 'paths.gz')], { cwd: dir, observer: 'strace' });
+    expect(withPaths.text).toMatch(/watched with strace/);
+    expect(withPaths.text).toMatch(new RegExp(`^@fs (read|write) .*${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'));
   });
 });
 
