@@ -15,6 +15,9 @@ import type * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import { parseSeccompKill, type AuditHit } from './audit-record';
 import type { LaunchFailure, SupervisedViolation, Supervision } from './launcher';
+import { callDetails, callName } from './launcher/describe';
+
+export { callDetails, callName } from './launcher/describe';
 import { loadHistory } from './loader';
 
 /** What the parent learnt about a child that died by SIGSYS (or a process it started). */
@@ -91,19 +94,6 @@ function findAuditRecord(pid: number, notBefore: number): Promise<AuditHit | { r
       next();
     });
   });
-}
-
-/** `socket (nr 41, arch x86_64)`: the call as the lines name it. */
-export function callName(v: Pick<SupervisedViolation, 'syscall' | 'nr' | 'arch'>): string {
-  return `${v.syscall ?? 'unknown'} (nr ${v.nr}, arch ${v.arch ?? 'unknown'})`;
-}
-
-/** `args 0x2 0x1 0x0 0x0 0x0 0x0; @net-client would allow it`: what a notification adds. */
-export function callDetails(v: SupervisedViolation): string {
-  const args = v.args.map((a) => `0x${a.toString(16)}`).join(' ');
-  const groups = v.groups.length === 0 ? 'no built-in group allows it'
-    : `${v.groups.join(', ')} would allow it`;
-  return `args ${args}; ${groups}`;
 }
 
 /** The parent's line for a supervised violation. */

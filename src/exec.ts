@@ -11,7 +11,6 @@
  * filter, and with it that allowance, but not the mapping: it cannot know the address, and
  * a wrong guess is a forbidden execve. Any other exec is up to the policy.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SeccompError } from './errors';
 import { entriesNeeds } from './groups';
@@ -19,23 +18,9 @@ import { mergeFsRules, type FsRules } from './landlock/policy';
 import { loadPolicy, requireSupport } from './loader';
 import { binding } from './native';
 import type { Policy } from './policy';
+import { resolveExecutable } from './resolve-executable';
 
-/**
- * The absolute path execve needs: as given when it has a slash, else found on PATH; relative
- * to `cwd` (the program's working directory) either way.
- */
-export function resolveExecutable(file: string, searchPath = process.env.PATH ?? '/usr/bin:/bin', cwd = process.cwd()): string {
-  const candidates = file.includes('/') ? [path.resolve(cwd, file)]
-    : searchPath.split(':').filter(Boolean).map((dir) => path.resolve(cwd, dir, file));
-  for (const candidate of candidates) {
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch { /* try the next one */ }
-  }
-  throw new SeccompError('ERR_SECCOMP_EXEC_FAILED',
-    `cannot run "${file}": no executable file found${file.includes('/') ? '' : ' on PATH'}`, { file });
-}
+export { resolveExecutable } from './resolve-executable';
 
 /** `policy` plus the one execve that starts the program: allowed only for the path at `address`. */
 function pinExec(policy: Policy, address: bigint): Policy {

@@ -88,6 +88,8 @@ export interface Binding {
   releaseSupervision(id: number): void;
   /** Whether the kernel has seccomp user notification (and pidfds), and CONTINUE. */
   notifySupport(): { notify: boolean; continue: boolean; reason?: string };
+  /** Whether the calling thread is the process's first (the one that lives as long as the process). */
+  onMainThread(): boolean;
   /** Ends this process by `signal`, without a core dump. */
   exitBySignal(signal: number): never;
   constants: Record<string, number>;

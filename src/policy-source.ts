@@ -21,6 +21,8 @@ export interface PolicySource {
   locations?: SourceLocation[];
   /** What an import had to interpret (OCI actions without an in-process equivalent...). */
   notes: string[];
+  /** For policy files: the files `@include` read (absolute paths). */
+  included?: string[];
 }
 
 export function readPolicySource(file: string, options: { arch?: ArchName } = {}): PolicySource {
@@ -44,5 +46,5 @@ export function readPolicySource(file: string, options: { arch?: ArchName } = {}
     return { policy: checkPolicy(data), kind: 'policy-json', notes: [] };
   }
   const parsed = parsePolicyWithLocations(text, { file, ...(options.arch ? { arch: options.arch } : {}) });
-  return { policy: parsed.policy, kind: 'policy-file', locations: parsed.locations, notes: parsed.notes };
+  return { policy: parsed.policy, kind: 'policy-file', locations: parsed.locations, notes: parsed.notes, included: parsed.included ?? [] };
 }

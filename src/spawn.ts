@@ -259,12 +259,17 @@ function cwdPath(cwd: string | URL | undefined): string {
   return path.resolve(typeof cwd === 'string' ? cwd : fileURLToPath(cwd));
 }
 
-/** Where `file` is found (src/exec.ts, resolveExecutable), from `cwd`; undefined when it is not. */
-function findable(file: string, env: Env, cwd: string): string | undefined {
-  try {
-    if (!fs.statSync(cwd).isDirectory()) return undefined;
-  } catch {
-    return undefined;
+/**
+ * Where `file` is found (src/exec.ts, resolveExecutable), from `cwd`; undefined when it is
+ * not, or when `cwd` (given by the caller) is no directory.
+ */
+function findable(file: string, env: Env, cwd: string, cwdGiven: boolean): string | undefined {
+  if (cwdGiven) {
+    try {
+      if (!fs.statSync(cwd).isDirectory()) return undefined;
+    } catch {
+      return undefined;
+    }
   }
   const dirs = file.includes('/') ? [''] : (env.PATH ?? '/usr/bin:/bin').split(':').filter(Boolean);
   for (const dir of dirs) {
@@ -326,8 +331,9 @@ function launch(start: Start): cp.ChildProcess {
   }, start.stdio.length);
   let child: cp.ChildProcess;
   try {
-    // `cwd` only as the caller gave it: libuv's chdir runs under this process's filter.
-    child = cp.spawn(prepared.command, prepared.args, { ...start.options, env: start.env, stdio: [...start.stdio, prepared.channel] });
+    // `cwd` and `env` only as the caller gave them (in start.options): libuv's chdir runs under
+    // this process's filter, and Node passes its own environment faster than a given one.
+    child = cp.spawn(prepared.command, prepared.args, { ...start.options, stdio: [...start.stdio, prepared.channel] });
   } catch (error) {
     prepared.abort();
     throw error;
@@ -360,7 +366,7 @@ export function spawn(command: string, argsOrOptions?: readonly string[] | Sandb
   const { policy, key, report, rest } = splitOptions(options as SandboxSpawnOptions);
   const env = rest.env ?? process.env;
   const cwd = cwdPath(rest.cwd);
-  const executable = findable(command, env, cwd);
+  const executable = findable(command, env, cwd, rest.cwd !== undefined && rest.cwd !== null);
   if (!executable) {
     // Node's own failure, without running anything: libuv forks, cannot enter the directory
     // and reports ENOENT for `command`, as when the program does not exist.
@@ -414,7 +420,7 @@ export function fork(modulePath: string | URL, argsOrOptions?: readonly string[]
   const env = spawnOptions.env ?? process.env;
   const cwd = cwdPath(spawnOptions.cwd);
   const stdio = forkStdio(rest);
-  const executable = findable(execPath, env, cwd);
+  const executable = findable(execPath, env, cwd, spawnOptions.cwd !== undefined && spawnOptions.cwd !== null);
   if (!executable) {
     return cp.fork(module, args, { ...spawnOptions, silent, stdio: rest.stdio, execPath, execArgv, cwd: MISSING_DIR });
   }
@@ -448,9 +454,10 @@ function execFileImpl(file: string, argsOrOptions?: unknown, optionsOrCallback?:
   const cwd = cwdPath(cwdOption);
   // As child_process.execFile does: only these reach spawn; stdio is pipes.
   const spawnOptions: cp.SpawnOptions = { ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}),
+    ...(envOption !== undefined && envOption !== null ? { env: envOption } : {}),
     ...(signal !== undefined ? { signal } : {}), ...(cwdOption !== undefined && cwdOption !== null ? { cwd: cwdOption } : {}),
     windowsHide: Boolean(windowsHide) };
-  const executable = findable(file, env, cwd);
+  const executable = findable(file, env, cwd, cwdOption !== undefined && cwdOption !== null);
   const child = executable
     ? launch({ policy, key, file, executable, args, name: file, report, env, cwd, stdio: ['pipe', 'pipe', 'pipe'], options: spawnOptions })
     : presentAs(cp.spawn(file, args, { ...spawnOptions, env, cwd: MISSING_DIR }), file, args);

@@ -108,12 +108,13 @@ describe('packaging', () => {
     // Any JS can require() the addon by its path (status().addon); what it exports is what
     // an attacker with only JavaScript gets. A raw-syscall primitive must not be among it.
     // The supervisor's functions act only on a channel they create (launcherChannel) or are
-    // handed, and on the listeners a launcher sends over it; exitBySignal ends this process.
+    // handed, and on the listeners a launcher sends over it; exitBySignal ends this process;
+    // onMainThread only tells which thread calls.
     const addon = require(sandbox.status().addon!) as Record<string, unknown>;
     expect(Object.keys(addon).sort()).toEqual([
       'allowTracer', 'applyLandlock', 'buildFilter', 'constants', 'errnos', 'execPrepared', 'exitBySignal', 'landlockAbi',
-      'launcherChannel', 'libraryInfo', 'notifySupport', 'prepareExec', 'primeLibc', 'releaseSupervision', 'resolveSyscall',
-      'supervise', 'supervisionEvents', 'supervisionRecords', 'syscallNames',
+      'launcherChannel', 'libraryInfo', 'notifySupport', 'onMainThread', 'prepareExec', 'primeLibc', 'releaseSupervision',
+      'resolveSyscall', 'supervise', 'supervisionEvents', 'supervisionListener', 'supervisionRecords', 'syscallNames',
     ]);
     const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'],
       { cwd: PACKAGE_ROOT, encoding: 'utf8' })) as { files: { path: string }[] }[];

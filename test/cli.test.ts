@@ -16,8 +16,12 @@ const DOCKER = DOCKER_PROFILE;
 let dir = '';
 
 function cli(...args: string[]) {
+  return cliWith(process.env, ...args);
+}
+
+function cliWith(env: NodeJS.ProcessEnv, ...args: string[]) {
   // stdin is /dev/null: Node would otherwise open it itself when it finds fd 0 closed
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'buffer', input: '' });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'buffer', input: '', env });
   return { status: r.status, signal: r.signal, stdout: r.stdout, out: r.stdout.toString(), err: r.stderr.toString() };
 }
 
@@ -259,6 +263,43 @@ describe('run', () => {
     const r = cli('run', '--policy', 'node.policy', '--', '/no/such/program');
     expect(r.status).toBe(1);
     expect(r.err).toContain('no executable file found');
+  });
+
+  it('keeps what it compiled per user, privately, and never uses an entry for what it was not compiled from', () => {
+    const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-cli-cache-'));
+    const env = { ...process.env, XDG_CACHE_HOME: cacheHome };
+    const cache = path.join(cacheHome, 'seccomp-node');
+    const entries = () => (fs.existsSync(cache) ? fs.readdirSync(cache).filter((f) => f.endsWith('.json')).sort() : []);
+    const allows = '@allow @exec-start, @fs-read, @process\n';
+    write('included.policy', allows);
+    write('including.policy', '@include included.policy\n');
+    expect(cliWith(env, 'run', '--policy', 'including.policy', '--', '/bin/true').status).toBe(0);
+    const [first] = entries();
+    expect(entries()).toHaveLength(1);
+    expect(fs.statSync(cache).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(cache, first)).mode & 0o777).toBe(0o600);
+    expect(cliWith(env, 'run', '--policy', 'including.policy', '--', '/bin/true').status).toBe(0); // from the entry
+    expect(entries()).toEqual([first]);
+    // the included file changes, the top file does not: the entry (same name) is not used
+    write('included.policy', 'read: 1\n');
+    const changed = cliWith(env, 'run', '--policy', 'including.policy', '--', '/bin/true');
+    expect(changed.signal, changed.err).toBe('SIGSYS');
+    write('included.policy', allows);
+    expect(cliWith(env, 'run', '--policy', 'including.policy', '--', '/bin/true').status).toBe(0);
+    // an entry copied under another policy's name is not that policy's: it holds what it was compiled from
+    write('denies.policy', 'read: 1\n');
+    expect(cliWith(env, 'run', '--policy', 'denies.policy', '--', '/bin/true').signal).toBe('SIGSYS');
+    const second = entries().find((e) => e !== first)!;
+    fs.copyFileSync(path.join(cache, first), path.join(cache, second));
+    expect(cliWith(env, 'run', '--policy', 'denies.policy', '--', '/bin/true').signal).toBe('SIGSYS');
+    // an entry others may write is not used either (it is compiled again, and rewritten privately)
+    fs.chmodSync(path.join(cache, second), 0o666);
+    expect(cliWith(env, 'run', '--policy', 'denies.policy', '--', '/bin/true').signal).toBe('SIGSYS');
+    expect(fs.statSync(path.join(cache, second)).mode & 0o777).toBe(0o600);
+    // and SECCOMP_NODE_RUN_CACHE=off keeps nothing
+    const offHome = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-cli-cache-'));
+    expect(cliWith({ ...env, XDG_CACHE_HOME: offHome, SECCOMP_NODE_RUN_CACHE: 'off' }, 'run', '--policy', 'including.policy', '--', '/bin/true').status).toBe(0);
+    expect(fs.readdirSync(offHome)).toEqual([]);
   });
 });
 

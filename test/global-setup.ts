@@ -7,14 +7,20 @@
  * - builds the test-only probes addon (test/native), which the package never ships. It is
  *   built with the running Node, whichever major the suite runs on (scripts/node.js): it is
  *   an N-API addon, so one build loads on every supported version, and it is configured
- *   against the running runtime's own headers, so no header download is ever needed.
+ *   against the running runtime's own headers, so no header download is ever needed;
+ * - points `seccomp-node run`'s compile cache (src/cli/run-cache.ts) at a directory of the
+ *   suite's own (the workers and their children inherit it), removed at the end: tests never
+ *   write into the user's ~/.cache.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
-export default function setup(): void {
+export default function setup(): () => void {
   const root = path.resolve(__dirname, '..');
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-node-test-cache-'));
+  process.env.XDG_CACHE_HOME = cache;
   const run = (args: string[], cwd: string) => {
     try {
       execFileSync(process.execPath, args, { cwd, stdio: 'pipe' });
@@ -29,6 +35,7 @@ export default function setup(): void {
   const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
   if (!fs.existsSync(path.join(probes, 'build', 'Makefile'))) run([nodeGyp, 'configure', '--silent', ...nodeDir()], probes);
   run([nodeGyp, 'build', '--silent'], probes);
+  return () => fs.rmSync(cache, { recursive: true, force: true });
 }
 
 /**

@@ -1,35 +1,12 @@
 /** What the command modules share: usage errors, argument values, loading policies. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { nativeArch, requireArch, type ArchName } from '../arch';
 import { parseStandaloneValue } from '../policy-file/rule';
 import { readPolicySource, type PolicySource } from '../policy-source';
 import { checkPid } from '../self-pid';
+import { UsageError } from './args';
 
-/** A mistake in how the command was called: exit status 2 and the command's usage. */
-export class UsageError extends Error {}
-
-export interface Command {
-  name: string;
-  summary: string;
-  usage: string;
-  /** Returns the exit status (`run` settles it when the program ends). */
-  run(argv: string[], out: Output): number | Promise<number>;
-}
-
-export interface Output {
-  stdout(text: string | Uint8Array): void;
-  stderr(text: string): void;
-}
-
-type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
-
-export function parse<T extends OptionsConfig>(argv: string[], options: T): ReturnType<typeof parseArgs<{ options: T; allowPositionals: true; strict: true }>> {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
+export { parse, UsageError } from './args';
+export type { Command, Output } from './args';
 
 /** `--pid N`: what `$pid` (the loading process's pid) stands for in an exported program. */
 export function pidOption(value: string | undefined): number | undefined {

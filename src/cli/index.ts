@@ -5,7 +5,7 @@
  * what the program did (see their modules).
  */
 import { SeccompError } from '../errors';
-import { UsageError, type Command, type Output } from './common';
+import { UsageError, type Command, type Output } from './args';
 
 /**
  * Each command's module, loaded only when it runs (or for help): `run` starts a program per

@@ -13,15 +13,23 @@
  * `--exec` keeps the older way: this process loads the filter into itself and replaces
  * itself with the program (no supervisor; a violation is a kill by the kernel, named only in
  * the kernel log).
+ *
+ * A start should cost little more than the Node startup it already paid, so this module
+ * loads only what starting needs; the compiler and the policy parser are loaded when the
+ * policy is not in run's cache yet (./run-cache), and the syscall tables when a violation
+ * has to be named.
  */
 import { spawn } from 'node:child_process';
-import { execUnderPolicy } from '../exec';
-import { checkLandlock, mergeLandlock, type LandlockRules } from '../landlock/policy';
-import { callDetails, callName } from '../child-report';
-import { prepareLaunch, type SupervisedViolation } from '../launcher';
-import { binding } from '../native';
-import { watchKernelLog } from '../testing/kernel-log';
-import { archOption, loadPolicy, parse, UsageError, type Command, type Output } from './common';
+import * as fs from 'node:fs';
+import { launcherPath } from '../launcher/binary';
+import { startPlanned, type StartPlan } from '../launcher/start';
+import { setCallNamer, type SupervisedViolation } from '../launcher/supervision';
+import { binding, bindingPath } from '../native';
+import { resolveExecutable } from '../resolve-executable';
+import { parse, UsageError, type Command, type Output } from './args';
+import { cacheKey, fileText, loadedModules, readCache, writeCache, type CachedRun } from './run-cache';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
 
 function ports(values: string[] | undefined, flag: string): number[] | undefined {
   return values?.map((v) => {
@@ -31,7 +39,8 @@ function ports(values: string[] | undefined, flag: string): number[] | undefined
 }
 
 /** The Landlock rules given as flags (added to the policy file's own). */
-function landlockFlags(values: Record<string, unknown>): LandlockRules | undefined {
+function landlockFlags(values: Record<string, unknown>): import('../landlock/policy').LandlockRules | undefined {
+  const { checkLandlock } = require('../landlock/policy') as typeof import('../landlock/policy');
   const list = (key: string) => values[key] as string[] | undefined;
   const fs = { read: list('fs-read'), write: list('fs-write'), execute: list('fs-execute') };
   const net = { bind: ports(list('net-bind'), '--net-bind'), connect: ports(list('net-connect'), '--net-connect') };
@@ -46,6 +55,95 @@ function landlockFlags(values: Record<string, unknown>): LandlockRules | undefin
   return Object.keys(rules).length ? checkLandlock(rules) : undefined;
 }
 
+/** The policy file with the flags' Landlock rules added. */
+function fullPolicy(file: string, values: Record<string, unknown>): { policy: import('../policy').Policy; notes: string[]; included: string[] } {
+  const { archOption, loadPolicy } = require('./common') as typeof import('./common');
+  const { mergeLandlock } = require('../landlock/policy') as typeof import('../landlock/policy');
+  const { policy, notes, included } = loadPolicy(file, archOption(undefined));
+  const landlock = mergeLandlock(policy.landlock, landlockFlags(values));
+  return { policy: landlock ? { ...policy, landlock } : policy, notes, included: included ?? [] };
+}
+
+/** Every `?path` (a path that may not exist) among Landlock rules, needs included. */
+function optionalPaths(...rules: unknown[]): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string' && value.startsWith('?')) out.push(value.slice(1));
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') Object.values(value).forEach(walk);
+  };
+  rules.forEach(walk);
+  return out;
+}
+
+/** Compiles (the slow way, with the whole package) what the cache did not have. */
+function compileRun(file: string, values: Record<string, unknown>, command: string, args: string[], executable: string): CachedRun {
+  const { planLaunch } = require('../launcher') as typeof import('../launcher');
+  const { execLandlockNeeds } = require('../exec') as typeof import('../exec');
+  const { entriesNeeds } = require('../groups') as typeof import('../groups');
+  const { policy, notes, included } = fullPolicy(file, values);
+  const plan = planLaunch({ policy, file: command, args, env: process.env, cwd: process.cwd(), executable });
+  const absent = optionalPaths(policy.landlock, execLandlockNeeds(executable, process.env), entriesNeeds(['@exec-start']))
+    .filter((p) => !fs.existsSync(p));
+  return {
+    programs: plan.programs.map(({ template, listener }) => ({
+      bytes: template.bytes.toString('base64'), sites: template.sites, conflicts: template.conflicts, listener,
+    })),
+    ...(plan.landlock ? { landlock: plan.landlock } : {}), notify: plan.notify, ...(plan.reason ? { reason: plan.reason } : {}),
+    readProc: plan.readProc, notes, absent, included: included.map((p) => ({ path: p, text: fileText(p) ?? '' })),
+    modules: loadedModules(),
+  };
+}
+
+/** This process's seccomp filters (none of its own: run loads nothing) and the kernel's notification support, for the key. */
+function supervisionFacts(): { filters: number; notify: string } {
+  let filters = 0;
+  try {
+    filters = Number(/^Seccomp_filters:\s*(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
+  } catch { /* out of reach: as src/loader.ts reads it */ }
+  // Filters this process did not load could kill the probe: children are not supervised then anyway.
+  if (filters > 0) return { filters, notify: 'foreign filters' };
+  const support = binding!.notifySupport();
+  return { filters, notify: support.notify ? 'notify' : `no: ${support.reason ?? ''}` };
+}
+
+/** What to start `command` with: from run's cache, or compiled now (and cached). */
+function planFor(file: string, values: Record<string, unknown>, command: string, args: string[], out: Output): StartPlan {
+  const executable = resolveExecutable(command, process.env.PATH);
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch {
+    bytes = Buffer.alloc(0); // the parser says what is wrong with it
+  }
+  const launcher = launcherPath();
+  const facts = supervisionFacts();
+  const flags = ['fs-read', 'fs-write', 'fs-execute', 'net-bind', 'net-connect', 'isolate', 'best-effort']
+    .map((k) => `${k}=${JSON.stringify(values[k] ?? null)}`);
+  const key = cacheKey({
+    policyFile: fs.existsSync(file) ? fs.realpathSync(file) : file, policyBytes: bytes, flags, executable,
+    // what planning reads from the environment (src/exec.ts: execLandlockNeeds; src/landlock: planLandlock)
+    environment: ['NODE_EXTRA_CA_CERTS', 'NOTIFY_SOCKET'].map((name) => `${name}=${process.env[name] ?? ''}`),
+    bindingPath: bindingPath ?? '', launcher, libseccomp: binding!.libraryInfo().version ?? '', filtersInForce: facts.filters,
+    notify: facts.notify,
+  });
+  let entry = readCache(key);
+  if (!entry) {
+    entry = compileRun(file, values, command, args, executable);
+    writeCache(key, entry);
+  }
+  for (const note of entry.notes) out.stderr(`${file}: note: ${note}\n`);
+  return {
+    command: launcher, executable, mode: 'kill', notify: entry.notify, ...(entry.reason ? { reason: entry.reason } : {}),
+    readProc: entry.readProc,
+    programs: entry.programs.map((p) => ({ template: { bytes: Buffer.from(p.bytes, 'base64'), sites: p.sites, conflicts: p.conflicts }, listener: p.listener })),
+    ...(entry.landlock ? { landlock: entry.landlock } : {}),
+  };
+}
+
+// A violation is named with the syscall tables and the groups, loaded only when one comes.
+setCallNamer((...call) => (require('../launcher/naming') as typeof import('../launcher/naming')).nameCall(...call));
+
 /** Signals passed on to the program; SIGINT and SIGQUIT come from the terminal to both. */
 const FORWARDED = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
 const FROM_TERMINAL = ['SIGINT', 'SIGQUIT'] as const;
@@ -53,13 +151,15 @@ const FROM_TERMINAL = ['SIGINT', 'SIGQUIT'] as const;
 function violationLine(command: string, childPid: number, v: SupervisedViolation): string {
   const who = v.pid === childPid ? `${command} (pid ${childPid})` : `process ${v.pid}, started by ${command} (pid ${childPid}),`;
   const how = v.signal === 'SIGKILL' ? 'was killed (SIGKILL: it catches or ignores SIGSYS)' : 'was killed by SIGSYS';
+  const { callDetails, callName } = require('../launcher/describe') as typeof import('../launcher/describe');
   return `seccomp-node run: ${who} ${how}: blocked system call ${callName(v)} in thread ${v.thread}, ${callDetails(v)}\n`;
 }
 
 /** Starts the program through the launcher and supervises it; settles with the status to exit with. */
-function supervise(policy: Parameters<typeof prepareLaunch>[0]['policy'], command: string, args: string[], out: Output): Promise<number> {
-  const launch = prepareLaunch({ policy, file: command, args, env: process.env, cwd: process.cwd() }, 3);
-  const kernelLog = launch.supervised ? undefined : watchKernelLog();
+function supervise(plan: StartPlan, command: string, args: string[], out: Output): Promise<number> {
+  const launch = startPlanned(plan, command, args, 3);
+  const kernelLog = launch.supervised ? undefined
+    : (require('../testing/kernel-log') as typeof import('../testing/kernel-log')).watchKernelLog();
   let child: ReturnType<typeof spawn>;
   try {
     child = spawn(launch.command, launch.args, { stdio: ['inherit', 'inherit', 'inherit', launch.channel] });
@@ -128,12 +228,12 @@ export const run: Command = {
     if (!values.policy) throw new UsageError('--policy FILE is required');
     const [command, ...args] = positionals;
     if (!command) throw new UsageError('name the program to run after --');
-    const { policy, notes } = loadPolicy(values.policy, archOption(undefined));
-    for (const note of notes) out.stderr(`${values.policy}: note: ${note}\n`);
-    const landlock = mergeLandlock(policy.landlock, landlockFlags(values));
-    const full = landlock ? { ...policy, landlock } : policy;
-    // Replaces this process: the exit status seen by the caller is the program's own.
-    if (values.exec) return execUnderPolicy(full, command, args);
-    return supervise(full, command, args, out);
+    if (values.exec) {
+      const { policy, notes } = fullPolicy(values.policy, values);
+      for (const note of notes) out.stderr(`${values.policy}: note: ${note}\n`);
+      // Replaces this process: the exit status seen by the caller is the program's own.
+      return (require('../exec') as typeof import('../exec')).execUnderPolicy(policy, command, args);
+    }
+    return supervise(planFor(values.policy, values, command, args, out), command, args, out);
   },
 };

@@ -17,24 +17,28 @@
  * Worker and, were this process to die, would see ENOSYS for every notified call (which
  * still never runs) instead of dying.
  */
-import * as fs from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
 import { nativeArch } from '../arch';
 import { SeccompError } from '../errors';
 import { execLandlockNeeds, resolveExecutable } from '../exec';
-import { binding } from '../native';
-import { planLandlockFor, requireSupport } from '../loader';
+import { loadHistory, planLandlockFor, requireSupport } from '../loader';
 import type { NativeLandlockSpec } from '../native';
 import type { Policy, Rule } from '../policy';
 import { syscallTable } from '../syscalls';
 import { launcherPath } from './binary';
-import { encodeConfig, type LaunchConfig } from './config';
+import type { LaunchConfig } from './config';
+import { nameCall } from './naming';
 import { supervisionPlan, type SupervisionPlan } from './notify';
-import { superviseChannel, type Supervision } from './supervision';
+import { startPlanned, type PreparedLaunch } from './start';
+import { setCallNamer } from './supervision';
 import { buildTemplate } from './template';
+
+// Violations are named (syscall tables, groups) for everyone who launches through here.
+setCallNamer(nameCall);
 
 export { launcherPath } from './binary';
 export { launchFailureError } from './supervision';
+export { startPlanned } from './start';
+export type { PreparedLaunch } from './start';
 export { supervisionPlan } from './notify';
 export type { SupervisionPlan } from './notify';
 export type { LaunchFailure, RecordedCall, SupervisedViolation, Supervision, SupervisionUpdate } from './supervision';
@@ -59,32 +63,13 @@ export interface LaunchRequest {
   executable?: string;
 }
 
-export interface PreparedLaunch {
-  /** Spawn this (the launcher) with `args`, the program's environment, and `channel` as stdio entry `channelIndex`. */
-  command: string;
-  args: string[];
-  channel: number;
-  channelIndex: number;
-  /** The program's absolute path. */
-  executable: string;
-  /** Violations go to the supervisor (else the kernel kills, as before). */
-  supervised: boolean;
-  /** Why the child is not supervised, when it is not. */
-  reason?: string;
-  /** After the spawn: closes this process's copy of the launcher's end and starts watching ({@link supervise} and {@link spawned}). */
-  started(): Supervision;
-  /** Starts watching the channel (before a synchronous spawn, so that notifications are answered meanwhile). Idempotent. */
-  supervise(): Supervision;
-  /** The spawn is done (or failed): closes this process's copy of the launcher's end. */
-  spawned(): void;
-  /** The spawn failed: closes both ends (the parent's only if it is not watched yet). */
-  abort(): void;
-}
-
-const SIGKILL = 9;
 const MAX_CACHED = 64;
 
-interface Stack { programs: LaunchConfig['programs']; configs: Map<string, Buffer> }
+interface Stack {
+  programs: LaunchConfig['programs'];
+  /** Encoded configurations, by the Landlock ruleset they carry (it depends on the program too). */
+  configs: Map<string, Map<string, Buffer>>;
+}
 const stacks = new Map<string, Stack>();
 const landlockPlans = new Map<string, NativeLandlockSpec | undefined>();
 
@@ -124,9 +109,10 @@ function stackFor(request: LaunchRequest, plan: SupervisionPlan, notify: boolean
   return { programs, configs: new Map() };
 }
 
-function landlockFor(policy: Policy, executable: string, env: NodeJS.ProcessEnv): NativeLandlockSpec | undefined {
-  const key = JSON.stringify([policy.landlock ?? null, executable, env.NODE_EXTRA_CA_CERTS ?? null]);
-  return remember(landlockPlans, key, () => {
+function landlockFor(policy: Policy, executable: string, env: NodeJS.ProcessEnv): { spec: NativeLandlockSpec | undefined; key: string } {
+  // What is in force here changes what the step may do: planned again after each lockdown.
+  const key = JSON.stringify([policy.landlock ?? null, executable, env.NODE_EXTRA_CA_CERTS ?? null, loadHistory.length]);
+  return { key, spec: remember(landlockPlans, key, () => {
     const plan = planLandlockFor(policy, {
       report: false, beforeExec: true, defaultIsolation: true, landlockNeeds: execLandlockNeeds(executable, env),
     });
@@ -135,14 +121,25 @@ function landlockFor(policy: Policy, executable: string, env: NodeJS.ProcessEnv)
         '(bestEffort: true)', { code: 'SECCOMP_NODE_LANDLOCK_BEST_EFFORT' });
     }
     return plan.spec;
-  });
+  }) };
 }
 
-/**
- * Everything the launcher needs, ready for the caller's spawn. Throws (with nothing started)
- * on a bad policy, a missing program, or a Landlock rule this kernel cannot apply.
- */
-export function prepareLaunch(request: LaunchRequest, channelIndex: number): PreparedLaunch {
+/** What a launch needs, decided and compiled: reusable for every start of the same request. */
+export interface LaunchPlan {
+  /** The launcher. */
+  command: string;
+  executable: string;
+  mode: 'kill' | 'record';
+  notify: boolean;
+  /** Why not supervised, when not. */
+  reason?: string;
+  readProc: boolean;
+  programs: LaunchConfig['programs'];
+  landlock?: NativeLandlockSpec;
+}
+
+/** Decides and compiles (cached per policy); throws, with nothing started, on a bad request. */
+export function planLaunch(request: LaunchRequest): LaunchPlan & { configs: Map<string, Buffer> } {
   requireSupport();
   const command = launcherPath();
   const executable = request.executable ?? resolveExecutable(request.file, request.env.PATH, request.cwd);
@@ -160,44 +157,24 @@ export function prepareLaunch(request: LaunchRequest, channelIndex: number): Pre
   const key = JSON.stringify([request.cacheKey ?? request.policy ?? null, request.faults ?? null, request.laterErrnos ?? null, mode,
     notify, plan.guard]);
   const stack = remember(stacks, key, () => stackFor(request, plan, notify));
-  const landlock = mode === 'record' || !request.policy ? undefined : landlockFor(request.policy, executable, request.env);
-  // The same for every start of this policy, program and thread kind: encoded once.
-  const deathSignal = notify && isMainThread ? SIGKILL : 0;
-  const configKey = `${deathSignal} ${process.pid} ${landlock ? JSON.stringify(landlock) : ''}`;
-  let config = stack.configs.get(configKey);
-  if (!config) {
-    config = encodeConfig({ notify, deathSignal, parentPid: process.pid, programs: stack.programs, ...(landlock ? { landlock } : {}) });
+  const { spec: landlock, key: landlockKey } = mode === 'record' || !request.policy ? { spec: undefined, key: '' }
+    : landlockFor(request.policy, executable, request.env);
+  let configs = stack.configs.get(landlockKey);
+  if (!configs) {
     if (stack.configs.size >= MAX_CACHED) stack.configs.clear();
-    stack.configs.set(configKey, config);
+    configs = new Map();
+    stack.configs.set(landlockKey, configs);
   }
-  const [parent, child] = binding!.launcherChannel(config);
-  let childOpen = true;
-  let supervision: Supervision | undefined;
-  const close = (fd: number) => { try { fs.closeSync(fd); } catch { /* closed */ } };
-  const prepared: PreparedLaunch = {
-    command,
-    args: [String(channelIndex), executable, request.file, ...request.args],
-    channel: child,
-    channelIndex,
-    executable,
-    supervised: notify,
-    ...(!notify && plan.reason ? { reason: plan.reason } : {}),
-    started() {
-      prepared.spawned();
-      return prepared.supervise();
-    },
-    supervise() {
-      supervision ??= superviseChannel(parent, mode, notify, plan.readProc);
-      return supervision;
-    },
-    spawned() {
-      if (childOpen) close(child);
-      childOpen = false;
-    },
-    abort() {
-      prepared.spawned();
-      if (!supervision) close(parent);
-    },
+  return {
+    command, executable, mode, notify, ...(!notify && plan.reason ? { reason: plan.reason } : {}), readProc: plan.readProc,
+    programs: stack.programs, ...(landlock ? { landlock } : {}), configs,
   };
-  return prepared;
+}
+
+/**
+ * Everything the launcher needs, ready for the caller's spawn. Throws (with nothing started)
+ * on a bad policy, a missing program, or a Landlock rule this kernel cannot apply.
+ */
+export function prepareLaunch(request: LaunchRequest, channelIndex: number): PreparedLaunch {
+  return startPlanned(planLaunch(request), request.file, request.args, channelIndex);
 }

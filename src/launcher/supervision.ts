@@ -4,11 +4,9 @@
  * outside its policy, from the supervisor thread (native/supervisor.cc).
  */
 import { endianness } from 'node:os';
-import { archName, nativeArch } from '../arch';
-import { groupsAllowing } from '../allowing-groups';
+import { archName, type ArchName } from '../arch';
 import { SeccompError, type SeccompErrorCode } from '../errors';
 import { binding, type NativeSupervisionEvent } from '../native';
-import { syscallName } from '../syscalls';
 
 /** One call outside the child's policy, as the supervisor read it from the notification. */
 export interface SupervisedViolation {
@@ -50,14 +48,22 @@ export interface RecordedCall { pid: number; nr: number; arch: number; args: big
 const STAGES = ['', 'config', 'death-signal', 'pidfd', 'image', 'pid-conflict', 'landlock-ruleset', 'landlock-path', 'landlock-port',
   'landlock-restrict', 'no-new-privs', 'load', 'handoff', 'exec'];
 
+type CallNamer = (arch: ArchName | null, nr: number, args: bigint[], pid: number) => { syscall: string | null; groups: string[] };
+let namer: CallNamer | undefined;
+
+/**
+ * Who names violations (./naming's nameCall): registered by ./index, and by `seccomp-node
+ * run` to be loaded only when a violation comes, so that a start does not load the syscall
+ * tables and the groups. Unregistered, a violation has no name (syscall null, no groups).
+ */
+export function setCallNamer(n: CallNamer): void {
+  namer = n;
+}
+
 function violation(e: Extract<NativeSupervisionEvent, { kind: 'violation' }>): SupervisedViolation {
   const arch = archName(e.arch >>> 0) ?? null;
-  const syscall = arch ? syscallName(e.nr, arch) ?? null : null;
-  return {
-    pid: e.pid, thread: e.thread, syscall, nr: e.nr, arch, args: e.args, signal: e.signal, outcome: e.outcome,
-    // the groups are the native architecture's
-    groups: syscall && arch === nativeArch() ? groupsAllowing(syscall, e.args, { pid: e.pid }) : [],
-  };
+  const { syscall, groups } = namer ? namer(arch, e.nr, e.args, e.pid) : { syscall: null, groups: [] };
+  return { pid: e.pid, thread: e.thread, syscall, nr: e.nr, arch, args: e.args, signal: e.signal, outcome: e.outcome, groups };
 }
 
 function failure(e: Extract<NativeSupervisionEvent, { kind: 'error' }>): LaunchFailure {

@@ -72,6 +72,8 @@ export interface ParsedPolicy {
   locations: SourceLocation[];
   /** Things accepted but without effect, such as `@frequency`. */
   notes: string[];
+  /** The files `@include` read (absolute paths, in reading order), for those who cache the result. */
+  included?: string[];
 }
 
 /** Larger files are refused rather than read: a policy is a few kilobytes. */
@@ -89,6 +91,8 @@ interface State {
   groupsSeen: Set<string>;
   /** The files being read, outermost first, to find include cycles. */
   including: { real: string; display: string }[];
+  /** Every file `@include` read. */
+  included: string[];
 }
 
 interface Source {
@@ -107,7 +111,7 @@ export function parse(text: string, options: ParseOptions = {}): ParsedPolicy {
   const state: State = {
     // Asked only when a file has sections, so that other files parse without the addon.
     arch: () => requested ?? (native ??= nativeArch()),
-    rules: [], locations: [], notes: [], groups: options.groups, groupsSeen: new Set(), including: [],
+    rules: [], locations: [], notes: [], groups: options.groups, groupsSeen: new Set(), including: [], included: [],
   };
   const file = options.file;
   parseSource(state, {
@@ -121,6 +125,7 @@ export function parse(text: string, options: ParseOptions = {}): ParsedPolicy {
     policy: { defaultAction: state.defaultAction?.action ?? 'kill-process', rules: state.rules, ...(state.landlock ? { landlock: state.landlock } : {}) },
     locations: state.locations,
     notes: state.notes,
+    included: state.included,
   };
 }
 
@@ -209,6 +214,7 @@ function include(state: State, src: Source, target: string, at: SourceLocation, 
   } catch (error) {
     throw fail(`cannot read "${target}": ${reason(error)}`);
   }
+  state.included.push(resolved);
   const real = realPath(resolved);
   const cycleStart = state.including.findIndex((f) => f.real === real);
   if (cycleStart >= 0) {
