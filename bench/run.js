@@ -740,10 +740,11 @@ async function launchBench(nodes) {
 // 7. learn: seccomp user notification against strace
 
 /**
- * The same workload (a Node script that reads, compresses and writes a file) run plain,
- * learned through seccomp user notification, and learned through strace, interleaved per
- * round, each through `seccomp-node learn` as users run it. Without strace, only the first
- * two run (with a note).
+ * The same workload (a Node script that makes many small file system calls, and reads,
+ * compresses and writes a file) run plain, learned through seccomp user notification, and
+ * learned through strace, interleaved per round, each through `seccomp-node learn` as users
+ * run it. What an observer costs grows with the calls observed, so the workload makes tens of
+ * thousands. Without strace, only the first two run (with a note).
  */
 async function learnBench() {
   const { rounds } = CONFIG.learn;
@@ -752,6 +753,7 @@ async function learnBench() {
   fs.writeFileSync(input, 'some text to compress\n'.repeat(20000));
   fs.writeFileSync(script, `
     const fs = require('fs'); const zlib = require('zlib');
+    for (let i = 0; i < 4000; i++) { fs.statSync(process.argv[2]); fs.closeSync(fs.openSync(process.argv[2], 'r')); }
     for (let i = 0; i < 20; i++) fs.writeFileSync(process.argv[3] + i, zlib.gzipSync(fs.readFileSync(process.argv[2])));
     for (let i = 0; i < 20; i++) fs.unlinkSync(process.argv[3] + i);`);
   const cli = path.join(ROOT, 'bin', 'seccomp-node.js');
@@ -759,10 +761,21 @@ async function learnBench() {
   try { strace = execFileSync('sh', ['-c', 'command -v strace'], { encoding: 'utf8' }).trim(); } catch { /* none */ }
   if (!strace) note('strace is not installed: learn was measured with seccomp user notification only');
   const out = (mode) => path.join(TMP, `learn-${mode}.policy`);
+  // Each observer twice: on the workload, and on an empty Node program (`node -e 0`), so that
+  // what is the same for both (the command line's own start, compiling the learning policy,
+  // writing the result) cancels out, leaving what observing the workload's calls cost.
+  const work = [script, input, path.join(TMP, 'learn-out-')];
+  const empty = ['-e', '0'];
+  const learnArgs = (observer, mode, target) => [cli, 'learn', '--observer', observer, '--out', out(mode), '--', process.execPath, ...target];
   const MODES = {
-    plain: [process.execPath, [script, input, path.join(TMP, 'learn-out-')]],
-    seccomp: [process.execPath, [cli, 'learn', '--observer', 'seccomp', '--out', out('seccomp'), '--', process.execPath, script, input, path.join(TMP, 'learn-out-')]],
-    ...(strace ? { strace: [process.execPath, [cli, 'learn', '--observer', 'strace', '--out', out('strace'), '--', process.execPath, script, input, path.join(TMP, 'learn-out-')]] } : {}),
+    plain: [process.execPath, work],
+    'plain-empty': [process.execPath, empty],
+    seccomp: [process.execPath, learnArgs('seccomp', 'seccomp', work)],
+    'seccomp-empty': [process.execPath, learnArgs('seccomp', 'seccomp-empty', empty)],
+    ...(strace ? {
+      strace: [process.execPath, learnArgs('strace', 'strace', work)],
+      'strace-empty': [process.execPath, learnArgs('strace', 'strace-empty', empty)],
+    } : {}),
   };
   const runs = [];
   for (let round = 0; round < rounds; round++) {
@@ -776,11 +789,17 @@ async function learnBench() {
     log(`  learn round ${round + 1}: ${Object.entries(ms).map(([m, v]) => `${m} ${v.toFixed(0)} ms`).join(', ')}`);
   }
   const observed = (mode) => Number(/Observed: ([\d,]+) system calls/.exec(fs.readFileSync(out(mode), 'utf8'))?.[1].replace(/,/g, ''));
+  const observers = ['seccomp', ...(strace ? ['strace'] : [])];
+  // what observing the workload's own calls added, per round
+  const cost = (r, o) => (r.ms[o] - r.ms[`${o}-empty`]) - (r.ms.plain - r.ms['plain-empty']);
+  const calls = Object.fromEntries(observers.map((o) => [o, observed(o) - observed(`${o}-empty`)]));
   return {
-    rounds, workload: 'node: 20 × (read 440 KB, gzip, write), 20 unlinks', calls: { seccomp: observed('seccomp'), ...(strace ? { strace: observed('strace') } : {}) },
+    rounds, workload: 'node: 4000 × (stat, open, close), 20 × (read 440 KB, gzip, write), 20 unlinks',
+    calls: Object.fromEntries(observers.map((o) => [o, observed(o)])), workloadCalls: calls,
     ms: Object.fromEntries(Object.keys(MODES).map((m) => [m, summary(runs.map((r) => r.ms[m]))])),
-    overheadMs: Object.fromEntries(Object.keys(MODES).filter((m) => m !== 'plain').map((m) => [m, summary(runs.map((r) => r.ms[m] - r.ms.plain))])),
-    straceOverSeccomp: strace ? summary(runs.map((r) => (r.ms.strace - r.ms.plain) / (r.ms.seccomp - r.ms.plain))) : null,
+    overheadMs: Object.fromEntries(observers.map((o) => [o, summary(runs.map((r) => cost(r, o)))])),
+    perCallUs: Object.fromEntries(observers.map((o) => [o, summary(runs.map((r) => (cost(r, o) * 1000) / calls[o]))])),
+    straceOverSeccomp: strace ? summary(runs.map((r) => cost(r, 'strace') / cost(r, 'seccomp'))) : null,
     runs,
   };
 }

@@ -289,10 +289,13 @@ function markdown(results, svgName) {
   if (!le || le.failed) L.push(le ? `Failed: ${le.failed}` : 'Not run.', '');
   else {
     L.push(`Workload: ${le.workload}; ${le.rounds} rounds, modes interleaved; each learn run through \`seccomp-node learn\` as users ` +
-      `run it. Calls observed: ${Object.entries(le.calls).map(([m, c]) => `${m} ${c}`).join(', ')}.`, '');
-    L.push(table(['mode', 'ms', 'over the plain run, ms'], Object.entries(le.ms).map(([m, v]) => [m, spread(v, 0),
-      m === 'plain' ? '—' : spread(le.overheadMs[m], 0)])), '');
-    if (le.straceOverSeccomp) L.push(`strace's overhead over seccomp's: ${spread(le.straceOverSeccomp, 1)} times.`, '');
+      'run it, once on the workload and once on `node -e 0`, so that what both have (the command line\'s start, compiling, ' +
+      'writing the policy) cancels out. Calls the workload adds: ' +
+      `${Object.entries(le.workloadCalls).map(([m, c]) => `${m} ${c}`).join(', ')}.`, '');
+    L.push(table(['mode', 'ms'], Object.entries(le.ms).map(([m, v]) => [m, spread(v, 0)])), '');
+    L.push(table(['observer', 'cost of observing the workload, ms', 'per call, µs'], Object.keys(le.overheadMs).map((m) => [m,
+      spread(le.overheadMs[m], 0), spread(le.perCallUs[m], 1)])), '');
+    if (le.straceOverSeccomp) L.push(`strace costs ${spread(le.straceOverSeccomp, 1)} times what seccomp user notification costs.`, '');
   }
 
   // 4. lockdown
