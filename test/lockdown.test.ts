@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { decodeAction, runFilter } from '../src/bpf/emulator';
 import { defaultDaemonProfile } from '../src/groups';
 import { compileFor, exportBpf } from '../src/loader';
+import { bindSelfPid } from '../src/self-pid';
 import { runSandboxed } from '../src/testing';
 import { describe, reportLine, runChild } from './helpers/child';
 import { PROBES, PROBES_ADDON } from './helpers/probes';
@@ -248,7 +249,7 @@ group('architectures', () => {
 
   /** The program lockdown() loads by default, and the emulator's verdict on one call. */
   const verdict = (report: boolean, nr: number, arch: number) => {
-    const program = exportBpf(compileFor(defaultDaemonProfile(), { report }));
+    const program = exportBpf(compileFor(bindSelfPid(defaultDaemonProfile(), process.pid), { report }));
     return decodeAction(runFilter(program, { nr, arch, args: [0n, 0n, 0n, 0n, 0n, 0n] })).action;
   };
 

@@ -2,7 +2,7 @@ import { disassemble } from '../bpf/disassemble';
 import { dumpLandlock } from '../landlock/describe';
 import { compileFor, exportBpf, exportPfc } from '../loader';
 import { syscallName } from '../syscalls';
-import { bindForExport } from '../self-pid';
+import { bindForInspection } from '../self-pid';
 import { archOption, loadPolicy, parse, pidOption, UsageError, type Command } from './common';
 
 export const dump: Command = {
@@ -13,10 +13,10 @@ export const dump: Command = {
     const { values, positionals } = parse(argv, { arch: { type: 'string' }, pid: { type: 'string' } });
     if (positionals.length !== 1) throw new UsageError('name exactly one policy file');
     const arch = archOption(values.arch);
-    const policy = bindForExport(loadPolicy(positionals[0], arch).policy, pidOption(values.pid), '--pid');
+    const { policy, note } = bindForInspection(loadPolicy(positionals[0], arch).policy, pidOption(values.pid));
     const compiled = compileFor(policy, { arch, report: false });
     const program = exportBpf(compiled);
-    out.stdout(`# ${positionals[0]} for ${arch}: ${program.length / 8} BPF instructions\n\n`);
+    out.stdout(`# ${positionals[0]} for ${arch}: ${program.length / 8} BPF instructions\n${note ? `# ${note}\n` : ''}\n`);
     out.stdout(exportPfc(compiled));
     out.stdout('\n# BPF disassembly\n');
     out.stdout(`${disassemble(program, { syscallName: (nr) => syscallName(nr, arch) })}\n`);

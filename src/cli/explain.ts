@@ -6,7 +6,7 @@ import { explainPath, explainPort } from '../landlock/describe';
 import { FS_ACCESS_NAMES, PORT_ACCESS_NAMES, type FsAccessName, type PortAccessName } from '../landlock/rights';
 import { compileFor, exportBpf } from '../loader';
 import { syscallName, syscallNumber } from '../syscalls';
-import { bindForExport } from '../self-pid';
+import { bindForInspection, isSelfPid } from '../self-pid';
 import { archOption, loadPolicy, parse, parseValue, pidOption, UsageError, type Command } from './common';
 
 /**
@@ -34,13 +34,17 @@ export const explain: Command = {
       throw new SeccompError('ERR_SECCOMP_UNKNOWN_SYSCALL', `${name} does not exist on ${arch}`, { syscall: name });
     }
     const args = rawArgs.map(parseValue);
-    const policy = bindForExport(loadPolicy(file, arch).policy, pidOption(values.pid), '--pid');
+    const source = loadPolicy(file, arch).policy;
+    const { policy, note } = bindForInspection(source, pidOption(values.pid));
+    // Only a call whose rules compare with $pid has a verdict that depends on it.
+    const pinned = source.rules.some((r) => r.syscall === name && r.conditions?.some((c) => isSelfPid(c.value)));
     const compiled = compileFor(policy, { arch, report: false });
     const program = exportBpf(compiled);
     const { result, path } = traceFilter(program, { nr, arch: ARCH_TOKENS[arch], args });
     const verdict = actionName(result) ?? `0x${result.toString(16)}`;
     const origin = result === compiled.spec.defaultAction ? ' (the policy\'s default action)' : '';
     out.stdout(`${name}(${rawArgs.join(', ')}) on ${arch} (nr ${nr}): ${verdict}${origin}\n`);
+    if (note && pinned) out.stdout(`(${note})\n`);
     if (values.trace) {
       const listing = disassemble(program, { syscallName: (n) => syscallName(n, arch) }).split('\n');
       out.stdout(`instructions run (${path.length}):\n${path.map((pc) => listing[pc]).join('\n')}\n`);
