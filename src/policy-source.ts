@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import type { ArchName } from './arch';
 import { SeccompError } from './errors';
 import { checkPolicy } from './policy';
-import { fromOciProfile } from './oci';
+import { fromOciProfile, type OciArgWidths } from './oci';
 import type { Policy } from './policy';
 import { parsePolicyWithLocations, type SourceLocation } from './policy-file';
 
@@ -23,7 +23,14 @@ export interface PolicySource {
   notes: string[];
 }
 
-export function readPolicySource(file: string, options: { arch?: ArchName } = {}): PolicySource {
+export interface PolicySourceOptions {
+  /** Which `[arch ...]` sections and OCI rules apply; default the native architecture. */
+  arch?: ArchName;
+  /** OCI profiles: comparison widths, see {@link OciArgWidths}; default 'per-argument'. */
+  ociArgWidths?: OciArgWidths;
+}
+
+export function readPolicySource(file: string, options: PolicySourceOptions = {}): PolicySource {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -38,7 +45,9 @@ export function readPolicySource(file: string, options: { arch?: ArchName } = {}
       throw new SeccompError('ERR_SECCOMP_POLICY_SYNTAX', `${file}: invalid JSON: ${(error as Error).message}`, { file });
     }
     if (typeof data === 'object' && data !== null && 'syscalls' in data) {
-      const { policy, notes } = fromOciProfile(data, options.arch ? { arch: options.arch } : {});
+      const { policy, notes } = fromOciProfile(data, {
+        ...(options.arch ? { arch: options.arch } : {}), ...(options.ociArgWidths ? { argWidths: options.ociArgWidths } : {}),
+      });
       return { policy, kind: 'oci-profile', notes };
     }
     return { policy: checkPolicy(data), kind: 'policy-json', notes: [] };

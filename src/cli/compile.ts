@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import { compileFor, exportBpf } from '../loader';
 import { stringifyOciProfile, toOciProfile } from '../oci';
-import { archOption, loadPolicy, parse, UsageError, type Command } from './common';
+import {
+  archOption, loadPolicy, OCI_WIDTHS_OPTION, OCI_WIDTHS_USAGE, ociWidthsOption, parse, UsageError, type Command,
+} from './common';
 
 /** A C header holding the program, for programs that load it themselves. */
 function cHeader(program: Buffer, name: string, source: string, arch: string): string {
@@ -25,11 +27,11 @@ function cHeader(program: Buffer, name: string, source: string, arch: string): s
 export const compileCommand: Command = {
   name: 'compile',
   summary: 'compile a policy to a BPF program, an OCI JSON profile or a C header',
-  usage: 'compile [--arch ARCH] [--format bpf|json|c] [--name IDENT] [--out FILE] FILE',
+  usage: `compile [--arch ARCH] [--format bpf|json|c] [--name IDENT] [--out FILE] ${OCI_WIDTHS_USAGE} FILE`,
   run(argv, out) {
     const { values, positionals } = parse(argv, {
       arch: { type: 'string' }, format: { type: 'string', default: 'bpf' }, out: { type: 'string', short: 'o' },
-      name: { type: 'string', default: 'seccomp_filter' },
+      name: { type: 'string', default: 'seccomp_filter' }, ...OCI_WIDTHS_OPTION,
     });
     if (positionals.length !== 1) throw new UsageError('name exactly one policy file');
     const format = values.format ?? 'bpf';
@@ -37,7 +39,7 @@ export const compileCommand: Command = {
     const name = values.name ?? 'seccomp_filter';
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--name must be a C identifier, not "${name}"`);
     const arch = archOption(values.arch);
-    const { policy } = loadPolicy(positionals[0], arch);
+    const { policy } = loadPolicy(positionals[0], arch, ociWidthsOption(values['oci-widths']));
     let output: string | Buffer;
     if (format === 'json') {
       output = `${stringifyOciProfile(toOciProfile(policy, { arches: [arch] }).profile, 2)}\n`;

@@ -4,7 +4,9 @@ import { traceFilter } from '../bpf/emulator';
 import { SeccompError } from '../errors';
 import { compileFor, exportBpf } from '../loader';
 import { syscallNumber, syscallTable } from '../syscalls';
-import { archOption, loadPolicy, parse, parseValue, UsageError, type Command } from './common';
+import {
+  archOption, loadPolicy, OCI_WIDTHS_OPTION, OCI_WIDTHS_USAGE, ociWidthsOption, parse, parseValue, UsageError, type Command,
+} from './common';
 
 /**
  * What the compiled filter does with one call, found by running the BPF program in the
@@ -14,9 +16,9 @@ import { archOption, loadPolicy, parse, parseValue, UsageError, type Command } f
 export const explain: Command = {
   name: 'explain',
   summary: 'run the compiled filter on one call and say what happens to it',
-  usage: 'explain [--arch ARCH] [--trace] FILE SYSCALL [ARG...]   (ARG: number, constant, A|B; up to 6)',
+  usage: `explain [--arch ARCH] [--trace] ${OCI_WIDTHS_USAGE} FILE SYSCALL [ARG...]   (ARG: number, constant, A|B; up to 6)`,
   run(argv, out) {
-    const { values, positionals } = parse(argv, { arch: { type: 'string' }, trace: { type: 'boolean' } });
+    const { values, positionals } = parse(argv, { arch: { type: 'string' }, trace: { type: 'boolean' }, ...OCI_WIDTHS_OPTION });
     const [file, name, ...rawArgs] = positionals;
     if (!file || !name) throw new UsageError('name a policy file and a system call');
     if (rawArgs.length > 6) throw new UsageError('system calls have at most 6 arguments');
@@ -26,7 +28,7 @@ export const explain: Command = {
       throw new SeccompError('ERR_SECCOMP_UNKNOWN_SYSCALL', `${name} does not exist on ${arch}`, { syscall: name });
     }
     const args = rawArgs.map(parseValue);
-    const compiled = compileFor(loadPolicy(file, arch).policy, { arch, report: false });
+    const compiled = compileFor(loadPolicy(file, arch, ociWidthsOption(values['oci-widths'])).policy, { arch, report: false });
     const program = exportBpf(compiled);
     const { result, path } = traceFilter(program, { nr, arch: ARCH_TOKENS[arch], args });
     const verdict = actionName(result) ?? `0x${result.toString(16)}`;

@@ -20,6 +20,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { SeccompError } from '../errors';
 import { resolveExecutable } from '../exec';
 import { Filter } from '../filter';
+import { checkKnownKeys, type KeyList } from '../known-keys';
 import { defaultDaemonProfile, expandEntries, type GroupEntry } from '../groups';
 import { compileFor } from '../loader';
 import { checkPolicy, parseAction, type Action, type Policy } from '../policy';
@@ -131,8 +132,11 @@ function invalid(message: string): SeccompError {
   return new SeccompError('ERR_SECCOMP_INVALID_OPTION', message);
 }
 
-const OPTIONS = ['allow', 'policy', 'defaultAction', 'report', 'optimize', 'fail', 'faultsFrom', 'args', 'timeoutMs',
-  'env', 'cwd', 'input', 'keepAlive'];
+/** Every runSandboxed option, one line each (known-keys.ts): anything else is refused. */
+const OPTION_KEYS: KeyList<RunSandboxedOptions> = {
+  allow: true, policy: true, defaultAction: true, report: true, optimize: true, fail: true, faultsFrom: true,
+  args: true, timeoutMs: true, env: true, cwd: true, input: true, keepAlive: true,
+};
 
 /** The policy the options ask for (undefined: faults only). */
 function resolvePolicy(options: RunSandboxedOptions, cwd: string, forCommand: boolean): Policy | undefined {
@@ -143,7 +147,7 @@ function resolvePolicy(options: RunSandboxedOptions, cwd: string, forCommand: bo
   if (options.policy !== undefined) {
     policy = options.policy instanceof Filter ? options.policy.toPolicy()
       : typeof options.policy === 'string' ? readPolicySource(path.resolve(cwd, options.policy)).policy
-        : checkPolicy(options.policy);
+        : checkPolicy(options.policy, 'policy');
   } else if (options.allow !== undefined) {
     if (!Array.isArray(options.allow)) throw invalid('`allow` must be an array of names, groups and rules');
     policy = { defaultAction: 'kill-process', rules: expandEntries(options.allow) };
@@ -192,9 +196,7 @@ function functionSource(fn: (...args: never[]) => unknown): string {
  */
 export async function runSandboxed(target: SandboxTarget, options: RunSandboxedOptions = {}): Promise<SandboxedResult> {
   if (typeof options !== 'object' || options === null) throw invalid('runSandboxed() takes an options object');
-  for (const key of Object.keys(options)) {
-    if (!OPTIONS.includes(key)) throw invalid(`unknown runSandboxed option "${key}"; options: ${OPTIONS.join(', ')}`);
-  }
+  checkKnownKeys(options, OPTION_KEYS, 'runSandboxed() options', '', { timeout: 'timeoutMs', faults: 'fail' });
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   const report = options.report ?? true;
