@@ -21,6 +21,8 @@ export interface PolicySource {
   locations?: SourceLocation[];
   /** What an import had to interpret (OCI actions without an in-process equivalent...). */
   notes: string[];
+  /** Lines whose meaning a reader may mistake (policy files: minijail's two meanings of `; return`). */
+  warnings: string[];
 }
 
 export interface PolicySourceOptions {
@@ -37,7 +39,9 @@ export function readPolicySource(file: string, options: PolicySourceOptions = {}
   } catch (error) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `cannot read policy ${file}: ${(error as Error).message}`, { file });
   }
-  if (/^\s*\{/.test(text)) {
+  // JSON starts with "{"; so does a policy file whose first rule is a system call list
+  // ("{read, write}: 1"), which the colon after the closing brace tells apart.
+  if (/^\s*\{/.test(text) && !/^\s*\{[^{}"]*\}\s*:/.test(text)) {
     let data: unknown;
     try {
       data = JSON.parse(text);
@@ -48,10 +52,10 @@ export function readPolicySource(file: string, options: PolicySourceOptions = {}
       const { policy, notes } = fromOciProfile(data, {
         ...(options.arch ? { arch: options.arch } : {}), ...(options.ociArgWidths ? { argWidths: options.ociArgWidths } : {}),
       });
-      return { policy, kind: 'oci-profile', notes };
+      return { policy, kind: 'oci-profile', notes, warnings: [] };
     }
-    return { policy: checkPolicy(data), kind: 'policy-json', notes: [] };
+    return { policy: checkPolicy(data), kind: 'policy-json', notes: [], warnings: [] };
   }
   const parsed = parsePolicyWithLocations(text, { file, ...(options.arch ? { arch: options.arch } : {}) });
-  return { policy: parsed.policy, kind: 'policy-file', locations: parsed.locations, notes: parsed.notes };
+  return { policy: parsed.policy, kind: 'policy-file', locations: parsed.locations, notes: parsed.notes, warnings: parsed.warnings };
 }

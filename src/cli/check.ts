@@ -24,6 +24,7 @@ export const check: Command = {
           ? checkPolicyFile(file, { arch }).skipped
           : compile(source.policy, { arch, report: false, optimize: 2 }).skipped;
         for (const note of source.notes) out.stderr(`${file}: note: ${note}\n`);
+        for (const warning of source.warnings) out.stderr(`${file}: warning: ${warning}\n`);
         for (const w of lintPolicy(source.policy)) {
           const at = w.rule >= 0 && source.locations ? `${source.locations[w.rule].file}:${source.locations[w.rule].line}` : file;
           out.stderr(`${at}: warning: ${w.message}\n`);

@@ -12,8 +12,9 @@ export const run: Command = {
     if (!values.policy) throw new UsageError('--policy FILE is required');
     const [command, ...args] = positionals;
     if (!command) throw new UsageError('name the program to run after --');
-    const { policy, notes } = loadPolicy(values.policy, archOption(undefined), ociWidthsOption(values['oci-widths']));
+    const { policy, notes, warnings } = loadPolicy(values.policy, archOption(undefined), ociWidthsOption(values['oci-widths']));
     for (const note of notes) out.stderr(`${values.policy}: note: ${note}\n`);
+    for (const warning of warnings) out.stderr(`${values.policy}: warning: ${warning}\n`);
     // Replaces this process: the exit status seen by the caller is the program's own.
     return execUnderPolicy(policy, command, args);
   },

@@ -74,3 +74,51 @@ export function negate(dnf: Dnf, widthOf: (c: Condition) => Width): Dnf | undefi
   }
   return result;
 }
+
+/** Whether `c` holds for an argument whose low `width` bits are `value`. */
+function holds(c: Condition, value: bigint, width: Width): boolean {
+  const v = unsigned(value, width);
+  const k = unsigned(BigInt(c.value), width);
+  switch (c.op) {
+    case 'eq': return v === k;
+    case 'ne': return v !== k;
+    case 'lt': return v < k;
+    case 'le': return v <= k;
+    case 'gt': return v > k;
+    case 'ge': return v >= k;
+    case 'masked-eq': return (v & unsigned(BigInt(c.mask ?? '0'), width)) === k;
+  }
+}
+
+/**
+ * The same alternatives with what an equality already decides taken out: next to
+ * `arg1 == 5`, `arg1 != 4` is dropped and `arg1 != 5` makes the alternative impossible;
+ * and without alternatives that another one already covers.
+ * Filter lists, read in order, negate earlier items and would otherwise pile up several
+ * comparisons on one argument. Conditions of different widths are left as they are.
+ */
+export function simplify(dnf: Dnf, widthOf: (c: Condition) => Width): Dnf {
+  const out: Dnf = [];
+  for (const alternative of dnf) {
+    const pinned = new Map<string, Condition>();
+    for (const c of alternative) if (c.op === 'eq') pinned.set(`${c.arg}/${widthOf(c)}`, pinned.get(`${c.arg}/${widthOf(c)}`) ?? c);
+    let possible = true;
+    const kept: Condition[] = [];
+    const seen = new Set<string>();
+    for (const c of alternative) {
+      const anchor = pinned.get(`${c.arg}/${widthOf(c)}`);
+      if (anchor && anchor !== c) {
+        if (!holds(c, BigInt(anchor.value), widthOf(c))) { possible = false; break; }
+        continue;
+      }
+      const key = JSON.stringify(c);
+      if (!seen.has(key)) kept.push(c);
+      seen.add(key);
+    }
+    if (possible) out.push(kept);
+  }
+  // An alternative that holds every condition of another one adds nothing to it.
+  const keys = out.map((alternative) => new Set(alternative.map((c) => JSON.stringify(c))));
+  return out.filter((_, i) => !keys.some((other, j) => j !== i && other.size <= keys[i].size &&
+    [...other].every((key) => keys[i].has(key)) && (other.size < keys[i].size || j < i)));
+}
