@@ -90,7 +90,7 @@ export function parseRuleBody(c: Cursor, syscall: string): RuleBody {
         const otherwise = { errno: parseErrno(c) };
         const negated = negate(when, widthOf);
         if (!negated) throw c.fail('a simpler expression', errno, { problem: tooLarge('the calls it does not match') });
-        body.outcomes.push({ when: negated, action: otherwise });
+        body.outcomes.push({ when: simplify(negated, widthOf), action: otherwise });
         if (!arrow) body.minijailReturn = semicolon;
       } // else minijail0's "; return" alone: the default action, which unmatched calls get anyway
     } else if (arrow) {

@@ -90,12 +90,20 @@ function holds(c: Condition, value: bigint, width: Width): boolean {
   }
 }
 
+function mergeMasked(a: Condition, b: Condition, width: Width): Condition | undefined {
+  const [ma, mb] = [unsigned(BigInt(a.mask ?? '0'), width), unsigned(BigInt(b.mask ?? '0'), width)];
+  const [va, vb] = [unsigned(BigInt(a.value), width) & ma, unsigned(BigInt(b.value), width) & mb];
+  if (((va ^ vb) & ma & mb) !== 0n) return undefined;
+  return { ...a, mask: String(ma | mb), value: String(va | vb) };
+}
+
 /**
  * The same alternatives with what an equality already decides taken out: next to
  * `arg1 == 5`, `arg1 != 4` is dropped and `arg1 != 5` makes the alternative impossible;
- * and without alternatives that another one already covers.
- * Filter lists, read in order, negate earlier items and would otherwise pile up several
- * comparisons on one argument. Conditions of different widths are left as they are.
+ * masked comparisons of one argument merged into one; and without alternatives that
+ * another one already covers. libseccomp takes one comparison per argument in a rule, and
+ * negations (`; return ERRNO`, filter lists) would otherwise pile several up.
+ * Conditions of different widths are left as they are.
  */
 export function simplify(dnf: Dnf, widthOf: (c: Condition) => Width): Dnf {
   const out: Dnf = [];
@@ -105,15 +113,27 @@ export function simplify(dnf: Dnf, widthOf: (c: Condition) => Width): Dnf {
     let possible = true;
     const kept: Condition[] = [];
     const seen = new Set<string>();
+    const maskedAt = new Map<string, number>();
     for (const c of alternative) {
-      const anchor = pinned.get(`${c.arg}/${widthOf(c)}`);
+      const at = `${c.arg}/${widthOf(c)}`;
+      const anchor = pinned.get(at);
       if (anchor && anchor !== c) {
         if (!holds(c, BigInt(anchor.value), widthOf(c))) { possible = false; break; }
         continue;
       }
+      if (c.op === 'masked-eq' && maskedAt.has(at)) {
+        // (x & m1) == v1 && (x & m2) == v2  is  (x & (m1|m2)) == (v1|v2), when they agree where both look.
+        const index = maskedAt.get(at)!;
+        const merged = mergeMasked(kept[index], c, widthOf(c));
+        if (!merged) { possible = false; break; }
+        kept[index] = merged;
+        continue;
+      }
       const key = JSON.stringify(c);
-      if (!seen.has(key)) kept.push(c);
+      if (seen.has(key)) continue;
       seen.add(key);
+      if (c.op === 'masked-eq') maskedAt.set(at, kept.length);
+      kept.push(c);
     }
     if (possible) out.push(kept);
   }
