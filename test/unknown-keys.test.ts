@@ -169,6 +169,10 @@ group('options of the other entry points', () => {
       .rejects.toMatchObject({ code: 'ERR_SECCOMP_INVALID_OPTION', details: { path: 'fail.openat.wehn', suggestion: 'when' } });
     await expect(runSandboxed(() => 1, { allow: [{ syscall: 'read', condition: [] }] } as never))
       .rejects.toMatchObject({ details: { path: 'allow[0].condition', suggestion: 'conditions' } });
+    await expect(runSandboxed({ command: 'true', arg: ['x'] } as never))
+      .rejects.toMatchObject({ code: 'ERR_SECCOMP_INVALID_OPTION', details: { path: 'target.arg', suggestion: 'args' } });
+    await expect(runSandboxed({ module: __filename, exprot: 'x' } as never))
+      .rejects.toMatchObject({ code: 'ERR_SECCOMP_INVALID_OPTION', details: { path: 'target.exprot', suggestion: 'export' } });
     expect(refusal(() => new Filter({ defaultActoin: 'allow' } as never))).toEqual(['ERR_SECCOMP_INVALID_OPTION', 'defaultActoin', 'defaultAction']);
     expect(refusal(() => new Filter().exportBpf({ arhc: 'aarch64' } as never))).toEqual(['ERR_SECCOMP_INVALID_OPTION', 'arhc', 'arch']);
     expect(refusal(() => new Filter().allow('write', { arg: 0, op: 'eq', value: '1', width: 32, mask: '1' } as never))[0])

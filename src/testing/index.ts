@@ -132,6 +132,9 @@ function invalid(message: string): SeccompError {
   return new SeccompError('ERR_SECCOMP_INVALID_OPTION', message);
 }
 
+const MODULE_TARGET_KEYS: KeyList<Extract<SandboxTarget, { module: string }>> = { module: true, export: true };
+const COMMAND_TARGET_KEYS: KeyList<Extract<SandboxTarget, { command: string }>> = { command: true, args: true };
+
 /** Every runSandboxed option, one line each (known-keys.ts): anything else is refused. */
 const OPTION_KEYS: KeyList<RunSandboxedOptions> = {
   allow: true, policy: true, defaultAction: true, report: true, optimize: true, fail: true, faultsFrom: true,
@@ -207,10 +210,12 @@ export async function runSandboxed(target: SandboxTarget, options: RunSandboxedO
   if (typeof target === 'function') {
     spec = { mode: 'function', source: functionSource(target), report, resultFd: RESULT_FD, keepAlive: Boolean(options.keepAlive) };
   } else if (typeof target === 'object' && target !== null && 'module' in target && typeof target.module === 'string') {
+    checkKnownKeys(target, MODULE_TARGET_KEYS, 'a module target', 'target');
     const file = path.resolve(cwd, target.module);
     if (!fs.existsSync(file)) throw invalid(`module ${file} does not exist`);
     spec = { mode: 'module', module: file, export: target.export ?? 'default', report, resultFd: RESULT_FD, keepAlive: Boolean(options.keepAlive) };
   } else if (isCommand && typeof (target as { command: unknown }).command === 'string') {
+    checkKnownKeys(target as object, COMMAND_TARGET_KEYS, 'a command target', 'target');
     const { command, args = [] } = target as { command: string; args?: readonly string[] };
     resolveExecutable(command, env.PATH); // fails now, with a clear message, when it does not exist
     spec = { mode: 'command', command, commandArgs: [...args], report: false, resultFd: RESULT_FD, keepAlive: false };
