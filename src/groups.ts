@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SeccompError } from './errors';
 import { binding } from './native';
-import type { Action, Condition, Policy, Rule } from './policy';
+import { checkRule, type Action, type Condition, type Policy, type Rule } from './policy';
 import { addNeeds, mergeLandlock, type LandlockNeeds } from './landlock/policy';
 import { parseFile, type GroupTable } from './policy-file/parser';
 import { closestName } from './syscalls';
@@ -139,14 +139,16 @@ export function entriesNeeds(entries: readonly GroupEntry[]): LandlockNeeds | un
 
 /**
  * Expands allow-list entries (names, '@groups', rule objects) into policy rules, each
- * group once. Entries without an action are allowed.
+ * group once. Entries without an action are allowed. `path` names the list in errors.
  */
-export function expandEntries(entries: readonly GroupEntry[], seen = new Set<string>()): Rule[] {
-  return entries.flatMap((entry): Rule[] => {
+export function expandEntries(entries: readonly GroupEntry[], seen = new Set<string>(), path = 'allow'): Rule[] {
+  return entries.flatMap((entry, i): Rule[] => {
     if (typeof entry === 'string') {
       return entry.startsWith('@') ? groupRules(entry, seen) : [{ syscall: entry, action: 'allow' }];
     }
-    return [{ syscall: entry.syscall, action: entry.action ?? 'allow', ...(entry.conditions?.length ? { conditions: entry.conditions } : {}) }];
+    // Rule objects are checked here, unknown keys included: a misspelt "conditions" must
+    // not leave an unconditional allow behind.
+    return [checkRule(entry, `${path}[${i}]`, 'allow')];
   });
 }
 

@@ -28,7 +28,7 @@ export type { ParseOptions, SourceLocation } from './policy-file';
 export { readPolicySource } from './policy-source';
 export type { PolicySource, PolicySourceKind } from './policy-source';
 export { fromOciProfile, toOciProfile, stringifyOciProfile, parseOciProfile } from './oci';
-export type { OciImportOptions, OciImportResult, OciExportOptions, OciExportResult, OciProfile } from './oci';
+export type { OciArgWidths, OciImportOptions, OciImportResult, OciExportOptions, OciExportResult, OciProfile } from './oci';
 export { runFilter, traceFilter, decodeAction } from './bpf/emulator';
 export type { SeccompData } from './bpf/emulator';
 export { disassemble } from './bpf/disassemble';

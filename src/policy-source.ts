@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import type { ArchName } from './arch';
 import { SeccompError } from './errors';
 import { checkPolicy } from './policy';
-import { fromOciProfile } from './oci';
+import { fromOciProfile, type OciArgWidths } from './oci';
 import type { Policy } from './policy';
 import { parsePolicyWithLocations, type SourceLocation } from './policy-file';
 
@@ -21,16 +21,27 @@ export interface PolicySource {
   locations?: SourceLocation[];
   /** What an import had to interpret (OCI actions without an in-process equivalent...). */
   notes: string[];
+  /** Lines whose meaning a reader may mistake (policy files: minijail's two meanings of `; return`). */
+  warnings: string[];
 }
 
-export function readPolicySource(file: string, options: { arch?: ArchName } = {}): PolicySource {
+export interface PolicySourceOptions {
+  /** Which `[arch ...]` sections and OCI rules apply; default the native architecture. */
+  arch?: ArchName;
+  /** OCI profiles: comparison widths, see {@link OciArgWidths}; default 'per-argument'. */
+  ociArgWidths?: OciArgWidths;
+}
+
+export function readPolicySource(file: string, options: PolicySourceOptions = {}): PolicySource {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `cannot read policy ${file}: ${(error as Error).message}`, { file });
   }
-  if (/^\s*\{/.test(text)) {
+  // JSON starts with "{"; so does a policy file whose first rule is a system call list
+  // ("{read, write}: 1"), which the colon after the closing brace tells apart.
+  if (/^\s*\{/.test(text) && !/^\s*\{[^{}"]*\}\s*:/.test(text)) {
     let data: unknown;
     try {
       data = JSON.parse(text);
@@ -38,11 +49,13 @@ export function readPolicySource(file: string, options: { arch?: ArchName } = {}
       throw new SeccompError('ERR_SECCOMP_POLICY_SYNTAX', `${file}: invalid JSON: ${(error as Error).message}`, { file });
     }
     if (typeof data === 'object' && data !== null && 'syscalls' in data) {
-      const { policy, notes } = fromOciProfile(data, options.arch ? { arch: options.arch } : {});
-      return { policy, kind: 'oci-profile', notes };
+      const { policy, notes } = fromOciProfile(data, {
+        ...(options.arch ? { arch: options.arch } : {}), ...(options.ociArgWidths ? { argWidths: options.ociArgWidths } : {}),
+      });
+      return { policy, kind: 'oci-profile', notes, warnings: [] };
     }
-    return { policy: checkPolicy(data), kind: 'policy-json', notes: [] };
+    return { policy: checkPolicy(data), kind: 'policy-json', notes: [], warnings: [] };
   }
   const parsed = parsePolicyWithLocations(text, { file, ...(options.arch ? { arch: options.arch } : {}) });
-  return { policy: parsed.policy, kind: 'policy-file', locations: parsed.locations, notes: parsed.notes };
+  return { policy: parsed.policy, kind: 'policy-file', locations: parsed.locations, notes: parsed.notes, warnings: parsed.warnings };
 }

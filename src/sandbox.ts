@@ -6,10 +6,11 @@ import * as os from 'node:os';
 import { nativeArch } from './arch';
 import { SeccompError } from './errors';
 import { Filter } from './filter';
+import { checkKnownKeys, type KeyList } from './known-keys';
 import { defaultDaemonProfile, entriesNeeds, expandEntries, type GroupEntry } from './groups';
 import { landlockStatus, type LandlockStatus } from './landlock';
 import {
-  addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEYS, mergeLandlock, type FsRules, type Isolation, type NetRules,
+  addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEY_LIST, mergeLandlock, type FsRules, type Isolation, type NetRules,
 } from './landlock/policy';
 import {
   canProbeLandlock, checkSupport, countIoUringRings, loadHistory, loadPolicy, processSnapshot, readSeccompField, requireSupport,
@@ -111,8 +112,10 @@ export interface SandboxStatus {
 const IO_URING_BYPASS = 'io_uring submissions are executed by the kernel without passing through seccomp';
 let skippedReason: string | undefined;
 
-/** Every option lockdown() takes, in one place. */
-export const LOCKDOWN_OPTION_KEYS = ['allow', 'policy', 'defaultAction', 'report', 'optional', 'optimize', ...LANDLOCK_OPTION_KEYS] as const;
+/** Every lockdown option, one line each (known-keys.ts): anything else is refused. */
+const LOCKDOWN_OPTION_KEYS: KeyList<LockdownOptions> = {
+  allow: true, policy: true, defaultAction: true, report: true, optional: true, optimize: true, ...LANDLOCK_OPTION_KEY_LIST,
+};
 
 function policyFromOptions(options: LockdownOptions): { policy: Policy; source: string } {
   const { policy, source } = seccompPolicyFromOptions(options);
@@ -123,20 +126,13 @@ function policyFromOptions(options: LockdownOptions): { policy: Policy; source: 
 }
 
 function seccompPolicyFromOptions(options: LockdownOptions): { policy: Policy; source: string } {
-  const known = new Set<string>(LOCKDOWN_OPTION_KEYS);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) {
-      throw new SeccompError('ERR_SECCOMP_INVALID_OPTION',
-        `unknown lockdown option "${key}"; options: ${[...known].join(', ')}`, { option: key });
-    }
-  }
   if (options.allow !== undefined && !Array.isArray(options.allow)) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', '`allow` must be an array of names, groups and rules');
   }
-  if (options.policy) {
+  if (options.policy !== undefined) {
     const policy = options.policy instanceof Filter ? options.policy.toPolicy()
       : typeof options.policy === 'string' ? readPolicySource(options.policy).policy
-        : checkPolicy(options.policy);
+        : checkPolicy(options.policy, 'policy');
     if (options.defaultAction) policy.defaultAction = parseAction(options.defaultAction);
     if (options.allow) policy.rules.push(...checkPolicy({ defaultAction: 'allow', rules: expandEntries(options.allow) }).rules);
     return { policy, source: options.allow ? 'policy and allow list' : 'policy' };
@@ -180,6 +176,8 @@ export const sandbox = {
     if (typeof options !== 'object' || options === null) {
       throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'lockdown() takes an options object');
     }
+    // Before anything else, optional or not: a misspelt option must never go unnoticed.
+    checkKnownKeys(options, LOCKDOWN_OPTION_KEYS, 'lockdown options');
     const support = checkSupport();
     if (!support.supported && options.optional) {
       skippedReason = support.reason;

@@ -71,9 +71,10 @@ import { watchForViolation } from './child-report';
 import { entriesNeeds, expandEntries, type GroupEntry } from './groups';
 import { checkExecPolicy } from './exec';
 import {
-  addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEYS, mergeLandlock, type LandlockOptions,
+  addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEY_LIST, mergeLandlock, type LandlockOptions,
 } from './landlock/policy';
 import { planLandlockFor } from './loader';
+import { checkKnownKeys, keyNames, type KeyList } from './known-keys';
 import { checkPolicy, parseAction, type Action, type Policy, type Rule } from './policy';
 import { readPolicySource } from './policy-source';
 
@@ -125,7 +126,26 @@ export interface ChildPolicyOptions extends LandlockOptions {
   report?: boolean;
 }
 
-const CHILD_POLICY_KEYS = ['policy', 'allow', 'defaultAction', 'execStart', 'report', ...LANDLOCK_OPTION_KEYS] as const;
+/** The policy options of spawn/fork/execFile, one line each (known-keys.ts). */
+const CHILD_POLICY_KEYS: KeyList<ChildPolicyOptions> = {
+  policy: true, allow: true, defaultAction: true, execStart: true, report: true, ...LANDLOCK_OPTION_KEY_LIST,
+};
+
+// child_process's own options, as the installed @types/node declares them: the compiler
+// checks each list against Node's types, so a key Node renames shows up at build time.
+// Typos in them are refused too: a misspelt `timeout` or `cwd` would otherwise be dropped.
+const SPAWN_KEYS: KeyList<cp.SpawnOptions> = {
+  cwd: true, env: true, uid: true, gid: true, stdio: true, detached: true, serialization: true, signal: true,
+  timeout: true, killSignal: true, argv0: true, shell: true, windowsHide: true, windowsVerbatimArguments: true,
+};
+const FORK_KEYS: KeyList<cp.ForkOptions> = {
+  cwd: true, env: true, uid: true, gid: true, stdio: true, detached: true, serialization: true, signal: true,
+  timeout: true, killSignal: true, execPath: true, execArgv: true, silent: true, windowsVerbatimArguments: true,
+};
+const EXEC_FILE_KEYS: KeyList<cp.ExecFileOptions> = {
+  cwd: true, env: true, uid: true, gid: true, signal: true, timeout: true, killSignal: true, maxBuffer: true,
+  encoding: true, shell: true, windowsHide: true, windowsVerbatimArguments: true,
+};
 
 function dedupe(rules: Rule[]): Rule[] {
   const seen = new Set<string>();
@@ -151,7 +171,7 @@ export function childPolicy(options: ChildPolicyOptions): Policy {
   if (options.policy !== undefined && options.policy !== null) {
     policy = options.policy instanceof Filter ? options.policy.toPolicy()
       : typeof options.policy === 'string' ? readPolicySource(options.policy).policy
-        : checkPolicy(options.policy);
+        : checkPolicy(options.policy, 'policy');
   } else if (options.allow !== undefined) {
     if (!Array.isArray(options.allow)) {
       throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', '`allow` must be an array of names, groups and rules');
@@ -197,12 +217,14 @@ function validate(policy: Policy): void {
 
 type Env = NodeJS.ProcessEnv;
 
-function splitOptions<T extends ChildPolicyOptions>(options: T): { policy: Policy; report: boolean; rest: Omit<T, keyof ChildPolicyOptions> } {
+function splitOptions<T extends ChildPolicyOptions>(options: T, childProcessKeys: object, caller: string):
+  { policy: Policy; report: boolean; rest: Omit<T, keyof ChildPolicyOptions> } {
   if (typeof options !== 'object' || options === null) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'a sandboxed child needs an options object with its `policy` or `allow`');
   }
+  checkKnownKeys(options, { ...childProcessKeys, ...CHILD_POLICY_KEYS }, `${caller} options`);
   const rest: Record<string, unknown> = { ...(options as Record<string, unknown>) };
-  for (const key of CHILD_POLICY_KEYS) delete rest[key];
+  for (const key of keyNames(CHILD_POLICY_KEYS)) delete rest[key];
   for (const key of ['shell', 'argv0'] as const) {
     if (rest[key] !== undefined && rest[key] !== false) {
       throw new SeccompError('ERR_SECCOMP_INVALID_OPTION',
@@ -298,7 +320,7 @@ export function spawn(command: string, argsOrOptions?: readonly string[] | Sandb
   if (typeof command !== 'string' || command === '') {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'spawn() needs the program to run', { command });
   }
-  const { policy, report, rest } = splitOptions(options as SandboxSpawnOptions);
+  const { policy, report, rest } = splitOptions(options as SandboxSpawnOptions, SPAWN_KEYS, 'spawn()');
   const env = rest.env ?? process.env;
   if (!findable(command, env, cwdPath(rest.cwd))) {
     // Node's own failure, without running anything: libuv forks, cannot enter the directory
@@ -336,7 +358,7 @@ export function fork(modulePath: string | URL, argsOrOptions?: readonly string[]
   if (typeof module !== 'string' || module === '') {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'fork() needs the module to run', { modulePath });
   }
-  const { policy, report, rest } = splitOptions(options as SandboxForkOptions);
+  const { policy, report, rest } = splitOptions(options as SandboxForkOptions, FORK_KEYS, 'fork()');
   const { execPath = process.execPath, execArgv = defaultExecArgv(), serialization, ...forkOptions } = rest;
   const env = forkOptions.env ?? process.env;
   const stdio = forkOptions.stdio ?? (forkOptions.silent ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['inherit', 'inherit', 'inherit', 'ipc']);
@@ -368,7 +390,7 @@ function execFileImpl(file: string, argsOrOptions?: unknown, optionsOrCallback?:
   if (typeof file !== 'string' || file === '') {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'execFile() needs the program to run', { file });
   }
-  const { policy, report, rest: execOptions } = splitOptions(options as SandboxExecFileOptions);
+  const { policy, report, rest: execOptions } = splitOptions(options as SandboxExecFileOptions, EXEC_FILE_KEYS, 'execFile()');
   const env = execOptions.env ?? process.env;
   if (!findable(file, env, cwdPath(execOptions.cwd))) {
     return cp.execFile(file, args, { ...execOptions, cwd: MISSING_DIR }, (error, stdout, stderr) => callback?.(error, stdout, stderr));

@@ -155,7 +155,9 @@ describe('the child policy', () => {
     expect(parsePolicySpec('@node,@fs-read, read')).toEqual({ allow: ['@node', '@fs-read', 'read'] });
     expect(parsePolicySpec('@node')).toEqual({ allow: ['@node'] });
     expect(parsePolicySpec('file-reader')).toEqual({ policy: profile('file-reader') });
-    expect(parsePolicySpec('{"rules":[{"syscall":"read"}]}')).toEqual({ policy: { defaultAction: 'kill-process', rules: [{ syscall: 'read', action: 'allow' }] } });
+    expect(parsePolicySpec('{"rules":[{"syscall":"read","action":"allow"}]}')).toEqual({ policy: { defaultAction: 'kill-process', rules: [{ syscall: 'read', action: 'allow' }] } });
+    // policy JSON must say what each rule does
+    expect(() => parsePolicySpec('{"rules":[{"syscall":"read"}]}')).toThrow(expect.objectContaining({ code: 'ERR_SECCOMP_INVALID_ACTION' }));
     expect(parsePolicySpec('{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}').policy)
       .toMatchObject({ rules: [{ syscall: 'read', action: 'allow' }] });
     expect(parsePolicySpec('./my.policy')).toEqual({ policy: path.resolve('my.policy') });

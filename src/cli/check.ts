@@ -3,26 +3,30 @@ import { lintPolicy } from '../lint';
 import { checkPolicyFile } from '../policy-file';
 import { compile } from '../compiler';
 import { readPolicySource } from '../policy-source';
-import { archOption, parse, UsageError, type Command } from './common';
+import {
+  archOption, OCI_WIDTHS_OPTION, OCI_WIDTHS_USAGE, ociWidthsOption, parse, UsageError, type Command,
+} from './common';
 import { bindForChecking } from '../self-pid';
 
 export const check: Command = {
   name: 'check',
   summary: 'parse and validate policy files; warn about dangerous grants',
-  usage: 'check [--arch ARCH] FILE...',
+  usage: `check [--arch ARCH] ${OCI_WIDTHS_USAGE} FILE...`,
   run(argv, out) {
-    const { values, positionals } = parse(argv, { arch: { type: 'string' } });
+    const { values, positionals } = parse(argv, { arch: { type: 'string' }, ...OCI_WIDTHS_OPTION });
     if (positionals.length === 0) throw new UsageError('name at least one policy file');
     const arch = archOption(values.arch);
+    const ociArgWidths = ociWidthsOption(values['oci-widths']);
     let failed = 0;
     for (const file of positionals) {
       try {
-        const source = readPolicySource(file, { arch });
+        const source = readPolicySource(file, { arch, ...(ociArgWidths ? { ociArgWidths } : {}) });
         // Policy files are checked by their own checker so errors carry line numbers.
         const skipped = source.kind === 'policy-file'
           ? checkPolicyFile(file, { arch }).skipped
           : compile(bindForChecking(source.policy), { arch, report: false, optimize: 2 }).skipped;
         for (const note of source.notes) out.stderr(`${file}: note: ${note}\n`);
+        for (const warning of source.warnings) out.stderr(`${file}: warning: ${warning}\n`);
         for (const w of lintPolicy(source.policy)) {
           const at = w.rule >= 0 && source.locations ? `${source.locations[w.rule].file}:${source.locations[w.rule].line}` : file;
           out.stderr(`${at}: warning: ${w.message}\n`);

@@ -1,6 +1,7 @@
 /** What the command modules share: usage errors, argument values, loading policies. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { nativeArch, requireArch, type ArchName } from '../arch';
+import { OCI_ARG_WIDTHS, type OciArgWidths } from '../oci/import';
 import { parseStandaloneValue } from '../policy-file/rule';
 import { readPolicySource, type PolicySource } from '../policy-source';
 import { checkPid } from '../self-pid';
@@ -42,9 +43,24 @@ export function archOption(value: string | undefined): ArchName {
   return value === undefined ? nativeArch() : requireArch(value);
 }
 
-export function loadPolicy(file: string | undefined, arch: ArchName): PolicySource {
+/**
+ * `--oci-widths per-argument|runc`, for every command that reads policies: how an OCI
+ * profile's comparisons are read (see OciArgWidths). Spread into a command's options.
+ */
+export const OCI_WIDTHS_OPTION = { 'oci-widths': { type: 'string' } } as const;
+export const OCI_WIDTHS_USAGE = '[--oci-widths per-argument|runc]';
+
+export function ociWidthsOption(value: string | undefined): OciArgWidths | undefined {
+  if (value === undefined) return undefined;
+  if (!(OCI_ARG_WIDTHS as readonly string[]).includes(value)) {
+    throw new UsageError(`--oci-widths must be ${OCI_ARG_WIDTHS.join(' or ')}, not "${value}"`);
+  }
+  return value as OciArgWidths;
+}
+
+export function loadPolicy(file: string | undefined, arch: ArchName, ociArgWidths?: OciArgWidths): PolicySource {
   if (!file) throw new UsageError('a policy file is required');
-  return readPolicySource(file, { arch });
+  return readPolicySource(file, { arch, ...(ociArgWidths ? { ociArgWidths } : {}) });
 }
 
 /**

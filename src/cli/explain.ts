@@ -7,7 +7,9 @@ import { FS_ACCESS_NAMES, PORT_ACCESS_NAMES, type FsAccessName, type PortAccessN
 import { compileFor, exportBpf } from '../loader';
 import { syscallName, syscallNumber } from '../syscalls';
 import { bindForInspection, isSelfPid } from '../self-pid';
-import { archOption, loadPolicy, parse, parseValue, pidOption, UsageError, type Command } from './common';
+import {
+  archOption, loadPolicy, OCI_WIDTHS_OPTION, OCI_WIDTHS_USAGE, ociWidthsOption, parse, parseValue, pidOption, UsageError, type Command,
+} from './common';
 
 /**
  * What the compiled filter does with one call, found by running the BPF program in the
@@ -17,12 +19,12 @@ import { archOption, loadPolicy, parse, parseValue, pidOption, UsageError, type 
 export const explain: Command = {
   name: 'explain',
   summary: 'run the compiled filter on one call and say what happens to it; or what Landlock does with a path or a port',
-  usage: 'explain [--arch ARCH] [--pid PID] [--trace] FILE SYSCALL [ARG...]   (ARG: number, constant, A|B; up to 6)\n' +
+  usage: `explain [--arch ARCH] [--pid PID] [--trace] ${OCI_WIDTHS_USAGE} FILE SYSCALL [ARG...]   (ARG: number, constant, A|B; up to 6)\n` +
     '       explain FILE --path PATH [--access read|write|execute]\n       explain FILE --port PORT [--access bind|connect]',
   run(argv, out) {
     const { values, positionals } = parse(argv, {
       arch: { type: 'string' }, pid: { type: 'string' }, trace: { type: 'boolean' }, path: { type: 'string' }, port: { type: 'string' },
-      access: { type: 'string' },
+      access: { type: 'string' }, ...OCI_WIDTHS_OPTION,
     });
     if (values.path !== undefined || values.port !== undefined) return explainLandlock(positionals, values, out);
     const [file, name, ...rawArgs] = positionals;
@@ -34,7 +36,7 @@ export const explain: Command = {
       throw new SeccompError('ERR_SECCOMP_UNKNOWN_SYSCALL', `${name} does not exist on ${arch}`, { syscall: name });
     }
     const args = rawArgs.map(parseValue);
-    const source = loadPolicy(file, arch).policy;
+    const source = loadPolicy(file, arch, ociWidthsOption(values['oci-widths'])).policy;
     const { policy, note } = bindForInspection(source, pidOption(values.pid));
     // Only a call whose rules compare with $pid has a verdict that depends on it.
     const pinned = source.rules.some((r) => r.syscall === name && r.conditions?.some((c) => isSelfPid(c.value)));

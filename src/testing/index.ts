@@ -22,9 +22,10 @@ import { resolveExecutable } from '../exec';
 import { Filter } from '../filter';
 import { defaultDaemonProfile, entriesNeeds, expandEntries, type GroupEntry } from '../groups';
 import {
-  addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEYS, mergeLandlock, type LandlockOptions,
+  addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEY_LIST, mergeLandlock, type LandlockOptions,
 } from '../landlock/policy';
 import { compileFor, planLandlockFor } from '../loader';
+import { checkKnownKeys, type KeyList } from '../known-keys';
 import { checkPolicy, parseAction, type Action, type Policy } from '../policy';
 import { readPolicySource } from '../policy-source';
 import { isNodeProgram } from './exec';
@@ -137,8 +138,14 @@ function invalid(message: string): SeccompError {
   return new SeccompError('ERR_SECCOMP_INVALID_OPTION', message);
 }
 
-const OPTIONS: readonly string[] = ['allow', 'policy', 'defaultAction', 'report', 'optimize', 'fail', 'faultsFrom', 'args', 'timeoutMs',
-  'env', 'cwd', 'input', 'keepAlive', ...LANDLOCK_OPTION_KEYS];
+const MODULE_TARGET_KEYS: KeyList<Extract<SandboxTarget, { module: string }>> = { module: true, export: true };
+const COMMAND_TARGET_KEYS: KeyList<Extract<SandboxTarget, { command: string }>> = { command: true, args: true };
+
+/** Every runSandboxed option, one line each (known-keys.ts): anything else is refused. */
+const OPTION_KEYS: KeyList<RunSandboxedOptions> = {
+  allow: true, policy: true, defaultAction: true, report: true, optimize: true, fail: true, faultsFrom: true,
+  args: true, timeoutMs: true, env: true, cwd: true, input: true, keepAlive: true, ...LANDLOCK_OPTION_KEY_LIST,
+};
 
 /** The policy the options ask for (undefined: faults only). */
 function resolvePolicy(options: RunSandboxedOptions, cwd: string, forCommand: boolean): Policy | undefined {
@@ -151,7 +158,7 @@ function resolvePolicy(options: RunSandboxedOptions, cwd: string, forCommand: bo
   if (options.policy !== undefined) {
     policy = options.policy instanceof Filter ? options.policy.toPolicy()
       : typeof options.policy === 'string' ? readPolicySource(path.resolve(cwd, options.policy)).policy
-        : checkPolicy(options.policy);
+        : checkPolicy(options.policy, 'policy');
   } else if (options.allow !== undefined) {
     if (!Array.isArray(options.allow)) throw invalid('`allow` must be an array of names, groups and rules');
     policy = { defaultAction: 'kill-process', rules: expandEntries(options.allow) };
@@ -208,9 +215,7 @@ function functionSource(fn: (...args: never[]) => unknown): string {
  */
 export async function runSandboxed(target: SandboxTarget, options: RunSandboxedOptions = {}): Promise<SandboxedResult> {
   if (typeof options !== 'object' || options === null) throw invalid('runSandboxed() takes an options object');
-  for (const key of Object.keys(options)) {
-    if (!OPTIONS.includes(key)) throw invalid(`unknown runSandboxed option "${key}"; options: ${OPTIONS.join(', ')}`);
-  }
+  checkKnownKeys(options, OPTION_KEYS, 'runSandboxed() options', '', { timeout: 'timeoutMs', faults: 'fail' });
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   const report = options.report ?? true;
@@ -221,10 +226,12 @@ export async function runSandboxed(target: SandboxTarget, options: RunSandboxedO
   if (typeof target === 'function') {
     spec = { mode: 'function', source: functionSource(target), report, resultFd: RESULT_FD, keepAlive: Boolean(options.keepAlive) };
   } else if (typeof target === 'object' && target !== null && 'module' in target && typeof target.module === 'string') {
+    checkKnownKeys(target, MODULE_TARGET_KEYS, 'a module target', 'target');
     const file = path.resolve(cwd, target.module);
     if (!fs.existsSync(file)) throw invalid(`module ${file} does not exist`);
     spec = { mode: 'module', module: file, export: target.export ?? 'default', report, resultFd: RESULT_FD, keepAlive: Boolean(options.keepAlive) };
   } else if (isCommand && typeof (target as { command: unknown }).command === 'string') {
+    checkKnownKeys(target as object, COMMAND_TARGET_KEYS, 'a command target', 'target');
     const { command, args = [] } = target as { command: string; args?: readonly string[] };
     resolveExecutable(command, env.PATH); // fails now, with a clear message, when it does not exist
     spec = { mode: 'command', command, commandArgs: [...args], report: false, resultFd: RESULT_FD, keepAlive: false };
