@@ -4,6 +4,7 @@
 #include "constants.h"
 #include "exec.h"
 #include "filter.h"
+#include "load.h"
 #include "prime.h"
 #include "ptracer.h"
 
@@ -11,6 +12,7 @@ namespace seccomp_node {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitFilter(env, exports);
+  InitLoad(env, exports);
   InitConstants(env, exports);
   InitExec(env, exports);
   InitPtracer(env, exports);

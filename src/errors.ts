@@ -21,6 +21,7 @@ export type SeccompErrorCode =
   | 'ERR_SECCOMP_LOAD_FAILED'
   | 'ERR_SECCOMP_EXEC_FAILED'
   | 'ERR_SECCOMP_IO_URING_BLOCKED'
+  | 'ERR_SECCOMP_MISCOMPILED'
   | 'ERR_SECCOMP_NATIVE';
 
 export class SeccompError extends Error {
@@ -42,6 +43,8 @@ export interface NativeError extends Error {
   code?: string;
   errno?: number;
   thread?: number;
+  /** buildFilter: the index of the native rule libseccomp refused. */
+  rule?: number;
 }
 
 export function isNativeError(value: unknown): value is NativeError {

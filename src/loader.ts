@@ -5,11 +5,13 @@
 import * as fs from 'node:fs';
 import { ARCH_TOKENS, archName as archNameOf, nativeArch, type ArchName } from './arch';
 import { decodeAction, runFilter } from './bpf/emulator';
-import { compile, type CompiledFilter } from './compiler';
+import { parseProgram, type Instruction } from './bpf/program';
+import { compile, describeRule, type CompiledFilter } from './compiler';
 import { SeccompError, isNativeError } from './errors';
 import { binding, loadError } from './native';
 import type { Policy } from './policy';
 import { syscallNumber } from './syscalls';
+import { verifyProgram } from './verify';
 
 /** The kernel's limit on one filter program. */
 export const MAX_INSTRUCTIONS = 4096;
@@ -80,20 +82,57 @@ export function compileFor(policy: Policy, options: BuildOptions = {}): Compiled
   return compile(policy, { arch: options.arch ?? nativeArch(), report: options.report ?? false, optimize: options.optimize ?? 2 });
 }
 
-/** The BPF program of `compiled`, refused when the kernel would not take it. */
-export function exportBpf(compiled: CompiledFilter): Buffer {
-  const program = binding!.buildFilter(compiled.spec, 'bpf');
-  const instructions = program.length / 8;
+/** A compiled program that was checked against its policy, ready to load or export. */
+export interface VerifiedProgram {
+  bytes: Buffer;
+  /** The same program decoded and validated, for the emulator. */
+  instructions: readonly Instruction[];
+  /** Calls on which the program and the policy's reference interpreter agreed. */
+  verifiedCalls: number;
+}
+
+/** Runs libseccomp; its refusals come back coded and naming the policy rule. */
+function nativeBuild<M extends 'bpf' | 'pfc'>(compiled: CompiledFilter, mode: M): M extends 'bpf' ? Buffer : string {
+  try {
+    return binding!.buildFilter(compiled.spec, mode as 'bpf') as M extends 'bpf' ? Buffer : string;
+  } catch (error) {
+    if (!isNativeError(error) || error.rule === undefined) throw error;
+    const origin = compiled.origins[error.rule] ?? -1;
+    const rule = origin >= 0 ? compiled.policy.rules[origin] : undefined;
+    throw new SeccompError('ERR_SECCOMP_NATIVE',
+      `libseccomp refused ${rule ? describeRule(rule, origin) : 'the violation reporter\'s own rule'} ` +
+      `(${error.code ?? 'unknown error'}). This is a bug in seccomp-node's compiler; please report it with the policy`,
+      { rule: origin, errno: error.code });
+  }
+}
+
+/**
+ * The BPF program of `compiled`: built by libseccomp, refused when the kernel would not
+ * take it, and verified against the policy (ERR_SECCOMP_MISCOMPILED when they disagree).
+ * Nothing is loaded or exported without passing through here.
+ */
+export function buildVerified(compiled: CompiledFilter): VerifiedProgram {
+  const bytes = nativeBuild(compiled, 'bpf');
+  const instructions = bytes.length / 8;
   if (instructions > MAX_INSTRUCTIONS) {
     throw new SeccompError('ERR_SECCOMP_FILTER_TOO_LARGE',
       `the filter has ${instructions} BPF instructions; the kernel accepts at most ${MAX_INSTRUCTIONS}. ` +
       'Use fewer conditional rules or groups', { instructions });
   }
-  return program;
+  const parsed = parseProgram(bytes);
+  const { vectors } = verifyProgram(compiled.policy, { arch: compiled.options.arch, report: compiled.spec.report }, parsed);
+  return { bytes, instructions: parsed, verifiedCalls: vectors };
 }
 
+/** The verified BPF program of `compiled` (see {@link buildVerified}). */
+export function exportBpf(compiled: CompiledFilter): Buffer {
+  return buildVerified(compiled).bytes;
+}
+
+/** libseccomp's readable form, given only once the program itself has been verified. */
 export function exportPfc(compiled: CompiledFilter): string {
-  return binding!.buildFilter(compiled.spec, 'pfc');
+  buildVerified(compiled);
+  return nativeBuild(compiled, 'pfc');
 }
 
 export interface LoadRecord {
@@ -107,6 +146,10 @@ export interface LoadRecord {
   report: boolean;
   /** Names in the policy that do not exist on this architecture. */
   skipped: string[];
+  /** The program was checked against the policy's meaning before it was loaded (always true). */
+  verified: true;
+  /** On how many generated calls the program and the policy's reference interpreter agreed. */
+  verifiedCalls: number;
 }
 
 /** Per-process facts captured before the first filter, when /proc may still be read. */
@@ -155,7 +198,7 @@ export function processSnapshot(): ProcessSnapshot | undefined { return snapshot
  * socket; refuse to load it instead, and say what to do. The verdict comes from running
  * the compiled program, so it holds whatever the policy's rules look like.
  */
-function checkIoUring(program: Buffer, arch: ArchName, rings: number): void {
+function checkIoUring(program: readonly Instruction[], arch: ArchName, rings: number): void {
   const nr = syscallNumber('io_uring_enter', arch);
   if (rings === 0 || nr === undefined) return;
   const IORING_ENTER_GETEVENTS = 1n;
@@ -177,15 +220,15 @@ function checkIoUring(program: Buffer, arch: ArchName, rings: number): void {
 export function loadPolicy(policy: Policy, source: string,
   options: { report: boolean; optimize?: 1 | 2; beforeExec?: boolean }): LoadRecord {
   const compiled = compileFor(policy, { report: options.report, optimize: options.optimize });
-  const program = exportBpf(compiled);
+  const program = buildVerified(compiled);
   const at = primeLazyResources();
   if (!snapshot) snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: countIoUringRings() };
-  if (!options.beforeExec) checkIoUring(program, archNameOf(compiled.spec.arch) ?? nativeArch(), snapshot.ioUringRings);
+  if (!options.beforeExec) checkIoUring(program.instructions, archNameOf(compiled.spec.arch) ?? nativeArch(), snapshot.ioUringRings);
   try {
     // Right before execve, only the calling thread takes the filter: the others (V8's
     // workers) are about to be removed by the exec and must not run under the next
     // program's policy meanwhile.
-    binding!.buildFilter({ ...compiled.spec, tsync: !options.beforeExec }, 'load');
+    binding!.loadProgram(program.bytes, { tsync: !options.beforeExec, report: compiled.spec.report });
   } catch (error) {
     if (isNativeError(error) && error.code === 'ESRCH') {
       throw new SeccompError('ERR_SECCOMP_TSYNC_FAILED',
@@ -199,7 +242,8 @@ export function loadPolicy(policy: Policy, source: string,
       { errno: code });
   }
   const record: LoadRecord = {
-    at: at.toISOString(), source, instructions: program.length / 8, report: compiled.spec.report, skipped: compiled.skipped,
+    at: at.toISOString(), source, instructions: program.instructions.length, report: compiled.spec.report,
+    skipped: compiled.skipped, verified: true, verifiedCalls: program.verifiedCalls,
   };
   loadHistory.push(record);
   return record;

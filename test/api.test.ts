@@ -63,7 +63,7 @@ describe('packaging', () => {
     // an attacker with only JavaScript gets. A raw-syscall primitive must not be among it.
     const addon = require(sandbox.status().addon!) as Record<string, unknown>;
     expect(Object.keys(addon).sort()).toEqual([
-      'allowTracer', 'buildFilter', 'constants', 'errnos', 'execPrepared', 'libraryInfo', 'prepareExec', 'primeLibc',
+      'allowTracer', 'buildFilter', 'constants', 'errnos', 'execPrepared', 'libraryInfo', 'loadProgram', 'prepareExec', 'primeLibc',
       'resolveSyscall', 'syscallNames',
     ]);
     const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'],

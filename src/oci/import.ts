@@ -147,8 +147,10 @@ function importArgs(input: unknown, where: string, notes: Set<string>): Conditio
       if (valueTwo !== 0n) notes.add(`${at}: valueTwo is only used by SCMP_CMP_MASKED_EQ and was ignored`);
       return { arg: a.index, op, value: value.toString(), width: 64 };
     }
-    // OCI's MASKED_EQ: (arg & value) == valueTwo.
-    return { arg: a.index, op, mask: value.toString(), value: valueTwo.toString(), width: 64 };
+    // OCI's MASKED_EQ: (arg & value) == valueTwo, where libseccomp (and so runc) first
+    // masks valueTwo too; a policy's masked-eq is literal, so keep runc's meaning here.
+    if ((valueTwo & ~value) !== 0n) notes.add(`${at}: valueTwo has bits outside the mask, which libseccomp ignores; so does this import`);
+    return { arg: a.index, op, mask: value.toString(), value: (valueTwo & value).toString(), width: 64 };
   });
   const perArg = (index: number) => conditions.filter((c) => c.arg === index).length;
   return conditions.map((c) => (c.op === 'masked-eq' && c.mask === U32.toString() && BigInt(c.value) <= U32 &&
