@@ -96,7 +96,15 @@ function nativeBuild<M extends 'bpf' | 'pfc'>(compiled: CompiledFilter, mode: M)
   try {
     return binding!.buildFilter(compiled.spec, mode as 'bpf') as M extends 'bpf' ? Buffer : string;
   } catch (error) {
-    if (!isNativeError(error) || error.rule === undefined) throw error;
+    if (!isNativeError(error) || error.code?.startsWith('ERR_')) throw error;
+    if (error.code === 'EDOM') {
+      throw new SeccompError('ERR_SECCOMP_UNSUPPORTED',
+        `libseccomp cannot build a filter for ${compiled.options.arch} on this machine: it builds only for ` +
+        'architectures with this machine\'s byte order', { arch: compiled.options.arch, errno: error.code });
+    }
+    if (error.rule === undefined) {
+      throw new SeccompError('ERR_SECCOMP_NATIVE', `libseccomp could not build the filter: ${error.message}`, { errno: error.code });
+    }
     const origin = compiled.origins[error.rule] ?? -1;
     const rule = origin >= 0 ? compiled.policy.rules[origin] : undefined;
     throw new SeccompError('ERR_SECCOMP_NATIVE',
