@@ -256,7 +256,8 @@ export function compile(policy: Policy, options: CompileOptions): CompiledFilter
     for (;;) {
       expanded = group.rules.map((r, i) => ({ rule: r.rule, index: r.index, alternatives:
         expand(r, sets[i], (arg, value) => notValue.get(arg) === value && !lowered.has(`${i}:${arg}`)) }));
-      const shared = sharedMiddleNots(expanded.flatMap((r, i) => r.alternatives.map((tests) => ({ rule: i, tests }))));
+      const shared = sharedMiddleNots(expanded.flatMap((r, i) => r.alternatives.map((tests) => ({ rule: i, tests }))),
+        REGISTER_BITS[options.arch] === 32);
       if (shared.length === 0) break;
       for (const key of shared) lowered.add(key);
     }

@@ -10,7 +10,10 @@
  * and sibling NE values (see src/lowering.ts). So an NE is passed through only:
  * - on a 64-bit argument whose every NE in this syscall has the same value, and
  * - as the last comparison of its alternative, or as the only alternative that goes
- *   through that node (the same comparisons before it and the same NE).
+ *   through that node (the same comparisons before it and the same NE). On 32-bit
+ *   architectures (one node per comparison) only as the last: the node's sibling is laid
+ *   out right after it, so a failed comparison after the NE reaches that sibling with the
+ *   wrong word in the accumulator (the fuzzer found this on i386 and arm).
  * Every other `!=` becomes masked blocks.
  *
  * Before that, a `!=` that excludes only calls another rule with the same action admits
@@ -61,17 +64,19 @@ export function dropCoveredNots(rules: readonly RuleSets[]): Map<number, ArgSet>
  * alternative: key "rule:arg". The first rule through a shared node keeps its NE when it
  * goes through it with a single alternative; everyone else's is lowered.
  */
-export function sharedMiddleNots(alternatives: readonly { rule: number; tests: readonly ArgTest[] }[]): string[] {
+export function sharedMiddleNots(alternatives: readonly { rule: number; tests: readonly ArgTest[] }[],
+  narrowRegisters: boolean): string[] {
   const users = new Map<string, { rule: number; arg: number }[]>();
+  const lower = new Set<string>();
   for (const { rule, tests } of alternatives) {
     const sorted = [...tests].sort((a, b) => a.arg - b.arg);
     sorted.forEach((t, k) => {
       if (t.kind !== 'not' || k === sorted.length - 1) return;
+      if (narrowRegisters) { lower.add(`${rule}:${t.arg}`); return; }
       const key = JSON.stringify(sorted.slice(0, k + 1), (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
       users.set(key, [...(users.get(key) ?? []), { rule, arg: t.arg }]);
     });
   }
-  const lower = new Set<string>();
   for (const list of users.values()) {
     if (list.length < 2) continue;
     const keeper = list.filter((u) => u.rule === list[0].rule).length === 1 ? list[0].rule : -1;

@@ -1,0 +1,93 @@
+/**
+ * Policies libseccomp 2.5.4 compiled wrongly, or refused, when the compiler handed it range
+ * comparisons (GHSA-4q85-33p6-j5g6 and relatives). Each is checked on the program (the
+ * emulator) and on the real kernel in a child, both ways: what the policy allows keeps
+ * working, what it forbids kills. Only the public API is used.
+ */
+import * as path from 'node:path';
+import { describe as group, expect, it } from 'vitest';
+import { arg, arg64, decodeAction, Filter, runFilter } from '../../src/index';
+import { syscallNumber } from '../../src/syscalls';
+import { describe, runChild } from '../helpers/child';
+import { PROBES } from '../helpers/probes';
+
+const X86_64 = 0xc000003e;
+const LSEEK = syscallNumber('lseek', 'x86_64')!;
+const MMAP = syscallNumber('mmap', 'x86_64')!;
+const GROUPS = JSON.stringify(path.resolve(__dirname, '..', '..', 'lib', 'groups'));
+const verdict = (program: Buffer, nr: number, args: bigint[]) => decodeAction(runFilter(program, { nr, arch: X86_64, args })).action;
+
+/**
+ * In a child: @node (without its unconditional lseek) plus `lseekRules`, kill by default,
+ * then the lseek calls on fd 900 (not open: an allowed call fails with EBADF). Reports each
+ * call's errno; a call the filter forbids ends the child by SIGSYS.
+ */
+function lseekChild(lseekRules: string, offsets: bigint[]) {
+  return runChild(`
+    ${PROBES}
+    const { expandEntries } = require(${GROUPS});
+    const { arg } = seccomp;
+    const rules = expandEntries(['@node']).filter((r) => r.syscall !== 'lseek');
+    const lseek = new seccomp.Filter().${lseekRules}.toPolicy().rules;
+    seccomp.Filter.fromPolicy({ defaultAction: 'kill-process', rules: [...rules, ...lseek] }).load({ report: false });
+    report(${JSON.stringify(offsets.map(String))}.map((o) => raw('lseek', 900, BigInt(o), 0).code));
+  `);
+}
+
+group('lseek: arg1 < 0x100000001 || arg1 > 0x200000000', () => {
+  const rules = 'allow(\'lseek\', arg(1).lt(0x100000001n)).allow(\'lseek\', arg(1).gt(0x200000000n))';
+
+  it('the program kills offset 0x100000002 and allows the ranges', () => {
+    // libseccomp 2.5.4 built a program that allowed 0x100000002 from these two rules.
+    const program = new Filter().allow('lseek', arg(1).lt(0x100000001n)).allow('lseek', arg(1).gt(0x200000000n)).exportBpf();
+    for (const no of [0x100000001n, 0x100000002n, 0x1ffffffffn, 0x200000000n]) {
+      expect(verdict(program, LSEEK, [3n, no, 0n]), `0x${no.toString(16)}`).toBe('kill-process');
+    }
+    for (const ok of [0n, 2n, 0x100000000n, 0x200000001n, 0xffffffffffffffffn]) {
+      expect(verdict(program, LSEEK, [3n, ok, 0n]), `0x${ok.toString(16)}`).toBe('allow');
+    }
+  });
+
+  it('on the kernel: the allowed offsets run, 0x100000002 kills the child', async () => {
+    const allowed = await lseekChild(rules, [0n, 0x100000000n, 0x200000001n]);
+    expect(allowed.code, describe(allowed)).toBe(0);
+    expect(allowed.reports).toEqual([['EBADF', 'EBADF', 'EBADF']]);
+    const killed = await lseekChild(rules, [0x100000002n]);
+    expect(killed.signal, describe(killed)).toBe('SIGSYS');
+  });
+});
+
+group('two 64-bit le rules: arg1 <= 1 || arg1 <= 0x100000000', () => {
+  it('the program allows what the larger bound allows', () => {
+    // libseccomp 2.5.4 merged them into a program that killed 2.
+    const program = new Filter().allow('mmap', arg64(1).le(1)).allow('mmap', arg64(1).le(0x100000000n)).exportBpf();
+    for (const ok of [0n, 1n, 2n, 0xffffffffn, 0x100000000n]) expect(verdict(program, MMAP, [0n, ok]), String(ok)).toBe('allow');
+    for (const no of [0x100000001n, 0xffffffffffffffffn]) expect(verdict(program, MMAP, [0n, no]), String(no)).toBe('kill-process');
+  });
+
+  it('on the kernel: offset 2 runs, 0x100000001 kills the child', async () => {
+    const rules = 'allow(\'lseek\', arg(1).le(1)).allow(\'lseek\', arg(1).le(0x100000000n))';
+    const allowed = await lseekChild(rules, [2n, 0x100000000n]);
+    expect(allowed.code, describe(allowed)).toBe(0);
+    expect(allowed.reports).toEqual([['EBADF', 'EBADF']]);
+    const killed = await lseekChild(rules, [0x100000001n]);
+    expect(killed.signal, describe(killed)).toBe('SIGSYS');
+  });
+});
+
+group('arg1 > 0 && arg1 < 10: two comparisons of one argument', () => {
+  it('compiles (libseccomp refuses a second comparison of an argument) and means what it says', () => {
+    const program = new Filter().allow('lseek', arg(1).gt(0), arg(1).lt(10)).exportBpf();
+    for (const ok of [1n, 9n]) expect(verdict(program, LSEEK, [0n, ok]), String(ok)).toBe('allow');
+    for (const no of [0n, 10n, 0x100000005n]) expect(verdict(program, LSEEK, [0n, no]), String(no)).toBe('kill-process');
+  });
+
+  it('on the kernel: 5 runs, 10 kills the child', async () => {
+    const rules = 'allow(\'lseek\', arg(1).gt(0), arg(1).lt(10))';
+    const allowed = await lseekChild(rules, [1n, 5n, 9n]);
+    expect(allowed.code, describe(allowed)).toBe(0);
+    expect(allowed.reports).toEqual([['EBADF', 'EBADF', 'EBADF']]);
+    const killed = await lseekChild(rules, [10n]);
+    expect(killed.signal, describe(killed)).toBe('SIGSYS');
+  });
+});
