@@ -11,9 +11,16 @@ export interface Random {
   u64(): bigint;
 }
 export function prng(seed: number): Random;
-export function randomPolicy(seed: number, size?: number): {
+export interface PolicyProfile {
+  syscalls?: Record<string, string>;
+  actions?: Policy['defaultAction'][];
+  defaults?: Policy['defaultAction'][];
+  arch?: ArchName;
+}
+export function randomPolicy(seed: number, size?: number, profile?: PolicyProfile): {
   policy: Policy;
   options: { arch: ArchName; report: boolean; optimize: 1 | 2 };
 };
 export function randomArgs(r: Random, policy: Policy): bigint[];
 export const SYSCALLS: Record<string, string>;
+export const HARMLESS: Record<string, string>;

@@ -33,6 +33,15 @@ const SYSCALLS = {
   clone: 'lllll', getpriority: 'ii', flock: 'ii', mprotect: 'lli', futex: 'liilll', kill: 'ii',
   openat: 'ilii', madvise: 'lli', getrandom: 'lli', personality: 'i',
 };
+/**
+ * For the kernel replay: calls a child can make with any arguments (descriptors forced
+ * invalid), and that Node itself does not make, so that a random rule on them cannot
+ * break the child's own runtime (as one on fcntl or close would).
+ */
+const HARMLESS = {
+  lseek: 'ili', flock: 'ii', getpriority: 'ii', getpgid: 'l', getsid: 'l', sched_getscheduler: 'l',
+};
+const WIDTHS = { ...SYSCALLS, ...HARMLESS };
 /** Exist on other architectures only (on x86_64): the compiler skips them. */
 const ELSEWHERE = ['socketcall', 'ipc', '_llseek'];
 const ERRNOS = ['EPERM', 'EACCES', 'ENOSYS', 'EINVAL', 5, 22, 4094];
@@ -73,7 +82,7 @@ function mask(r, width) {
 
 function widthOf(syscall, arg, explicit) {
   if (explicit) return explicit;
-  return SYSCALLS[syscall]?.[arg] === 'i' ? 32 : 64;
+  return WIDTHS[syscall]?.[arg] === 'i' ? 32 : 64;
 }
 
 function condition(r, syscall, arg, explicitWidth, ops = OPS) {
@@ -123,20 +132,26 @@ function separator(r, syscall, arg, width) {
   };
 }
 
-/** One random policy. `size` scales the number of syscalls and rules. */
-function randomPolicy(seed, size = 1) {
+/**
+ * One random policy. `size` scales the number of syscalls and rules. `profile` narrows
+ * the choices, for policies a child must survive (the kernel replay): `syscalls` (name →
+ * widths, as SYSCALLS), `actions` and `defaults` (lists of actions), `arch`.
+ */
+function randomPolicy(seed, size = 1, profile = {}) {
   const r = prng(seed);
-  const defaultAction = r.pick(['kill-process', 'kill-process', 'allow', { errno: 'EPERM' }, 'trap', 'log']);
+  const syscalls = profile.syscalls ?? SYSCALLS;
+  const defaultAction = r.pick(profile.defaults ?? ['kill-process', 'kill-process', 'allow', { errno: 'EPERM' }, 'trap', 'log']);
+  const pickAction = () => (profile.actions ? r.pick(profile.actions) : action(r));
   const rules = [];
-  const names = Object.keys(SYSCALLS);
+  const names = Object.keys(syscalls);
   const count = 1 + r.int(Math.max(1, Math.round(3 * size)));
   const chosen = new Set();
   for (let i = 0; i < count; i++) chosen.add(r.pick(names));
   for (const syscall of chosen) {
-    const nargs = SYSCALLS[syscall].length;
+    const nargs = syscalls[syscall].length;
     const ruleCount = 1 + r.int(Math.max(1, Math.round(4 * size)));
     const actions = [];
-    for (let i = 0; i < ruleCount; i++) actions.push(r.chance(0.5) && actions.length ? r.pick(actions) : action(r));
+    for (let i = 0; i < ruleCount; i++) actions.push(r.chance(0.5) && actions.length ? r.pick(actions) : pickAction());
     const distinct = actions.filter((a, i) => actions.findIndex((b) => sameAction(a, b)) === i);
     // The argument that keeps different actions apart, and its width (explicit or from the table).
     const sepArg = r.int(nargs);
@@ -165,7 +180,7 @@ function randomPolicy(seed, size = 1) {
   if (r.chance(0.1)) rules.push({ syscall: r.pick(ELSEWHERE), action: 'allow' });
   return {
     policy: { defaultAction, rules },
-    options: { arch: r.pick(ARCHES), report: r.chance(0.3), optimize: r.chance(0.8) ? 2 : 1 },
+    options: { arch: profile.arch ?? r.pick(ARCHES), report: profile.arch ? false : r.chance(0.3), optimize: r.chance(0.8) ? 2 : 1 },
   };
 }
 
@@ -188,4 +203,4 @@ function randomArgs(r, policy) {
   return [one(), one(), one(), one(), one(), one()];
 }
 
-module.exports = { prng, randomPolicy, randomArgs, SYSCALLS };
+module.exports = { prng, randomPolicy, randomArgs, SYSCALLS, HARMLESS };
