@@ -89,7 +89,14 @@ export interface VerifiedProgram {
   instructions: readonly Instruction[];
   /** Calls on which the program and the policy's reference interpreter agreed. */
   verifiedCalls: number;
+  /** Milliseconds spent in libseccomp, and in decoding plus verification. */
+  buildMs: number;
+  verifyMs: number;
 }
+
+/** Where the last loadPolicy() spent its time, in ms (read by the benchmarks). */
+export interface LoadTimings { compileMs: number; buildMs: number; verifyMs: number; loadMs: number; totalMs: number }
+export let lastLoadTimings: LoadTimings | undefined;
 
 /** Runs libseccomp; its refusals come back coded and naming the policy rule. */
 function nativeBuild<M extends 'bpf' | 'pfc'>(compiled: CompiledFilter, mode: M): M extends 'bpf' ? Buffer : string {
@@ -120,7 +127,9 @@ function nativeBuild<M extends 'bpf' | 'pfc'>(compiled: CompiledFilter, mode: M)
  * Nothing is loaded or exported without passing through here.
  */
 export function buildVerified(compiled: CompiledFilter): VerifiedProgram {
+  const started = performance.now();
   const bytes = nativeBuild(compiled, 'bpf');
+  const built = performance.now();
   const instructions = bytes.length / 8;
   if (instructions > MAX_INSTRUCTIONS) {
     throw new SeccompError('ERR_SECCOMP_FILTER_TOO_LARGE',
@@ -129,7 +138,7 @@ export function buildVerified(compiled: CompiledFilter): VerifiedProgram {
   }
   const parsed = parseProgram(bytes);
   const { vectors } = verifyProgram(compiled.policy, { arch: compiled.options.arch, report: compiled.spec.report }, parsed);
-  return { bytes, instructions: parsed, verifiedCalls: vectors };
+  return { bytes, instructions: parsed, verifiedCalls: vectors, buildMs: built - started, verifyMs: performance.now() - built };
 }
 
 /** The verified BPF program of `compiled` (see {@link buildVerified}). */
@@ -227,7 +236,9 @@ function checkIoUring(program: readonly Instruction[], arch: ArchName, rings: nu
  */
 export function loadPolicy(policy: Policy, source: string,
   options: { report: boolean; optimize?: 1 | 2; beforeExec?: boolean }): LoadRecord {
+  const started = performance.now();
   const compiled = compileFor(policy, { report: options.report, optimize: options.optimize });
+  const compileMs = performance.now() - started;
   const program = buildVerified(compiled);
   const at = primeLazyResources();
   if (!snapshot) snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: countIoUringRings() };
@@ -249,6 +260,9 @@ export function loadPolicy(policy: Policy, source: string,
       `the kernel refused the filter (${code ?? 'unknown error'}): ${(error as Error).message}. No filter was added`,
       { errno: code });
   }
+  const totalMs = performance.now() - started;
+  lastLoadTimings = { compileMs, buildMs: program.buildMs, verifyMs: program.verifyMs,
+    loadMs: totalMs - compileMs - program.buildMs - program.verifyMs, totalMs };
   const record: LoadRecord = {
     at: at.toISOString(), source, instructions: program.instructions.length, report: compiled.spec.report,
     skipped: compiled.skipped, verified: true, verifiedCalls: program.verifiedCalls,
