@@ -31,17 +31,18 @@ const attempt = (load: string) => `
   let code = 'none';
   try { ${load}; } catch (error) { code = error.code; }
   const seccompField = /^Seccomp:\\s*(\\d+)/m.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8'))[1];
-  report({ code, seccompField, locked: seccomp.sandbox.status().locked });
+  const record = seccomp.sandbox.status().lockdowns[0];
+  report({ code, seccompField, locked: seccomp.sandbox.status().locked, verified: record ? [record.verified, record.verifiedCalls > 100] : null });
 `;
 
 it('lockdown() and Filter#load() throw ERR_SECCOMP_MISCOMPILED and leave the process unfiltered', async () => {
   for (const load of ['seccomp.sandbox.lockdown()', 'new seccomp.Filter().allow(\'@node\').allow(\'@fs-read\').load()']) {
     const bad = await runChild(attempt(load), { env: WITH_BUG });
     expect(bad.code, describe(bad)).toBe(0);
-    expect(bad.reports, load).toEqual([{ code: 'ERR_SECCOMP_MISCOMPILED', seccompField: '0', locked: false }]);
+    expect(bad.reports, load).toEqual([{ code: 'ERR_SECCOMP_MISCOMPILED', seccompField: '0', locked: false, verified: null }]);
     // The same child without the bug loads the filter: the test can tell the difference.
     const good = await runChild(attempt(load));
-    expect(good.reports, load).toEqual([{ code: 'none', seccompField: '2', locked: true }]);
+    expect(good.reports, load).toEqual([{ code: 'none', seccompField: '2', locked: true, verified: [true, true] }]);
   }
 });
 
