@@ -178,11 +178,6 @@ function checkConflicts(syscall: string, rules: ExpandedRule[]): void {
 }
 
 /**
- * The tests as libseccomp comparisons. A full-mask cube is a plain EQ, except on an
- * argument that also has an NE in this syscall: libseccomp's tree pruning takes EQ and NE
- * nodes of the same value for the same node, and a masked comparison cannot be mistaken.
- */
-/**
  * The order libseccomp gets a syscall's alternatives in: by the arguments they compare,
  * lexicographically. libseccomp's tree pruning recurses through every sibling of a level
  * for each level of the new rule that sorts before it, which is exponential when a rule
@@ -201,6 +196,11 @@ function largest(rules: ExpandedRule[]): [Rule, number] {
   return [top.rule, top.index];
 }
 
+/**
+ * The tests as libseccomp comparisons. A full-mask cube is a plain EQ, except on an
+ * argument that also has an NE in this syscall: libseccomp's tree pruning takes EQ and NE
+ * nodes of the same value for the same node, and a masked comparison cannot be mistaken.
+ */
 function nativeConditions(tests: readonly ArgTest[], notArgs: ReadonlySet<number>): NativeCondition[] {
   return tests.map((t) => {
     if (t.kind === 'not') return { arg: t.arg, op: OPS.ne, a: t.value, b: 0n };
