@@ -139,12 +139,15 @@ export function referenceModel(policy: Policy, target: Target): ReferenceModel {
       const x32 = (nr & X32_SYSCALL_BIT) !== 0 && nr !== NR_SKIP;
       if ((target.arch === 'x86_64' && x32) || (target.arch === 'x32' && nr < X32_SYSCALL_BIT)) return badArchAction;
       const args = data.args ?? [];
-      const actions = new Set<number>();
+      const actions: number[] = [];
       for (const rule of byNumber.get(nr) ?? []) {
-        if (rule.conditions.every((c) => c.test(args[c.arg] ?? 0n))) actions.add(rule.action);
+        if (actions.includes(rule.action)) continue; // already known to match
+        let holds = true;
+        for (const c of rule.conditions) if (!c.test(args[c.arg] ?? 0n)) { holds = false; break; }
+        if (holds) actions.push(rule.action);
       }
-      if (actions.size === 0) return defaultAction;
-      return actions.size === 1 ? [...actions][0] : [...actions];
+      if (actions.length === 0) return defaultAction;
+      return actions.length === 1 ? actions[0] : actions;
     },
   };
 }

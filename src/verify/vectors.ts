@@ -120,11 +120,10 @@ export function verificationVectors(model: ReferenceModel, arch: ArchName): Secc
     for (const base of bases) push(nr, base);
     // Vary one argument at a time; bases that differ only in that argument give the same calls.
     for (const [arg, list] of candidates) {
-      const seen = new Set<string>();
+      const seen: bigint[][] = [];
       for (const base of bases) {
-        const key = base.filter((_, i) => i !== arg).join();
-        if (seen.has(key)) continue;
-        seen.add(key);
+        if (seen.some((other) => other.every((x, i) => i === arg || x === base[i]))) continue;
+        seen.push(base);
         for (const x of list) {
           if (x === base[arg]) continue;
           const args = [...base];
