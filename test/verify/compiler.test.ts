@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeAction, runFilter, type SeccompData } from '../../src/bpf/emulator';
 import { decodeInstructions, encodeProgram, OP } from '../../src/bpf/program';
-import { arg, arg64, Filter } from '../../src/index';
+import { arg, arg64, Filter, fromOciProfile } from '../../src/index';
 import { SeccompError } from '../../src/errors';
 import { buildVerified, compileFor, exportBpf } from '../../src/loader';
 import { binding } from '../../src/native';
@@ -63,6 +63,15 @@ describe('the compiler avoids what libseccomp gets wrong', () => {
   it('masked-eq is literal: a value with bits outside the mask never matches', () => {
     const program = new Filter({ defaultAction: 'allow' }).errno('mmap', 'EPERM', arg64(3).masked(0xff).eq(0x110)).exportBpf();
     for (const x of [0x10n, 0x110n, 0xffn]) expect(verdict(program, MMAP, [0n, 0n, 0n, x]), String(x)).toBe('allow');
+  });
+
+  it('an OCI MASKED_EQ keeps runc\'s meaning: libseccomp masks valueTwo, and so does the import', () => {
+    const { policy, notes } = fromOciProfile({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mmap'], action: 'SCMP_ACT_ERRNO',
+      args: [{ index: 3, value: 0xff, valueTwo: 0x110, op: 'SCMP_CMP_MASKED_EQ' }] }] }, { arch: 'x86_64' });
+    expect(policy.rules).toEqual([{ syscall: 'mmap', action: { errno: 'EPERM' }, conditions: [{ arg: 3, op: 'masked-eq', mask: '255', value: '16', width: 64 }] }]);
+    expect(notes.join('\n')).toContain('valueTwo has bits outside the mask');
+    const program = Filter.fromPolicy(policy).exportBpf();
+    expect(verdict(program, MMAP, [0n, 0n, 0n, 0x710n])).toBe('errno');
   });
 });
 
