@@ -91,3 +91,29 @@ group('arg1 > 0 && arg1 < 10: two comparisons of one argument', () => {
     expect(killed.signal, describe(killed)).toBe('SIGSYS');
   });
 });
+
+group('rules that made libseccomp 2.5.4 build forever', () => {
+  // The build runs in a child: a hang inside libseccomp cannot be interrupted in-process.
+  // It takes tens of milliseconds; a minute is a margin no loaded CI machine misses, and
+  // the shapes below never finished at all when libseccomp got them as they were.
+  const builds = (filter: string) => runChild(`
+    const { arg, arg64 } = seccomp;
+    report(new seccomp.Filter()${filter}.exportBpf().length / 8);
+  `, { timeoutMs: 60_000 });
+
+  it('two rules through the same != with different comparisons after it', async () => {
+    // libseccomp linked a tree level into a cycle: seccomp_rule_add never returned.
+    const r = await builds(`.allow('clone', arg64(0).ne(27), arg64(3).masked(0xffffffff00000000n).eq(0))` +
+      `.allow('clone', arg64(0).ne(27), arg64(3).masked(0xffffffff00000000n).eq(0x100000000n))`);
+    expect(r.code, describe(r)).toBe(0);
+    expect(r.reports[0]).toBeGreaterThan(0);
+  });
+
+  it('rules comparing arg0 after many comparing only arg2', async () => {
+    // libseccomp's pruning recursed through every sibling for every level: exponential.
+    const r = await builds(`.allow('prctl', arg64(2).lt(2n ** 53n), arg64(2).ne(0))` +
+      `.allow('prctl', arg(0).le(7), arg(1).gt(0), arg64(2).lt(2n ** 53n))`);
+    expect(r.code, describe(r)).toBe(0);
+    expect(r.reports[0]).toBeGreaterThan(0);
+  });
+});
