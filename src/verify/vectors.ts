@@ -9,7 +9,8 @@
  * - These values are tried one argument at a time around base points: all zeros, and one
  *   call that satisfies each rule (so that the other arguments' conditions are live).
  * - A call whose rules have no conditions: once, with garbage in every argument.
- * - Calls outside the policy, the skip number -1, x32 numbers, foreign AUDIT_ARCH values.
+ * - x32 numbers (every conditional call, a sample of the others), numbers outside the
+ *   policy, the skip number -1, foreign AUDIT_ARCH values.
  *
  * Counts stay linear in the policy's constants.
  */
@@ -21,7 +22,7 @@ const U32 = 0xffffffffn;
 const U64 = (1n << 64n) - 1n;
 const X32_SYSCALL_BIT = 0x40000000;
 const GARBAGE_UPPER = [0xffffffffn, 0xdeadbeefn, 0x80000000n, 1n];
-/** Calls outside the policy tried: a few numbers spread over the table. */
+/** Numbers outside the policy tried: a few, spread over the range syscall numbers use. */
 const OUTSIDE_SAMPLES = 6;
 /** x32 calls tried for syscalls without conditions (every conditional one gets its own). */
 const X32_SAMPLES = 8;
