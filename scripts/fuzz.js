@@ -9,7 +9,8 @@
  *   FUZZ_WORKERS=n                            worker processes (default: 2)
  *
  * A case is one policy. Outcomes: verified (compiled, and the program agreed with the
- * reference on every call), refused with a coded SeccompError (conflicting rules, a rule
+ * reference on every call; some after the loader rebuilt a syscall libseccomp got wrong in
+ * another shape, counted apart), refused with a coded SeccompError (conflicting rules, a rule
  * too large...), a mismatch (ERR_SECCOMP_MISCOMPILED, or a random call on which the
  * program and the reference disagree), or an uncoded error. The run fails unless the last
  * two are 0. Uses the compiled package in lib/ (npm run build first).
@@ -49,7 +50,7 @@ function checkCase(lib, seed) {
         `reference ${JSON.stringify(expected)}, program ${actual >>> 0}` };
     }
   }
-  return { outcome: 'verified', calls: program.verifiedCalls + Math.min(RANDOM_CALLS, numbers.length ? RANDOM_CALLS : 0) };
+  return { outcome: 'verified', calls: program.verifiedCalls + Math.min(RANDOM_CALLS, numbers.length ? RANDOM_CALLS : 0), reshaped: program.reshaped.length > 0 };
 }
 
 function loadLib() {
@@ -70,13 +71,13 @@ function loadLib() {
 function worker({ from, to, seed, current }) {
   const lib = loadLib();
   const progress = new Int32Array(current);
-  const tally = { cases: 0, verified: 0, refused: {}, mismatches: [], uncoded: [], calls: 0 };
+  const tally = { cases: 0, verified: 0, reshaped: 0, refused: {}, mismatches: [], uncoded: [], calls: 0 };
   for (let i = from; i < to; i++) {
     const caseSeed = (seed * 1000003 + i) >>> 0;
     Atomics.store(progress, 0, i);
     const result = checkCase(lib, caseSeed);
     tally.cases++;
-    if (result.outcome === 'verified') { tally.verified++; tally.calls += result.calls; }
+    if (result.outcome === 'verified') { tally.verified++; tally.calls += result.calls; if (result.reshaped) tally.reshaped++; }
     else if (result.outcome === 'refused') tally.refused[result.code] = (tally.refused[result.code] || 0) + 1;
     else tally[result.outcome === 'mismatch' ? 'mismatches' : 'uncoded'].push({ seed: caseSeed, detail: result.detail });
     Atomics.store(progress, 1, tally.cases);
@@ -117,9 +118,9 @@ async function fuzz(cases, seed, workers, { onProgress = () => {}, stallMs = 600
   }, 1000);
   try {
     const tallies = await Promise.all(runs);
-    const total = { cases: 0, verified: 0, refused: {}, mismatches: [], uncoded: [], calls: 0 };
+    const total = { cases: 0, verified: 0, reshaped: 0, refused: {}, mismatches: [], uncoded: [], calls: 0 };
     for (const t of tallies) {
-      total.cases += t.cases; total.verified += t.verified; total.calls += t.calls;
+      total.cases += t.cases; total.verified += t.verified; total.calls += t.calls; total.reshaped += t.reshaped;
       total.mismatches.push(...t.mismatches); total.uncoded.push(...t.uncoded);
       for (const [code, n] of Object.entries(t.refused)) total.refused[code] = (total.refused[code] || 0) + n;
     }
@@ -140,7 +141,8 @@ async function main() {
   const refused = Object.values(total.refused).reduce((a, b) => a + b, 0);
   process.stderr.write('\n');
   console.log(`fuzz: ${total.cases} cases (seed ${seed}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`  verified: ${total.verified} policies compiled and agreeing with the reference on ${total.calls} calls`);
+  console.log(`  verified: ${total.verified} policies compiled and agreeing with the reference on ${total.calls} calls` +
+    ` (${total.reshaped} after a syscall was rebuilt in its second shape)`);
   console.log(`  refused with a coded error: ${refused} ${JSON.stringify(total.refused)}`);
   console.log(`  mismatches: ${total.mismatches.length}`);
   console.log(`  uncoded errors: ${total.uncoded.length}`);

@@ -20,7 +20,7 @@ import { ARCH_TOKENS, type ArchName } from './arch';
 import { SeccompError } from './errors';
 import { binding, type NativeCondition, type NativeFilterSpec } from './native';
 import { actionToString, sameAction, type Action, type Condition, type Policy, type Rule } from './policy';
-import { alternativesOverlap, argumentSet, notAsCubes, U64, type ArgSet, type ArgTest } from './lowering';
+import { alternativesOverlap, argumentSet, notAsCubes, U32, U64, type ArgSet, type ArgTest, type Cube } from './lowering';
 import { dropCoveredNots, sharedMiddleNots } from './not-equal';
 import { argWidth, type ArgWidth } from './syscall-args';
 import { closestName, resolveSyscall } from './syscalls';
@@ -32,6 +32,12 @@ export interface CompileOptions {
   report: boolean;
   /** libseccomp's layout: 1 = ordered by priority (linear), 2 = binary tree over syscall numbers. */
   optimize: 1 | 2;
+  /**
+   * Syscalls whose masked comparisons are each split in two (one more bit fixed): a
+   * different but equivalent shape, for when libseccomp got the first one wrong (see
+   * buildVerified in src/loader.ts).
+   */
+  reshape?: readonly string[];
 }
 
 export interface CompiledFilter {
@@ -128,7 +134,7 @@ function argumentSets({ rule, index }: PolicyRule, arch: ArchName): Map<number, 
  * says whether a `!=` may go to libseccomp as NE; otherwise it becomes cubes too.
  */
 function expand({ rule, index }: PolicyRule, sets: Map<number, ArgSet>,
-  notAllowed: (arg: number, value: bigint) => boolean): ArgTest[][] {
+  notAllowed: (arg: number, value: bigint) => boolean, reshape: boolean): ArgTest[][] {
   let alternatives: ArgTest[][] = [[]];
   for (const [arg, set] of sets) {
     let options: ArgTest[][];
@@ -136,7 +142,8 @@ function expand({ rule, index }: PolicyRule, sets: Map<number, ArgSet>,
       options = [[{ arg, kind: 'not', value: set.value }]];
     } else {
       const cubes = set.kind === 'not' ? notAsCubes(set.value, set.max) : set.cubes;
-      options = cubes.map((c) => (c.mask === 0n ? [] : [{ arg, kind: 'cube', mask: c.mask, value: c.value }]));
+      options = (reshape ? cubes.flatMap(splitCube) : cubes)
+        .map((c) => (c.mask === 0n ? [] : [{ arg, kind: 'cube', mask: c.mask, value: c.value }]));
     }
     alternatives = alternatives.flatMap((base) => options.map((option) => [...base, ...option]));
     if (alternatives.length > MAX_ALTERNATIVES_PER_RULE) {
@@ -147,6 +154,18 @@ function expand({ rule, index }: PolicyRule, sets: Map<number, ArgSet>,
     }
   }
   return alternatives;
+}
+
+/**
+ * A cube as the two halves its highest free bit (below bit 32, where 32-bit arguments end)
+ * splits it into: the same values, other masked comparisons. A point stays one.
+ */
+function splitCube(c: Cube): Cube[] {
+  const free = ~c.mask & U32;
+  if (free === 0n) return [c];
+  let bit = 1n;
+  while (bit <= free >> 1n) bit <<= 1n;
+  return [{ mask: c.mask | bit, value: c.value }, { mask: c.mask | bit, value: c.value | bit }];
 }
 
 interface ExpandedRule extends PolicyRule { alternatives: ArgTest[][] }
@@ -245,6 +264,7 @@ export function compile(policy: Policy, options: CompileOptions): CompiledFilter
   const nativeRules: NativeFilterSpec['rules'] = [];
   const origins: number[] = [];
   for (const [syscall, group] of bySyscall) {
+    const reshaped = options.reshape?.includes(syscall) ?? false;
     // Which `!=` go to libseccomp as NE (see src/not-equal.ts); the others become cubes.
     const sets = dropCoveredNots(group.rules.map((r) => ({ action: actionValue(r.rule.action, report), sets: r.sets })));
     const notValue = new Map<number, bigint>();
@@ -255,7 +275,7 @@ export function compile(policy: Policy, options: CompileOptions): CompiledFilter
     let expanded: ExpandedRule[];
     for (;;) {
       expanded = group.rules.map((r, i) => ({ rule: r.rule, index: r.index, alternatives:
-        expand(r, sets[i], (arg, value) => notValue.get(arg) === value && !lowered.has(`${i}:${arg}`)) }));
+        expand(r, sets[i], (arg, value) => notValue.get(arg) === value && !lowered.has(`${i}:${arg}`), reshaped) }));
       const shared = sharedMiddleNots(expanded.flatMap((r, i) => r.alternatives.map((tests) => ({ rule: i, tests }))),
         REGISTER_BITS[options.arch] === 32);
       if (shared.length === 0) break;

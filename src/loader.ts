@@ -92,6 +92,8 @@ export interface VerifiedProgram {
   /** Milliseconds spent in libseccomp, and in decoding plus verification. */
   buildMs: number;
   verifyMs: number;
+  /** Syscalls whose rules had to be built in a second shape (see reshaped()). */
+  reshaped: readonly string[];
 }
 
 /** Where the last loadPolicy() spent its time, in ms (read by the benchmarks). */
@@ -127,18 +129,55 @@ function nativeBuild<M extends 'bpf' | 'pfc'>(compiled: CompiledFilter, mode: M)
  * Nothing is loaded or exported without passing through here.
  */
 export function buildVerified(compiled: CompiledFilter): VerifiedProgram {
-  const started = performance.now();
-  const bytes = nativeBuild(compiled, 'bpf');
-  const built = performance.now();
-  const instructions = bytes.length / 8;
-  if (instructions > MAX_INSTRUCTIONS) {
-    throw new SeccompError('ERR_SECCOMP_FILTER_TOO_LARGE',
-      `the filter has ${instructions} BPF instructions; the kernel accepts at most ${MAX_INSTRUCTIONS}. ` +
-      'Use fewer conditional rules or groups', { instructions });
+  let attempt = compiled;
+  let build = 0;
+  let verify = 0;
+  for (;;) {
+    const t0 = performance.now();
+    const bytes = nativeBuild(attempt, 'bpf');
+    const t1 = performance.now();
+    build += t1 - t0;
+    const instructions = bytes.length / 8;
+    if (instructions > MAX_INSTRUCTIONS) {
+      throw new SeccompError('ERR_SECCOMP_FILTER_TOO_LARGE',
+        `the filter has ${instructions} BPF instructions; the kernel accepts at most ${MAX_INSTRUCTIONS}. ` +
+        'Use fewer conditional rules or groups', { instructions });
+    }
+    const parsed = parseProgram(bytes);
+    try {
+      const { vectors } = verifyProgram(attempt.policy, { arch: attempt.options.arch, report: attempt.spec.report }, parsed);
+      verify += performance.now() - t1;
+      return { bytes, instructions: parsed, verifiedCalls: vectors, buildMs: build, verifyMs: verify, reshaped: attempt.options.reshape ?? [] };
+    } catch (error) {
+      verify += performance.now() - t1;
+      const next = reshaped(attempt, error);
+      if (!next) throw error;
+      attempt = next;
+    }
   }
-  const parsed = parseProgram(bytes);
-  const { vectors } = verifyProgram(compiled.policy, { arch: compiled.options.arch, report: compiled.spec.report }, parsed);
-  return { bytes, instructions: parsed, verifiedCalls: vectors, buildMs: built - started, verifyMs: performance.now() - built };
+}
+
+/** How many times a syscall libseccomp got wrong is compiled in another shape before giving up. */
+const MAX_RESHAPES = 3;
+
+/**
+ * libseccomp 2.5.4 shares identical code blocks between syscalls even when they are reached
+ * with different words in the accumulator, so two syscalls whose rules end in the same
+ * comparison can break each other (the fuzzer found this, rarely, mostly on i386 and arm).
+ * No single shape of the rules avoids that in general, so after a verification failure on a
+ * syscall the compiler tries it again with each masked comparison split in two (the same
+ * calls, other blocks), then verification judges again. Anything else is thrown as it is.
+ */
+function reshaped(compiled: CompiledFilter, error: unknown): CompiledFilter | undefined {
+  if (!(error instanceof SeccompError) || error.code !== 'ERR_SECCOMP_MISCOMPILED') return undefined;
+  const syscall = error.details.syscall;
+  const done = compiled.options.reshape ?? [];
+  if (typeof syscall !== 'string' || done.includes(syscall) || done.length >= MAX_RESHAPES) return undefined;
+  try {
+    return compile(compiled.policy, { ...compiled.options, reshape: [...done, syscall] });
+  } catch {
+    return undefined; // the other shape does not fit (too large): the first failure stands
+  }
 }
 
 /** The verified BPF program of `compiled` (see {@link buildVerified}). */

@@ -140,7 +140,9 @@ export function argumentSet(conditions: readonly Condition[], ctx: ArgContext): 
   const cubes: Cube[] = [];
   for (const block of ranges.flatMap((r) => blocks(r, max))) {
     if (((block.value ^ fixed.value) & block.mask & fixed.mask) !== 0n) continue;
-    const mask = block.mask | fixed.mask;
+    // With 32-bit registers the upper half is zero, as every block here requires: only the
+    // low half is left to compare (a comparison of the upper half alone would be no test).
+    const mask = (block.mask | fixed.mask) & domainMax;
     cubes.push({ mask, value: (block.value | fixed.value) & mask });
   }
   return { kind: 'cubes', cubes };

@@ -117,3 +117,21 @@ group('rules that made libseccomp 2.5.4 build forever', () => {
     expect(r.reports[0]).toBeGreaterThan(0);
   });
 });
+
+group('a comparison two syscalls share', () => {
+  it('one syscall\'s failed comparison does not land in the other\'s block with the wrong word loaded', () => {
+    // libseccomp 2.5.4 shared the block for `arg0 & 0x80000000 == 0` between flock and
+    // prctl, placed after flock's load of arg0; prctl reached it straight from its test of
+    // arg1 and tested arg1's bits instead: prctl(0x4300000, 0xfffffffe) was killed, though
+    // the first prctl rule allows it. Verification sees it; the compiler then builds prctl's
+    // rules in another shape.
+    const program = new Filter()
+      .allow('flock', arg(0).le(2323475132)).allow('flock', arg(0).gt(8))
+      .allow('prctl', arg(0).lt(3516570939)).allow('prctl', arg(1).ge(0xffffffff), arg(0).eq(70254592))
+      .exportBpf();
+    const prctl = syscallNumber('prctl', 'x86_64')!;
+    expect(verdict(program, prctl, [0x4300000n, 0xfffffffen])).toBe('allow');
+    expect(verdict(program, prctl, [0x4300000n, 0xffffffffn])).toBe('allow');
+    expect(verdict(program, prctl, [0xd19a9d3bn, 0xffffffffn])).toBe('kill-process');
+  });
+});
