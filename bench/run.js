@@ -701,6 +701,11 @@ async function lockdownBench(nodes) {
         lockdownMs: summary(rs.map((r) => r.lockdownMs ?? NaN)), requireMs: summary(rs.map((r) => r.requireMs)),
         buildPolicyMs: summary(rs.map((r) => r.buildPolicyMs)),
         warmBuildMs: { linear: summary(rs.map((r) => r.layouts[1].warmBuildMs)), tree: summary(rs.map((r) => r.layouts[2].warmBuildMs)) },
+        // the first lockdown's phases, and verification's share of it (a ratio in each run)
+        phases: Object.fromEntries(['compileMs', 'buildMs', 'verifyMs', 'loadMs'].map((k) => [k, summary(rs.map((r) => r.phases?.[k] ?? NaN))])),
+        verifyShare: summary(rs.map((r) => (r.phases ? r.phases.verifyMs / r.phases.totalMs : NaN))),
+        warmVerifyMs: summary(rs.map((r) => r.warmVerifyMs)),
+        verifiedCalls: rs[0].verifiedCalls,
       });
     }
   }

@@ -27,6 +27,7 @@ export type SeccompErrorCode =
   | 'ERR_SECCOMP_LANDLOCK_BLOCKED'
   | 'ERR_SECCOMP_LANDLOCK_FAILED'
   | 'ERR_SECCOMP_UNBOUND_PID'
+  | 'ERR_SECCOMP_MISCOMPILED'
   | 'ERR_SECCOMP_NATIVE';
 
 export class SeccompError extends Error {
@@ -48,6 +49,8 @@ export interface NativeError extends Error {
   code?: string;
   errno?: number;
   thread?: number;
+  /** buildFilter: the index of the native rule libseccomp refused. */
+  rule?: number;
 }
 
 export function isNativeError(value: unknown): value is NativeError {

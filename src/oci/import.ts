@@ -163,7 +163,10 @@ function importArgs(input: unknown, where: string, notes: Set<string>): OciCompa
       if (valueTwo !== 0n) notes.add(`${at}: valueTwo is only used by SCMP_CMP_MASKED_EQ and was ignored`);
       return { arg: a.index, op, value, at };
     }
-    return { arg: a.index, op, mask: value, value: valueTwo, at };
+    // OCI's MASKED_EQ: (arg & value) == valueTwo, where libseccomp (and so runc) first
+    // masks valueTwo too; a policy's masked-eq is literal, so keep runc's meaning here.
+    if ((valueTwo & ~value) !== 0n) notes.add(`${at}: valueTwo has bits outside the mask, which libseccomp ignores; so does this import`);
+    return { arg: a.index, op, mask: value, value: valueTwo & value, at };
   });
 }
 

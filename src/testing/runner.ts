@@ -16,10 +16,9 @@ import * as vm from 'node:vm';
 import { Filter } from '../filter';
 import type { Policy } from '../policy';
 import { sandbox } from '../sandbox';
-import { compileFor } from '../loader';
+import { buildVerified, compileFor } from '../loader';
 import { bindingPath } from '../native';
 import { execWithFilters } from './exec';
-import { serialiseSpec } from './preload';
 
 export interface RunnerSpec {
   mode: 'function' | 'module' | 'command';
@@ -149,7 +148,7 @@ function runCommand(spec: RunnerSpec): never {
   if (spec.preload && faults) {
     inheritFds = [0, 1, 2, spec.resultFd];
     // Compiled here, so that the preload needs nothing of the package but the addon.
-    env.SECCOMP_NODE_FAULTS = serialiseSpec(compileFor(faults, { report: false }).spec);
+    env.SECCOMP_NODE_FAULTS = buildVerified(compileFor(faults, { report: false })).bytes.toString('base64');
     env.SECCOMP_NODE_ADDON = bindingPath ?? '';
     env.SECCOMP_NODE_FAULTS_FD = String(spec.resultFd);
     args = ['--require', spec.preload, ...args];
