@@ -21,6 +21,11 @@ export const ARCH_TOKENS = {
 
 export type ArchName = keyof typeof ARCH_TOKENS;
 
+/** The byte order of an architecture (its programs and its seccomp_data), from its token. */
+export function byteOrderOf(token: number): 'LE' | 'BE' {
+  return (token & AUDIT_LE) !== 0 ? 'LE' : 'BE';
+}
+
 export function isArchName(name: string): name is ArchName {
   return Object.prototype.hasOwnProperty.call(ARCH_TOKENS, name);
 }

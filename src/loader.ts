@@ -3,7 +3,7 @@
  * Both `sandbox.lockdown()` and `Filter#load()` come through here, so they behave alike.
  */
 import * as fs from 'node:fs';
-import { ARCH_TOKENS, archName as archNameOf, nativeArch, type ArchName } from './arch';
+import { ARCH_TOKENS, byteOrderOf, archName as archNameOf, nativeArch, type ArchName } from './arch';
 import { decodeAction, runFilter } from './bpf/emulator';
 import { parseProgram, type Instruction } from './bpf/program';
 import { compile, describeRule, type CompiledFilter } from './compiler';
@@ -156,7 +156,8 @@ export function buildVerified(compiled: CompiledFilter): VerifiedProgram {
         `the filter has ${instructions} BPF instructions; the kernel accepts at most ${MAX_INSTRUCTIONS}. ` +
         'Use fewer conditional rules or groups', { instructions });
     }
-    const parsed = parseProgram(bytes);
+    // libseccomp writes a program in its target's byte order (s390x is big-endian).
+    const parsed = parseProgram(bytes, byteOrderOf(attempt.spec.arch));
     try {
       const { vectors } = verifyProgram(attempt.policy, { arch: attempt.options.arch, report: attempt.spec.report }, parsed);
       verify += performance.now() - t1;

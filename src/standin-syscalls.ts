@@ -14,14 +14,12 @@
  * the number and refuses a program it cannot rewrite exactly. Filters for the native
  * architecture never need this: libseccomp takes their numbers as they are.
  */
-import { ARCH_TOKENS, type ArchName } from './arch';
+import { ARCH_TOKENS, byteOrderOf, type ArchName } from './arch';
 import { trackA } from './bpf/disassemble';
 import { decodeInstructions, encodeProgram, OP, type ByteOrder } from './bpf/program';
 import { SeccompError } from './errors';
 import { binding } from './native';
 import { syscallNames, syscallNumber } from './syscalls';
-
-const AUDIT_ARCH_LE = 0x40000000;
 
 /** A call added to the filter under another call's name. */
 export interface Standin {
@@ -70,7 +68,7 @@ function cannotRewrite(detail: string): SeccompError {
  */
 export function replaceStandins(program: Buffer, standins: readonly Standin[], archToken: number): Buffer {
   if (standins.length === 0) return program;
-  const order: ByteOrder = (archToken & AUDIT_ARCH_LE) !== 0 ? 'LE' : 'BE';
+  const order: ByteOrder = byteOrderOf(archToken);
   const byStandin = new Map(standins.map((s) => [s.standinNr, s]));
   const insns = decodeInstructions(program, order);
   const aBefore = trackA(insns);

@@ -107,15 +107,21 @@ let nativeToken: number | undefined;
  * every rule number as a *native* one and translates it by name (arch_syscall_translate:
  * native number → name → the target's number), so it must be handed its own native number
  * (or negative pseudo number) for the name, which exists only when it knows the name. It
- * then also splits multiplexed calls (socket → socketcall on i386) itself. Undefined: this
- * libseccomp cannot translate the name; the compiler hands such calls over another way.
+ * Undefined: libseccomp cannot hand the rule over as the policy means it, and the compiler
+ * uses a stand-in (src/standin-syscalls.ts). That is so when it does not know the name, and
+ * for the calls it multiplexes (socket and ipc calls on i386, ppc64le and s390x, where its
+ * own number for the name is a negative pseudo number): it would also add a socketcall or
+ * ipc rule whose first argument it overwrites with the call's selector, keeping the other
+ * comparisons on what are there pointers, so `socket: arg0 == AF_UNIX` would allow every
+ * socket made through socketcall. A policy that names `socket` governs the direct call;
+ * socketcall is a call of its own, which the policy names or refuses.
  */
 export function libseccompRuleNumber(name: string, arch: ArchName, nr: number): number | undefined {
   if (!binding) return undefined;
   nativeToken ??= binding.libraryInfo().nativeArch;
   if (nativeToken === undefined) return undefined; // no libseccomp: nothing to hand numbers to
   if (ARCH_TOKENS[arch] === nativeToken) return nr;
-  if (binding.resolveSyscall(name, ARCH_TOKENS[arch]) === NR_UNKNOWN) return undefined;
+  if (binding.resolveSyscall(name, ARCH_TOKENS[arch]) < 0) return undefined; // unknown, or multiplexed
   const rule = binding.resolveSyscall(name);
   return rule === NR_UNKNOWN ? undefined : rule;
 }

@@ -7,8 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe as group, expect, it } from 'vitest';
-import { ARCH_TOKENS, nativeArch, type ArchName } from '../src/arch';
+import { ARCH_TOKENS, byteOrderOf, nativeArch, type ArchName } from '../src/arch';
 import { decodeAction, runFilter } from '../src/bpf/emulator';
+import { parseProgram } from '../src/bpf/program';
 import { compile } from '../src/compiler';
 import { SeccompError } from '../src/errors';
 import { expandEntries, groups } from '../src/groups';
@@ -186,6 +187,22 @@ group('filters for another architecture', () => {
     for (const s of compiled.standins) expect(pfc).not.toContain(`$syscall == ${s.standinNr}\n`);
     // Natively libseccomp takes the numbers as they are: no stand-ins.
     expect(compile(policy, { arch: nativeArch(), report: false, optimize: 2 }).standins).toEqual([]);
+  });
+
+  it.each(['i386', 'ppc64le', 's390x'] as const)('%s: a rule on socket governs the direct call; socketcall is a call of its own', (arch) => {
+    // libseccomp would add socketcall(SYS_SOCKET) for such a rule with its first argument
+    // overwritten, so `socket: arg0 == AF_UNIX` would allow every family through socketcall.
+    const AF_UNIX = 1n;
+    const AF_INET = 2n;
+    const SYS_SOCKET = 1n;
+    const policy: Policy = { defaultAction: 'kill-process', rules: [{ syscall: 'socket', action: 'allow', conditions: [{ arg: 0, op: 'eq', value: '1' }] }] };
+    const program = exportBpf(compile(policy, { arch, report: false, optimize: 2 }));
+    const instructions = parseProgram(program, byteOrderOf(ARCH_TOKENS[arch])); // s390x's is big-endian
+    const verdict = (name: string, args: bigint[]) =>
+      decodeAction(runFilter(instructions, { nr: syscallNumber(name, arch)!, arch: ARCH_TOKENS[arch], args })).action;
+    expect(verdict('socket', [AF_UNIX, 1n, 0n])).toBe('allow');
+    expect(verdict('socket', [AF_INET, 1n, 0n])).toBe('kill-process');
+    expect(verdict('socketcall', [SYS_SOCKET, 0x1000n])).toBe('kill-process');
   });
 
   it('compiles for a big-endian architecture (s390x) too', () => {

@@ -10,6 +10,7 @@ import { compile } from '../../src/compiler';
 import { SeccompError } from '../../src/errors';
 import { expandEntries } from '../../src/groups';
 import type { Policy } from '../../src/policy';
+import { argWidth } from '../../src/syscall-args';
 import { fromOciProfile, parseOciProfile, stringifyOciProfile, toOciProfile } from '../../src/oci';
 import { bindSelfPid } from '../../src/self-pid';
 
@@ -122,8 +123,13 @@ describe('round trips', () => {
       // Range comparisons come back as the masked blocks the compiler lowers them to (Docker's
       // socket family < 38 or > 40); every other rule comes back verbatim.
       const ranged = (r: Policy['rules'][number]) => r.conditions?.some((c) => ['lt', 'le', 'gt', 'ge'].includes(c.op)) ?? false;
+      // A width spelt out where the argument table gives the same one means the same.
+      const plain = (rules: Policy['rules']) => rules.map((r) => ({ ...r, ...(r.conditions ? {
+        conditions: r.conditions.map(({ width, ...c }) => (width === undefined || width === argWidth(r.syscall, c.arg) ? c : { ...c, width })),
+      } : {}) }));
       expect(first.rules.some(ranged)).toBe(true);
-      expect(second).toEqual({ defaultAction: first.defaultAction, rules: expect.arrayContaining(first.rules.filter((r) => !ranged(r))) });
+      expect(second.defaultAction).toEqual(first.defaultAction);
+      expect(plain(second.rules)).toEqual(expect.arrayContaining(plain(first.rules.filter((r) => !ranged(r)))));
       expect(filterOf(second)).toEqual(filterOf(first));
     }
   });

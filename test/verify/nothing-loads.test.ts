@@ -48,7 +48,7 @@ it('lockdown() and Filter#load() throw ERR_SECCOMP_MISCOMPILED and leave the pro
 
 it('seccomp-node compile and dump write nothing', () => {
   const out = path.join(dir, 'app.bpf');
-  for (const command of [['compile', '--out', 'app.bpf', 'app.policy'], ['dump', 'app.policy']]) {
+  for (const command of [['compile', '--pid', '4242', '--out', 'app.bpf', 'app.policy'], ['dump', 'app.policy']]) {
     fs.rmSync(out, { force: true });
     const bad = cli(command, WITH_BUG);
     expect(bad.status, bad.err).toBe(1);
