@@ -45,7 +45,7 @@ export async function startPostgres(): Promise<Postgres> {
   // under it hangs in initdb).
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(LD_PRELOAD|ASAN_OPTIONS|UBSAN_OPTIONS)$/.test(key)));
   const run = (tool: string, args: string[]) => execFileSync(asRoot ? 'runuser' : path.join(bin, tool),
-    asRoot ? ['-u', 'postgres', '--', path.join(bin, tool), ...args] : args, { stdio: 'pipe', env });
+    asRoot ? ['-u', 'postgres', '--', path.join(bin, tool), ...args] : args, { stdio: 'pipe', env, timeout: 180_000 });
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'app', '--no-sync']);
   const port = await freePort();
   run('pg_ctl', ['-D', data, '-l', path.join(base, 'log'), '-w', '-t', '120', 'start',
