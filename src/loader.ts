@@ -325,7 +325,8 @@ export function readSeccompField(field: 'Seccomp' | 'Seccomp_filters' | 'NoNewPr
  * and a tight policy would then forbid: the timezone (V8 and glibc read /etc/localtime on
  * the first local-time use), the stdio streams (creating process.stdout on a pipe or socket
  * opens /dev/null), glibc's overcommit setting (read the first time a thread's heap
- * shrinks) and, under Landlock file rules, the extra CA certificates. Returns the load's
+ * shrinks), abseil's CPU count and frequency (read from /sys the first time one of V8's
+ * locks is contended, on Node 22+) and, under Landlock file rules, the extra CA certificates. Returns the load's
  * timestamp.
  */
 function primeLazyResources(policy: Policy, inProcess: boolean): Date {
@@ -334,6 +335,7 @@ function primeLazyResources(policy: Policy, inProcess: boolean): Date {
   void process.stdout;
   void process.stderr;
   binding!.primeLibc();
+  binding!.primeRuntime();
   // Node 22+ reads NODE_EXTRA_CA_CERTS on first TLS use; Landlock would then refuse it.
   if (inProcess && policy.landlock?.fs && process.env.NODE_EXTRA_CA_CERTS) {
     try { (require('node:tls') as typeof import('node:tls')).createSecureContext(); } catch { /* Node reports a bad file itself */ }

@@ -72,6 +72,8 @@ export interface Binding {
   prepareExec(path: string, argv: string[], env: string[], inheritFds: number[]): bigint;
   execPrepared(): never;
   primeLibc(): void;
+  /** Runs the runtime's own lazy probes (abseil's CPU count and frequency in Node 22+); false when it has none. */
+  primeRuntime(): boolean;
   /** prctl(PR_SET_PTRACER, pid): let `pid` ptrace this process (learn mode's strace). */
   allowTracer(pid: number): void;
   /** The kernel's Landlock ABI (0 with the errno name in `code` when there is none). */

@@ -110,7 +110,7 @@ describe('packaging', () => {
     const addon = require(sandbox.status().addon!) as Record<string, unknown>;
     expect(Object.keys(addon).sort()).toEqual([
       'allowTracer', 'applyLandlock', 'buildFilter', 'constants', 'errnos', 'execPrepared', 'landlockAbi', 'libraryInfo',
-      'loadProgram', 'prepareExec', 'primeLibc', 'resolveSyscall', 'syscallNames',
+      'loadProgram', 'prepareExec', 'primeLibc', 'primeRuntime', 'resolveSyscall', 'syscallNames',
     ]);
     const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'],
       { cwd: PACKAGE_ROOT, encoding: 'utf8' })) as { files: { path: string }[] }[];
