@@ -4,13 +4,13 @@
  * - JSON with `rules` (seccomp-node's own Policy data, as Filter#toPolicy() writes it),
  * - anything else: the policy file format (minijail syntax plus extensions).
  */
-import * as fs from 'node:fs';
-import type { ArchName } from './arch';
+import type { ArchInput } from './arch';
 import { SeccompError } from './errors';
 import { checkPolicy } from './policy';
 import { fromOciProfile, type OciArgWidths } from './oci';
 import type { Policy } from './policy';
 import { parsePolicyWithLocations, type SourceLocation } from './policy-file';
+import { readPolicyFile } from './policy-file/parser';
 
 export type PolicySourceKind = 'policy-file' | 'oci-profile' | 'policy-json';
 
@@ -26,19 +26,14 @@ export interface PolicySource {
 }
 
 export interface PolicySourceOptions {
-  /** Which `[arch ...]` sections and OCI rules apply; default the native architecture. */
-  arch?: ArchName;
+  /** Which `[arch ...]` sections and OCI rules apply (the kernel's name or Node's); default the native architecture. */
+  arch?: ArchInput;
   /** OCI profiles: comparison widths, see {@link OciArgWidths}; default 'per-argument'. */
   ociArgWidths?: OciArgWidths;
 }
 
 export function readPolicySource(file: string, options: PolicySourceOptions = {}): PolicySource {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `cannot read policy ${file}: ${(error as Error).message}`, { file });
-  }
+  const text = readPolicyFile(file);
   // JSON starts with "{"; so does a policy file whose first rule is a system call list
   // ("{read, write}: 1"), which the colon after the closing brace tells apart.
   if (/^\s*\{/.test(text) && !/^\s*\{[^{}"]*\}\s*:/.test(text)) {

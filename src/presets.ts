@@ -27,7 +27,7 @@ function profileFile(name: string): string {
   const names = profileNames();
   if (!names.includes(name)) {
     const suggestion = closestName(name, names);
-    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION',
+    throw new SeccompError('ERR_SECCOMP_UNKNOWN_PROFILE',
       `unknown profile "${name}"` + (suggestion ? `; did you mean "${suggestion}"?` : '') + `; profiles: ${names.join(', ')}`,
       { profile: name, suggestion });
   }

@@ -43,7 +43,9 @@ export function readPreviousPolicy(file: string, arch: ArchName): PreviousPolicy
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `cannot read the policy to merge into, ${file}: ${(error as Error).message}`, { file });
+    const errno = (error as NodeJS.ErrnoException).code;
+    throw new SeccompError('ERR_SECCOMP_POLICY_FILE', `cannot read the policy to merge into, ${file}: ${(error as Error).message}`,
+      { file, ...(errno ? { errno } : {}) });
   }
   if (/^\s*\{/.test(text)) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `--merge needs a policy file in the policy file format; ${file} is JSON`, { file });

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import { AssertionError } from 'node:assert';
 import { isDeepStrictEqual } from 'node:util';
-import { SeccompError } from '../errors';
+import { isSeccompErrorCode, SeccompError } from '../errors';
 import { resolveExecutable } from '../exec';
 import { Filter } from '../filter';
 import { defaultDaemonProfile, entriesNeeds, expandEntries, type GroupEntry } from '../groups';
@@ -318,7 +318,7 @@ async function launch(spec: RunnerSpec, o: { cwd: string; env: NodeJS.ProcessEnv
     });
     const setup = outcome.messages.find((m) => m.kind === 'setup-error');
     if (setup && 'error' in setup) {
-      const error = new SeccompError(/^ERR_SECCOMP_/.test(setup.error.code ?? '') ? setup.error.code as SeccompError['code'] : 'ERR_SECCOMP_INVALID_OPTION',
+      const error = new SeccompError(isSeccompErrorCode(setup.error.code) ? setup.error.code : 'ERR_SECCOMP_INVALID_OPTION',
         `the sandboxed child could not start: ${setup.error.message}`, { child: setup.error, stderr: outcome.stderr });
       throw error;
     }
