@@ -1,3 +1,4 @@
+import { SeccompError } from '../errors';
 import { planHere, summariseLandlock } from '../landlock/describe';
 import { lintPolicy } from '../lint';
 import { checkPolicyFile } from '../policy-file';
@@ -10,7 +11,7 @@ import { bindForChecking } from '../self-pid';
 
 export const check: Command = {
   name: 'check',
-  summary: 'parse and validate policy files; warn about dangerous grants',
+  summary: 'parse and validate policy files; warn about dangerous grants (exit 1 when a policy is wrong, 2 when a file cannot be read)',
   usage: `check [--arch ARCH] ${OCI_WIDTHS_USAGE} FILE...`,
   run(argv, out) {
     const { values, positionals } = parse(argv, { arch: { type: 'string' }, ...OCI_WIDTHS_OPTION });
@@ -18,6 +19,7 @@ export const check: Command = {
     const arch = archOption(values.arch);
     const ociArgWidths = ociWidthsOption(values['oci-widths']);
     let failed = 0;
+    let unreadable = 0;
     for (const file of positionals) {
       try {
         const source = readPolicySource(file, { arch, ...(ociArgWidths ? { ociArgWidths } : {}) });
@@ -29,7 +31,7 @@ export const check: Command = {
         for (const warning of source.warnings) out.stderr(`${file}: warning: ${warning}\n`);
         for (const w of lintPolicy(source.policy)) {
           const at = w.rule >= 0 && source.locations ? `${source.locations[w.rule].file}:${source.locations[w.rule].line}` : file;
-          out.stderr(`${at}: warning: ${w.message}\n`);
+          out.stderr(`${at}: ${w.severity}: ${w.message}\n`);
         }
         const extra = skipped.length ? ` (not on ${arch}: ${skipped.join(', ')})` : '';
         out.stdout(`${file}: ok, ${source.policy.rules.length} rules for ${arch}${extra}\n`);
@@ -45,10 +47,12 @@ export const check: Command = {
           }
         }
       } catch (error) {
-        failed++;
+        // A file that cannot be read is the caller's mistake (status 2), not the policy's (1).
+        if (error instanceof SeccompError && error.code === 'ERR_SECCOMP_POLICY_FILE') unreadable++;
+        else failed++;
         out.stderr(`${file}: error: ${(error as Error).message}\n`);
       }
     }
-    return failed === 0 ? 0 : 1;
+    return unreadable > 0 ? 2 : failed > 0 ? 1 : 0;
   },
 };

@@ -5,6 +5,7 @@ import { OCI_ARG_WIDTHS, type OciArgWidths } from '../oci/import';
 import { parseStandaloneValue } from '../policy-file/rule';
 import { readPolicySource, type PolicySource } from '../policy-source';
 import { checkPid } from '../self-pid';
+import { SeccompError } from '../errors';
 
 /** A mistake in how the command was called: exit status 2 and the command's usage. */
 export class UsageError extends Error {}
@@ -39,8 +40,23 @@ export function pidOption(value: string | undefined): number | undefined {
   return checkPid(Number(value), '--pid');
 }
 
+/** `--arch`: the kernel's name (x86_64, aarch64...) or Node's (x64, arm64...); default this machine's. */
 export function archOption(value: string | undefined): ArchName {
-  return value === undefined ? nativeArch() : requireArch(value);
+  return value === undefined ? nativeArch() : asUsage(() => requireArch(value));
+}
+
+/**
+ * `step`, with the SeccompError it throws about a command-line argument (an unknown
+ * architecture, system call or constant) turned into a usage error: exit status 2, the
+ * same message (did-you-mean included) and the usage.
+ */
+export function asUsage<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof SeccompError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /**
@@ -68,5 +84,5 @@ export function loadPolicy(file: string | undefined, arch: ArchName, ociArgWidth
  * 0 octal, negative, constant names such as AF_INET or EPERM, A|B, ~A).
  */
 export function parseValue(text: string): bigint {
-  return parseStandaloneValue(text, 'argument');
+  return asUsage(() => parseStandaloneValue(text, 'argument'));
 }

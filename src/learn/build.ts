@@ -304,13 +304,13 @@ function attemptBuild(o: Observations, options: BuildOptions, arch: ArchName, dr
     policyText = policyText.replace(/^@default kill$/m, action);
   }
   const policy = parsePolicy(policyText, { file: '<learned policy>', arch });
-  // From exec, io_uring_setup answers ENOSYS from the first instruction: no ring can exist.
-  const noRings = options.mode === 'exec' && policy.rules.some((r) => r.syscall === 'io_uring_setup' && !r.conditions?.length &&
-    sameAction(r.action, { errno: 'ENOSYS' }));
-  const review = lintPolicy(policy).map((w) => `#   ${w.message}${w.syscall === 'io_uring_enter' && noRings
-    ? ' (no ring can exist here: io_uring_setup fails from the first instruction)' : ''}`);
+  // The same findings, in the same words, as `seccomp-node check` prints for this file.
+  const review = [...new Set(lintPolicy(policy).map((w) => `${w.severity}: ${w.message}`))].flatMap((line) => {
+    const [first, ...rest] = wrap(line, '#     ');
+    return [`#   ${first.slice('#     '.length)}`, ...rest];
+  });
   if (review.length) {
-    policyText = policyText.replace(/^@default /m, `# Review: these grants deserve a second look (seccomp-node check lists them too):\n${[...new Set(review)].join('\n')}\n\n@default `);
+    policyText = policyText.replace(/^@default /m, `# Review: what seccomp-node check says about these grants:\n${review.join('\n')}\n\n@default `);
   }
   return { text: policyText, policy, groups: [...forcedKept.filter((g) => !partialGroups[g]), ...auto], partialGroups };
 }
