@@ -19,7 +19,7 @@ import {
 import { bindingPath } from './native';
 import { nodeSupport, type NodeSupport } from './node-support';
 import { checkPolicy, parseAction, type Action, type Policy } from './policy';
-import { readPolicySource } from './policy-source';
+import { readPolicySpec } from './policy-spec';
 import { execFile, fork, spawn } from './spawn';
 
 export interface LockdownOptions {
@@ -30,8 +30,10 @@ export interface LockdownOptions {
    */
   allow?: GroupEntry[];
   /**
-   * A complete policy instead of `allow`: plain policy data, a Filter, or the path of a
-   * policy file (policy file format, OCI/Docker JSON profile, or policy JSON).
+   * A complete policy instead of `allow`: plain policy data, a Filter, or a string: the path
+   * of a policy file (policy file format, OCI/Docker JSON profile, or policy JSON), a preset
+   * (`'compute'`), a list of groups and names (`'@node,@net-server'`) or policy JSON, read
+   * as everywhere a policy string is taken (README, "Policy strings").
    */
   policy?: Policy | Filter | string;
   /** What happens to every call not allowed. Default 'kill-process'. */
@@ -131,7 +133,7 @@ function seccompPolicyFromOptions(options: LockdownOptions): { policy: Policy; s
   }
   if (options.policy !== undefined) {
     const policy = options.policy instanceof Filter ? options.policy.toPolicy()
-      : typeof options.policy === 'string' ? readPolicySource(options.policy).policy
+      : typeof options.policy === 'string' ? readPolicySpec(options.policy).policy
         : checkPolicy(options.policy, 'policy');
     if (options.defaultAction) policy.defaultAction = parseAction(options.defaultAction);
     if (options.allow) policy.rules.push(...checkPolicy({ defaultAction: 'allow', rules: expandEntries(options.allow) }).rules);

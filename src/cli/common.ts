@@ -3,7 +3,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { nativeArch, requireArch, type ArchName } from '../arch';
 import { OCI_ARG_WIDTHS, type OciArgWidths } from '../oci/import';
 import { parseStandaloneValue } from '../policy-file/rule';
-import { readPolicySource, type PolicySource } from '../policy-source';
+import type { PolicySource } from '../policy-source';
+import { readPolicySpec } from '../policy-spec';
 import { checkPid } from '../self-pid';
 import { SeccompError } from '../errors';
 
@@ -74,9 +75,10 @@ export function ociWidthsOption(value: string | undefined): OciArgWidths | undef
   return value as OciArgWidths;
 }
 
-export function loadPolicy(file: string | undefined, arch: ArchName, ociArgWidths?: OciArgWidths): PolicySource {
-  if (!file) throw new UsageError('a policy file is required');
-  return readPolicySource(file, { arch, ...(ociArgWidths ? { ociArgWidths } : {}) });
+/** A policy argument: a file, a preset, a list such as @node,@fs-read, or JSON (src/policy-spec.ts). */
+export function loadPolicy(spec: string | undefined, arch: ArchName, ociArgWidths?: OciArgWidths): PolicySource {
+  if (!spec) throw new UsageError('a policy is required (a file, a preset, or a list such as @node,@fs-read)');
+  return readPolicySpec(spec, { arch, ...(ociArgWidths ? { ociArgWidths } : {}) });
 }
 
 /**
