@@ -53,7 +53,7 @@ export const check: Command = {
         // A file that cannot be read is the caller's mistake (status 2), not the policy's (1).
         if (error instanceof SeccompError && error.code === 'ERR_SECCOMP_POLICY_FILE') unreadable++;
         else failed++;
-        out.stderr(`${file}: error: ${(error as Error).message}\n`);
+        out.stderr(`${file}: error: ${(error as Error).message}${error instanceof SeccompError ? ` [${error.code}]` : ''}\n`);
       }
     }
     return unreadable > 0 ? 2 : failed > 0 ? 1 : 0;

@@ -3,7 +3,7 @@ import { formatRule } from '../policy-file/format';
 import { describeOrigin, originOf } from '../rule-origin';
 import { closestName, syscallNumber } from '../syscalls';
 import { SeccompError } from '../errors';
-import { archOption, parse, type Command } from './common';
+import { archOption, asUsage, parse, type Command } from './common';
 
 /** `@net-client` as given, or `net-client` as people type it; unknown names get a suggestion. */
 function groupName(given: string, known: string[]): string {
@@ -24,7 +24,7 @@ export const groupsCommand: Command = {
     const arch = archOption(values.arch);
     const table = allGroups();
     const known = Object.keys(table);
-    const names = positionals.length ? positionals.map((p) => groupName(p, known)) : known;
+    const names = positionals.length ? positionals.map((p) => asUsage(() => groupName(p, known))) : known;
     for (const name of names) {
       // Each rule as a policy file line (what the filter compares, in numbers), with the
       // line of the group's file that wrote it (where the constants have their names).
