@@ -39,10 +39,15 @@ export function archName(token: number): ArchName | undefined {
 
 /** The architecture this process runs on, as libseccomp sees it. */
 export function nativeArch(): ArchName {
-  const token = binding?.libraryInfo().nativeArch;
-  const name = token === undefined ? undefined : archName(token);
+  const info = binding?.libraryInfo();
+  const token = info?.nativeArch;
+  if (token === undefined) {
+    throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', `the native architecture is unknown without libseccomp: ${info?.reason ?? 'the native addon is not available'}`,
+      { reason: info?.reason });
+  }
+  const name = archName(token);
   if (name === undefined) {
-    throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', `unsupported native architecture (token ${token})`);
+    throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', `unsupported native architecture (token 0x${token.toString(16)})`, { token });
   }
   return name;
 }
