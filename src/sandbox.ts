@@ -18,6 +18,7 @@ import {
 } from './loader';
 import { bindingPath } from './native';
 import { nodeSupport, type NodeSupport } from './node-support';
+import { asOwnCalls } from './own-calls';
 import { checkPolicy, parseAction, type Action, type Policy } from './policy';
 import { readPolicySpec } from './policy-spec';
 import { execFile, fork, spawn } from './spawn';
@@ -196,36 +197,42 @@ export const sandbox = {
    * /proc facts were captured just before the first filter was loaded.
    */
   status(): SandboxStatus {
-    const support = checkSupport();
-    const locked = loadHistory.length > 0;
-    const snapshot = processSnapshot();
-    let filters = 0;
-    let noNewPrivs = false;
-    if (locked && snapshot) {
-      filters = snapshot.filtersBefore + loadHistory.length;
-      noNewPrivs = true;
-    } else if (support.supported) {
-      filters = readSeccompField('Seccomp_filters');
-      noNewPrivs = readSeccompField('NoNewPrivs') === 1;
-    }
-    let arch: string | null = null;
-    try { arch = support.supported ? nativeArch() : null; } catch { arch = null; }
-    return {
-      supported: support.supported,
-      ...(support.reason ? { reason: support.reason } : {}),
-      locked,
-      filters,
-      noNewPrivs,
-      arch,
-      libseccomp: support.libseccomp ?? null,
-      kernel: os.release(),
-      node: process.version,
-      nodeSupport: nodeSupport(),
-      addon: bindingPath ?? null,
-      lockdowns: loadHistory.map((r) => ({ ...r, skipped: [...r.skipped] })),
-      ...(skippedReason ? { skipped: skippedReason } : {}),
-      ioUring: ioUringStatus(),
-      landlock: landlockStatus(canProbeLandlock()),
-    };
+    // Its /proc reads happen only before a filter is in force: never learned (see own-calls).
+    return asOwnCalls(() => currentStatus());
   },
 };
+
+/** What is in force (see sandbox.status()). */
+function currentStatus(): SandboxStatus {
+  const support = checkSupport();
+  const locked = loadHistory.length > 0;
+  const snapshot = processSnapshot();
+  let filters = 0;
+  let noNewPrivs = false;
+  if (locked && snapshot) {
+    filters = snapshot.filtersBefore + loadHistory.length;
+    noNewPrivs = true;
+  } else if (support.supported) {
+    filters = readSeccompField('Seccomp_filters');
+    noNewPrivs = readSeccompField('NoNewPrivs') === 1;
+  }
+  let arch: string | null = null;
+  try { arch = support.supported ? nativeArch() : null; } catch { arch = null; }
+  return {
+    supported: support.supported,
+    ...(support.reason ? { reason: support.reason } : {}),
+    locked,
+    filters,
+    noNewPrivs,
+    arch,
+    libseccomp: support.libseccomp ?? null,
+    kernel: os.release(),
+    node: process.version,
+    nodeSupport: nodeSupport(),
+    addon: bindingPath ?? null,
+    lockdowns: loadHistory.map((r) => ({ ...r, skipped: [...r.skipped] })),
+    ...(skippedReason ? { skipped: skippedReason } : {}),
+    ioUring: ioUringStatus(),
+    landlock: landlockStatus(canProbeLandlock()),
+  };
+}

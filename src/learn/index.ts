@@ -23,6 +23,7 @@ import { resolveExecutable } from '../exec';
 import { isNodeProgram, shellQuote } from '../testing/exec';
 import { requireSupport } from '../loader';
 import { binding } from '../native';
+import { watchOwnCalls } from '../own-calls';
 import type { LandlockRules } from '../landlock/policy';
 import type { Action } from '../policy';
 import { buildPolicy, type LearnedPolicy, type LearnMode } from './build';
@@ -270,6 +271,9 @@ async function start(options: LearnOptions & { attachTimeoutMs?: number } = {}):
     fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  // From here to strace's end, the library marks its own calls (src/own-calls.ts).
+  watchOwnCalls(true);
+  exited.then(() => watchOwnCalls(false), () => watchOwnCalls(false));
   let stopped: Promise<LearnResult> | undefined;
   return {
     tracer,

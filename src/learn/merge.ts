@@ -12,7 +12,7 @@ import { groups as allGroups } from '../groups';
 import type { LandlockRules } from '../landlock/policy';
 import { sameAction, type Action, type Rule } from '../policy';
 import { parse } from '../policy-file/parser';
-import { emptyObservations, usage, type Observations } from './observations';
+import { emptyObservations, LIBSECCOMP_PROBES, usage, type Observations } from './observations';
 import { INJECTED_ENOSYS } from './strace';
 import { tracker } from './trackers';
 
@@ -27,6 +27,12 @@ export interface PreviousPolicy {
   defaultAction: Action;
   /** Its own Landlock lines (@fs, @net...), added to the new run's proposal. */
   landlock?: LandlockRules;
+}
+
+/** The probe among LIBSECCOMP_PROBES whose answer `rule` is, if any. */
+function probeAnswered(rule: Rule, arch: ArchName): (typeof LIBSECCOMP_PROBES)[number] | undefined {
+  const same = (a: Rule, b: Rule) => JSON.stringify([a.syscall, a.action, a.conditions ?? []]) === JSON.stringify([b.syscall, b.action, b.conditions ?? []]);
+  return LIBSECCOMP_PROBES.find((p) => p.syscall === rule.syscall && same(rule, parse(p.rule, { arch }).policy.rules[0]));
 }
 
 /** Whether `rule` is one of the refusals learn writes itself (rewritten after a merge). */
@@ -72,6 +78,9 @@ export function readPreviousPolicy(file: string, arch: ArchName): PreviousPolicy
       }
       if (!u.any && u.classes.size === 0) o.syscalls.delete(rule.syscall);
       kept.push(rule);
+    } else if (probeAnswered(rule, arch)) {
+      // learn's answer to libseccomp's probe: written again when still needed
+      if (!o.probes.has(rule.syscall)) o.probes.set(rule.syscall, 0);
     } else if (!isLearnRefusal(rule)) {
       kept.push(rule);
     }
