@@ -9,6 +9,7 @@ import { parseProgram, type Instruction } from './bpf/program';
 import { compile, describeRule, type CompiledFilter } from './compiler';
 import { fromNative, SeccompError, isNativeError } from './errors';
 import { libseccompHint } from './load-hints';
+import { MIN_LIBSECCOMP, unmetRequirements, versionAtLeast } from './libseccomp-facts';
 import { applyLandlockPlan, noLayer, noteSkipped, planLandlock, type AppliedLandlockLayer, type LandlockPlan } from './landlock';
 import type { FsRules } from './landlock/policy';
 import { landlockStepCalls } from './landlock/step';
@@ -23,19 +24,11 @@ import { verifyProgram } from './verify';
 
 /** The kernel's limit on one filter program. */
 export const MAX_INSTRUCTIONS = 4096;
-const MIN_LIBSECCOMP: [number, number, number] = [2, 5, 0];
+
 /** API level 3 means the kernel supports SECCOMP_RET_KILL_PROCESS (and TSYNC, LOG). */
 const MIN_API_LEVEL = 3;
 
 export interface SupportReport { supported: boolean; reason?: string; libseccomp?: string }
-
-function versionAtLeast(version: string, min: [number, number, number]): boolean {
-  const parts = version.split('.').map(Number);
-  for (let i = 0; i < 3; i++) {
-    if ((parts[i] ?? 0) !== min[i]) return (parts[i] ?? 0) > min[i];
-  }
-  return true;
-}
 
 let supportCache: SupportReport | undefined;
 
@@ -52,8 +45,10 @@ function computeSupport(): SupportReport {
     return { supported: false, reason: `${info.reason ?? 'libseccomp is not available'}; ${libseccompHint()}` };
   }
   if (!versionAtLeast(info.version, MIN_LIBSECCOMP)) {
+    // Each minimum is tied to what needs it (src/libseccomp-facts.ts): say what is missing.
+    const missing = unmetRequirements(info.version).map((r) => `${r.feature} (${r.version})`).join('; ');
     return { supported: false, libseccomp: info.version,
-      reason: `libseccomp ${info.version} is too old: ${MIN_LIBSECCOMP.join('.')} or later is needed; ${libseccompHint()}` };
+      reason: `libseccomp ${info.version} is too old: ${MIN_LIBSECCOMP} or later is needed, for ${missing}; ${libseccompHint()}` };
   }
   if ((info.apiLevel ?? 0) < MIN_API_LEVEL) {
     return { supported: false, libseccomp: info.version,
@@ -81,7 +76,7 @@ export function requireSupport(): void {
     throw new SeccompError(tooOld ? 'ERR_SECCOMP_LIBSECCOMP_TOO_OLD' : 'ERR_SECCOMP_UNSUPPORTED',
       `seccomp is not available here: ${support.reason}. ` +
       'Pass { optional: true } to lockdown() to carry on without a filter where that is acceptable.',
-      { reason: support.reason, found: support.libseccomp, needed: MIN_LIBSECCOMP.join('.') });
+      { reason: support.reason, found: support.libseccomp, needed: MIN_LIBSECCOMP });
   }
 }
 

@@ -16,7 +16,8 @@ import {
   canProbeLandlock, checkSupport, countIoUringRings, loadHistory, loadPolicy, processSnapshot, readSeccompField, requireSupport,
   type LoadRecord,
 } from './loader';
-import { bindingPath } from './native';
+import { binding, bindingPath } from './native';
+import { libseccompFacts, type LibseccompFacts } from './libseccomp-facts';
 import { nodeSupport, type NodeSupport } from './node-support';
 import { asOwnCalls } from './own-calls';
 import { checkPolicy, parseAction, type Action, type Policy } from './policy';
@@ -96,7 +97,14 @@ export interface SandboxStatus {
   filters: number;
   noNewPrivs: boolean;
   arch: string | null;
+  /** The libseccomp version in use (null: none found). */
   libseccomp: string | null;
+  /**
+   * What depends on that version: each feature seccomp-node uses with the release that
+   * brought it (met or not), and libseccomp's known bugs (GHSA-4q85-33p6-j5g6 and others)
+   * with whether this version is affected and what seccomp-node does about each.
+   */
+  libseccompFacts: LibseccompFacts;
   kernel: string;
   /** The running Node's version (`process.version`). */
   node: string;
@@ -226,6 +234,7 @@ function currentStatus(): SandboxStatus {
     noNewPrivs,
     arch,
     libseccomp: support.libseccomp ?? null,
+    libseccompFacts: libseccompFacts(binding?.libraryInfo()),
     kernel: os.release(),
     node: process.version,
     nodeSupport: nodeSupport(),
