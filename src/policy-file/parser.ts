@@ -50,7 +50,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { originOf, setOrigin, type RuleOrigin } from '../rule-origin';
-import { ARCH_TOKENS, archFromName, isArchName, nativeArch, requireArch, type ArchInput, type ArchName } from '../arch';
+import { ARCH_TOKENS, archFromName, nativeArch, requireArch, type ArchInput, type ArchName } from '../arch';
 import { SeccompError } from '../errors';
 import type { Action, Condition, Policy, Rule } from '../policy';
 import { parseRuleBody, type RuleBody } from './body';
@@ -286,12 +286,14 @@ function parseSection(c: Cursor, state: State): boolean {
     const names: string[] = [];
     do {
       const t = c.next();
-      if (!(t.kind === 'name' && isArchName(t.text))) {
+      // The kernel's names, or Node's (x64, arm64), as everywhere an architecture is named.
+      const arch = t.kind === 'name' ? archFromName(t.text) : undefined;
+      if (arch === undefined) {
         const known = Object.keys(ARCH_TOKENS);
         throw c.fail(`an architecture (${known.join(', ')}) or "*"`, t, t.kind === 'name'
-          ? { problem: `unknown architecture "${t.text}"`, suggestion: archFromName(t.text) ?? suggest(t.text, known) } : {});
+          ? { problem: `unknown architecture "${t.text}"`, suggestion: suggest(t.text, known) } : {});
       }
-      names.push(t.text);
+      names.push(arch);
     } while (c.acceptOp(','));
     applies = names.includes(state.arch());
   }
