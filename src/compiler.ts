@@ -21,6 +21,7 @@ import { ARCH_TOKENS, type ArchName } from './arch';
 import { SeccompError } from './errors';
 import { binding, type NativeCondition, type NativeFilterSpec } from './native';
 import { actionToString, sameAction, type Action, type Condition, type Policy, type Rule } from './policy';
+import { describeOrigin, originOf } from './rule-origin';
 import { requireNoSelfPid } from './self-pid';
 import { alternativesOverlap, argumentSet, notAsCubes, U32, U64, type ArgSet, type ArgTest, type Cube } from './lowering';
 import { dropCoveredNots, sharedMiddleNots } from './not-equal';
@@ -113,7 +114,14 @@ export function describeRule(rule: Rule, index: number): string {
   const ops: Record<Condition['op'], string> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=', 'masked-eq': '==' };
   const text = (rule.conditions ?? []).map((c) =>
     `arg${c.arg}${c.op === 'masked-eq' ? ` & ${c.mask}` : ''} ${ops[c.op]} ${c.value}`).join(' && ');
-  return `${where} (${rule.syscall}: ${actionToString(rule.action)}${text ? ` if ${text}` : ''})`;
+  const origin = originOf(rule);
+  return `${where} (${rule.syscall}: ${actionToString(rule.action)}${text ? ` if ${text}` : ''}${origin ? `, ${describeOrigin(origin)}` : ''})`;
+}
+
+/** A compiler error about one rule, naming it by index (for {@link locateRuleError}). */
+function aboutRule(error: unknown, index: number): unknown {
+  if (!(error instanceof SeccompError) || index < 0 || error.details.rule !== undefined || error.details.rules !== undefined) return error;
+  return new SeccompError(error.code, error.message, { ...error.details, rule: index });
 }
 
 interface PolicyRule { rule: Rule; index: number }
@@ -266,12 +274,16 @@ export function compile(policy: Policy, options: CompileOptions): CompiledFilter
   const skipped = new Set<string>();
   const bySyscall = new Map<string, { nr: number; ruleNumber: number | undefined; rules: (PolicyRule & { sets: Map<number, ArgSet> })[] }>();
   for (const entry of rules) {
-    const resolution = resolveSyscall(entry.rule.syscall, options.arch);
-    actionValue(entry.rule.action, report); // validates errno names early, with the rule at hand
-    if (resolution.kind === 'elsewhere') { skipped.add(entry.rule.syscall); continue; }
-    const group = bySyscall.get(entry.rule.syscall) ?? { nr: resolution.nr, ruleNumber: resolution.ruleNumber, rules: [] };
-    group.rules.push({ ...entry, sets: argumentSets(entry, options.arch) });
-    bySyscall.set(entry.rule.syscall, group);
+    try {
+      const resolution = resolveSyscall(entry.rule.syscall, options.arch);
+      actionValue(entry.rule.action, report); // validates errno names early, with the rule at hand
+      if (resolution.kind === 'elsewhere') { skipped.add(entry.rule.syscall); continue; }
+      const group = bySyscall.get(entry.rule.syscall) ?? { nr: resolution.nr, ruleNumber: resolution.ruleNumber, rules: [] };
+      group.rules.push({ ...entry, sets: argumentSets(entry, options.arch) });
+      bySyscall.set(entry.rule.syscall, group);
+    } catch (error) {
+      throw aboutRule(error, entry.index);
+    }
   }
 
   const defaultAction = actionValue(policy.defaultAction, report);

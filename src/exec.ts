@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SeccompError } from './errors';
+import { fromNative, SeccompError } from './errors';
 import { entriesNeeds } from './groups';
 import { mergeFsRules, type FsRules } from './landlock/policy';
 import { compileFor, exportBpf, loadPolicy, requireSupport } from './loader';
@@ -31,6 +31,15 @@ export function resolveExecutable(file: string, searchPath = process.env.PATH ??
   }
   throw new SeccompError('ERR_SECCOMP_EXEC_FAILED',
     `cannot run "${file}": no executable file found${file.includes('/') ? '' : ' on PATH'}`, { file });
+}
+
+/** The native exec image (see native/exec_image.c); its failures come back as ERR_SECCOMP_EXEC_FAILED. */
+export function prepareExec(executable: string, argv: string[], env: string[], inheritFds: readonly number[]): bigint {
+  try {
+    return binding!.prepareExec(executable, argv, env, [...inheritFds]);
+  } catch (error) {
+    throw fromNative(error, 'ERR_SECCOMP_EXEC_FAILED', (why) => `cannot prepare to run ${executable}: ${why}`, { file: executable });
+  }
 }
 
 /** `policy` plus the one execve that starts the program: allowed only for the path at `address`. */
@@ -88,7 +97,7 @@ export function execUnderPolicy(policy: Policy, file: string, args: readonly str
   requireSupport();
   const executable = resolveExecutable(file, env.PATH);
   const envStrings = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
-  const address = binding!.prepareExec(executable, [file, ...args], envStrings, [...inheritFds]);
+  const address = prepareExec(executable, [file, ...args], envStrings, inheritFds);
   // Plain kill-process: a SIGSYS handler would not survive the exec anyway.
   explainingExecConflicts(() => loadPolicy(pinExec(policy, address), 'exec', {
     report: false, beforeExec: true, defaultIsolation: true, landlockNeeds: execLandlockNeeds(executable, env),

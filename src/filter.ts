@@ -17,6 +17,7 @@ import { checkCondition, checkPolicy, parseAction, type Action, type Condition, 
 import { fromOciProfile } from './oci';
 import { readPolicySource } from './policy-source';
 import { bindForExport } from './self-pid';
+import { carryOrigin, carryOrigins } from './rule-origin';
 
 export interface FilterOptions {
   /** What happens to calls no rule matches. Default 'kill-process'. */
@@ -126,7 +127,7 @@ export class Filter {
         throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION', `conditions cannot apply to a whole group (${syscallOrGroup})`);
       }
       const expanded = expandEntries([syscallOrGroup]);
-      this.rules.push(...expanded.map((r) => (r.action === 'allow' ? { ...r, action: parsed } : r)));
+      this.rules.push(...expanded.map((r) => (r.action === 'allow' ? carryOrigin(r, { ...r, action: parsed }) : r)));
     } else {
       this.rules.push({ syscall: syscallOrGroup, action: parsed, ...(checked.length ? { conditions: checked } : {}) });
     }
@@ -135,7 +136,9 @@ export class Filter {
 
   /** The policy as plain, JSON-serialisable data. */
   toPolicy(): Policy {
-    return structuredClone({ defaultAction: this.defaultAction, rules: this.rules, ...(this.landlock ? { landlock: this.landlock } : {}) });
+    const policy = structuredClone({ defaultAction: this.defaultAction, rules: this.rules, ...(this.landlock ? { landlock: this.landlock } : {}) });
+    carryOrigins(this.rules, policy.rules);
+    return policy;
   }
 
   toJSON(): Policy { return this.toPolicy(); }

@@ -11,6 +11,7 @@ import { binding } from './native';
 import { checkRule, type Action, type Condition, type Policy, type Rule } from './policy';
 import { addNeeds, mergeLandlock, type LandlockNeeds } from './landlock/policy';
 import { parseFile, type GroupTable } from './policy-file/parser';
+import { carryOrigin, carryOrigins } from './rule-origin';
 import { closestName } from './syscalls';
 
 /** One entry of an allow list: a syscall name, a '@group', or a rule object. */
@@ -113,7 +114,7 @@ function groupRules(name: string, seen: Set<string>): Rule[] {
   seen.add(name);
   const group = loadGroup(name);
   // Copies, so that a caller changing a policy cannot change the group table.
-  return [...group.includes.flatMap((n) => groupRules(n, seen)), ...structuredClone(group.rules)];
+  return [...group.includes.flatMap((n) => groupRules(n, seen)), ...group.rules.map((r) => carryOrigin(r, structuredClone(r)))];
 }
 
 /** What a group and the groups it includes need from Landlock. */
@@ -165,7 +166,10 @@ function loadProfile(): { groups: string[]; policy: Policy } {
 
 /** The default daemon profile (policies/profiles/daemon.policy) as a policy. */
 export function defaultDaemonProfile(): Policy {
-  return structuredClone(loadProfile().policy);
+  const { policy } = loadProfile();
+  const copy = structuredClone(policy);
+  carryOrigins(policy.rules, copy.rules);
+  return copy;
 }
 
 /** The groups the default daemon profile is made of. */

@@ -36,7 +36,8 @@ export { lintPolicy } from './lint';
 export { learn, learnCommand, learnFromTrace } from './learn';
 export type { LearnOptions, LearnCommandOptions, LearnResult, LearnSession, LearnedPolicy, LearnMode } from './learn';
 export type { LintWarning } from './lint';
-export type { ArchName } from './arch';
+export type { ArchInput, ArchName } from './arch';
+export type { LibseccompFacts, LibseccompIssue, LibseccompRequirement } from './libseccomp-facts';
 import { binding } from './native';
 
 /**

@@ -7,13 +7,15 @@ import { ARCH_TOKENS, byteOrderOf, archName as archNameOf, nativeArch, type Arch
 import { decodeAction, runFilter } from './bpf/emulator';
 import { parseProgram, type Instruction } from './bpf/program';
 import { compile, describeRule, type CompiledFilter } from './compiler';
-import { SeccompError, isNativeError } from './errors';
+import { fromNative, SeccompError, isNativeError } from './errors';
 import { libseccompHint } from './load-hints';
+import { MIN_LIBSECCOMP, unmetRequirements, versionAtLeast } from './libseccomp-facts';
 import { applyLandlockPlan, noLayer, noteSkipped, planLandlock, type AppliedLandlockLayer, type LandlockPlan } from './landlock';
 import type { FsRules } from './landlock/policy';
 import { landlockStepCalls } from './landlock/step';
 import { binding, loadError } from './native';
 import type { Policy } from './policy';
+import { locateRuleError } from './rule-origin';
 import { replaceStandins, replaceStandinsInPfc } from './standin-syscalls';
 import { bindSelfPid } from './self-pid';
 import { guardSigsys } from './sigsys-guard';
@@ -22,19 +24,11 @@ import { verifyProgram } from './verify';
 
 /** The kernel's limit on one filter program. */
 export const MAX_INSTRUCTIONS = 4096;
-const MIN_LIBSECCOMP: [number, number, number] = [2, 5, 0];
+
 /** API level 3 means the kernel supports SECCOMP_RET_KILL_PROCESS (and TSYNC, LOG). */
 const MIN_API_LEVEL = 3;
 
 export interface SupportReport { supported: boolean; reason?: string; libseccomp?: string }
-
-function versionAtLeast(version: string, min: [number, number, number]): boolean {
-  const parts = version.split('.').map(Number);
-  for (let i = 0; i < 3; i++) {
-    if ((parts[i] ?? 0) !== min[i]) return (parts[i] ?? 0) > min[i];
-  }
-  return true;
-}
 
 let supportCache: SupportReport | undefined;
 
@@ -51,8 +45,10 @@ function computeSupport(): SupportReport {
     return { supported: false, reason: `${info.reason ?? 'libseccomp is not available'}; ${libseccompHint()}` };
   }
   if (!versionAtLeast(info.version, MIN_LIBSECCOMP)) {
+    // Each minimum is tied to what needs it (src/libseccomp-facts.ts): say what is missing.
+    const missing = unmetRequirements(info.version).map((r) => `${r.feature} (${r.version})`).join('; ');
     return { supported: false, libseccomp: info.version,
-      reason: `libseccomp ${info.version} is too old: ${MIN_LIBSECCOMP.join('.')} or later is needed; ${libseccompHint()}` };
+      reason: `libseccomp ${info.version} is too old: ${MIN_LIBSECCOMP} or later is needed, for ${missing}; ${libseccompHint()}` };
   }
   if ((info.apiLevel ?? 0) < MIN_API_LEVEL) {
     return { supported: false, libseccomp: info.version,
@@ -80,7 +76,7 @@ export function requireSupport(): void {
     throw new SeccompError(tooOld ? 'ERR_SECCOMP_LIBSECCOMP_TOO_OLD' : 'ERR_SECCOMP_UNSUPPORTED',
       `seccomp is not available here: ${support.reason}. ` +
       'Pass { optional: true } to lockdown() to carry on without a filter where that is acceptable.',
-      { reason: support.reason, found: support.libseccomp, needed: MIN_LIBSECCOMP.join('.') });
+      { reason: support.reason, found: support.libseccomp, needed: MIN_LIBSECCOMP });
   }
 }
 
@@ -90,9 +86,14 @@ export interface BuildOptions {
   optimize?: 1 | 2;
 }
 
+/** Compiles `policy`; an error about one of its rules names the file and line it was written at. */
 export function compileFor(policy: Policy, options: BuildOptions = {}): CompiledFilter {
   requireSupport();
-  return compile(policy, { arch: options.arch ?? nativeArch(), report: options.report ?? false, optimize: options.optimize ?? 2 });
+  try {
+    return compile(policy, { arch: options.arch ?? nativeArch(), report: options.report ?? false, optimize: options.optimize ?? 2 });
+  } catch (error) {
+    throw locateRuleError(error, policy);
+  }
 }
 
 /** A compiled program that was checked against its policy, ready to load or export. */
@@ -113,27 +114,36 @@ export interface VerifiedProgram {
 export interface LoadTimings { compileMs: number; buildMs: number; verifyMs: number; loadMs: number; totalMs: number }
 export let lastLoadTimings: LoadTimings | undefined;
 
-/** Runs libseccomp; its refusals come back coded and naming the policy rule. */
+/**
+ * Runs libseccomp. Whatever it refuses comes back as a SeccompError: ERR_SECCOMP_NATIVE
+ * naming the policy rule (and the file and line it was written at) when libseccomp refused
+ * one rule, ERR_SECCOMP_UNSUPPORTED when it cannot build for the architecture at all.
+ */
 function nativeBuild<M extends 'bpf' | 'pfc'>(compiled: CompiledFilter, mode: M): M extends 'bpf' ? Buffer : string {
   try {
     return binding!.buildFilter(compiled.spec, mode as 'bpf') as M extends 'bpf' ? Buffer : string;
   } catch (error) {
-    if (!isNativeError(error) || error.code?.startsWith('ERR_')) throw error;
-    if (error.code === 'EDOM') {
-      throw new SeccompError('ERR_SECCOMP_UNSUPPORTED',
-        `libseccomp cannot build a filter for ${compiled.options.arch} on this machine: it builds only for ` +
-        'architectures with this machine\'s byte order', { arch: compiled.options.arch, errno: error.code });
-    }
-    if (error.rule === undefined) {
-      throw new SeccompError('ERR_SECCOMP_NATIVE', `libseccomp could not build the filter: ${error.message}`, { errno: error.code });
-    }
-    const origin = compiled.origins[error.rule] ?? -1;
-    const rule = origin >= 0 ? compiled.policy.rules[origin] : undefined;
-    throw new SeccompError('ERR_SECCOMP_NATIVE',
-      `libseccomp refused ${rule ? describeRule(rule, origin) : 'the violation reporter\'s own rule'} ` +
-      `(${error.code ?? 'unknown error'}). This is a bug in seccomp-node's compiler; please report it with the policy`,
-      { rule: origin, errno: error.code });
+    throw nativeBuildError(compiled, error);
   }
+}
+
+function nativeBuildError(compiled: CompiledFilter, error: unknown): unknown {
+  if (isNativeError(error) && error.code === 'EDOM') {
+    return new SeccompError('ERR_SECCOMP_UNSUPPORTED',
+      `libseccomp cannot build a filter for ${compiled.options.arch} on this machine: it builds only for ` +
+      'architectures with this machine\'s byte order', { arch: compiled.options.arch, errno: error.code });
+  }
+  const nativeRule = isNativeError(error) ? error.rule : undefined;
+  if (nativeRule === undefined) {
+    return fromNative(error, 'ERR_SECCOMP_NATIVE', (why) => `libseccomp could not build the filter: ${why}`);
+  }
+  const origin = compiled.origins[nativeRule] ?? -1;
+  const rule = origin >= 0 ? compiled.policy.rules[origin] : undefined;
+  const errno = isNativeError(error) ? error.code : undefined;
+  return locateRuleError(new SeccompError('ERR_SECCOMP_NATIVE',
+    `libseccomp refused ${rule ? describeRule(rule, origin) : 'the violation reporter\'s own rule'} ` +
+    `(${errno ?? 'unknown error'}). This is a bug in seccomp-node's compiler; please report it with the policy`,
+    { rule: origin, ...(errno ? { errno } : {}) }), compiled.policy);
 }
 
 /**

@@ -10,6 +10,7 @@ import { SeccompError } from './errors';
 import { checkLandlock, isEmptyLandlock, type LandlockRules } from './landlock/policy';
 import { isSelfPid, SELF_PID } from './self-pid';
 import { atPath, checkKnownKeys, pathTo, type KeyList } from './known-keys';
+import { carryOrigin } from './rule-origin';
 
 /** What a filter does with a call. `kill-thread` is deliberately not offered: see README. */
 export type SimpleAction = 'allow' | 'kill-process' | 'trap' | 'log';
@@ -175,7 +176,7 @@ export function checkRule(input: unknown, path = '', defaultAction?: Action): Ru
       throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION', `"conditions" must be a list of conditions (AND), such as [arg(0).eq(1)]`);
     }
     const conditions = (input.conditions ?? []).map((c: unknown, i: number) => checkCondition(c, pathTo(pathTo(path, 'conditions'), i)));
-    return { syscall: input.syscall, action, ...(conditions.length ? { conditions } : {}) };
+    return carryOrigin(input, { syscall: input.syscall, action, ...(conditions.length ? { conditions } : {}) });
   });
 }
 

@@ -5,10 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SeccompError } from './errors';
-import { fromOciProfile } from './oci';
 import { builtinGroups, leadingComment } from './groups';
-import { checkPolicy, type Policy } from './policy';
-import type { LockdownOptions } from './sandbox';
+import type { Policy } from './policy';
 import { parseFile, type GroupTable } from './policy-file/parser';
 import { closestName } from './syscalls';
 
@@ -27,7 +25,7 @@ function profileFile(name: string): string {
   const names = profileNames();
   if (!names.includes(name)) {
     const suggestion = closestName(name, names);
-    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION',
+    throw new SeccompError('ERR_SECCOMP_UNKNOWN_PROFILE',
       `unknown profile "${name}"` + (suggestion ? `; did you mean "${suggestion}"?` : '') + `; profiles: ${names.join(', ')}`,
       { profile: name, suggestion });
   }
@@ -78,36 +76,5 @@ export function profiles(): Record<string, ProfileDefinition> {
   }));
 }
 
-/**
- * Lockdown options from one string, as `SECCOMP_NODE_POLICY` gives them to
- * `node --import seccomp-node/lockdown`:
- * - JSON (starts with `{`): policy data (with `rules`), an OCI/Docker seccomp profile (with
- *   `syscalls`), or lockdown options such as `{"fs":{"read":["/srv/app"]},"net":{"connect":[443]}}`
- *   (the default profile with Landlock rules, or `allow`, `isolate`, `bestEffort`...);
- * - a list of groups and names (starts with `@`, or has commas): `@node,@fs-read,@net-client`;
- * - a preset name: `compute`, `fetcher`, `file-reader`, `daemon`;
- * - otherwise the path of a policy file.
- */
-export function parsePolicySpec(spec: string): LockdownOptions {
-  const text = spec.trim();
-  if (text === '') throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'the policy is empty');
-  if (text.startsWith('{')) {
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch (error) {
-      throw new SeccompError('ERR_SECCOMP_POLICY_SYNTAX', `invalid policy JSON: ${(error as Error).message}`);
-    }
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      throw new SeccompError('ERR_SECCOMP_POLICY_SYNTAX', 'policy JSON must be an object');
-    }
-    if ('syscalls' in data) return { policy: fromOciProfile(data).policy };
-    if ('rules' in data) return { policy: checkPolicy(data) };
-    return data as LockdownOptions; // lockdown() checks the keys
-  }
-  if (text.startsWith('@') || (text.includes(',') && !text.includes('/'))) {
-    return { allow: text.split(/[\s,]+/).filter(Boolean) };
-  }
-  if (/^[a-z][a-z0-9-]*$/.test(text) && profileNames().includes(text)) return { policy: profile(text) };
-  return { policy: path.resolve(text) };
-}
+// SECCOMP_NODE_POLICY's reader lives with the other policy strings (src/policy-spec.ts).
+export { parsePolicySpec } from './policy-spec';

@@ -16,10 +16,12 @@ import {
   canProbeLandlock, checkSupport, countIoUringRings, loadHistory, loadPolicy, processSnapshot, readSeccompField, requireSupport,
   type LoadRecord,
 } from './loader';
-import { bindingPath } from './native';
+import { binding, bindingPath } from './native';
+import { libseccompFacts, type LibseccompFacts } from './libseccomp-facts';
 import { nodeSupport, type NodeSupport } from './node-support';
+import { asOwnCalls } from './own-calls';
 import { checkPolicy, parseAction, type Action, type Policy } from './policy';
-import { readPolicySource } from './policy-source';
+import { readPolicySpec } from './policy-spec';
 import { execFile, fork, spawn } from './spawn';
 
 export interface LockdownOptions {
@@ -30,8 +32,10 @@ export interface LockdownOptions {
    */
   allow?: GroupEntry[];
   /**
-   * A complete policy instead of `allow`: plain policy data, a Filter, or the path of a
-   * policy file (policy file format, OCI/Docker JSON profile, or policy JSON).
+   * A complete policy instead of `allow`: plain policy data, a Filter, or a string: the path
+   * of a policy file (policy file format, OCI/Docker JSON profile, or policy JSON), a preset
+   * (`'compute'`), a list of groups and names (`'@node,@net-server'`) or policy JSON, read
+   * as everywhere a policy string is taken (README, "Policy strings").
    */
   policy?: Policy | Filter | string;
   /** What happens to every call not allowed. Default 'kill-process'. */
@@ -93,7 +97,14 @@ export interface SandboxStatus {
   filters: number;
   noNewPrivs: boolean;
   arch: string | null;
+  /** The libseccomp version in use (null: none found). */
   libseccomp: string | null;
+  /**
+   * What depends on that version: each feature seccomp-node uses with the release that
+   * brought it (met or not), and libseccomp's known bugs (GHSA-4q85-33p6-j5g6 and others)
+   * with whether this version is affected and what seccomp-node does about each.
+   */
+  libseccompFacts: LibseccompFacts;
   kernel: string;
   /** The running Node's version (`process.version`). */
   node: string;
@@ -131,7 +142,7 @@ function seccompPolicyFromOptions(options: LockdownOptions): { policy: Policy; s
   }
   if (options.policy !== undefined) {
     const policy = options.policy instanceof Filter ? options.policy.toPolicy()
-      : typeof options.policy === 'string' ? readPolicySource(options.policy).policy
+      : typeof options.policy === 'string' ? readPolicySpec(options.policy).policy
         : checkPolicy(options.policy, 'policy');
     if (options.defaultAction) policy.defaultAction = parseAction(options.defaultAction);
     if (options.allow) policy.rules.push(...checkPolicy({ defaultAction: 'allow', rules: expandEntries(options.allow) }).rules);
@@ -194,36 +205,43 @@ export const sandbox = {
    * /proc facts were captured just before the first filter was loaded.
    */
   status(): SandboxStatus {
-    const support = checkSupport();
-    const locked = loadHistory.length > 0;
-    const snapshot = processSnapshot();
-    let filters = 0;
-    let noNewPrivs = false;
-    if (locked && snapshot) {
-      filters = snapshot.filtersBefore + loadHistory.length;
-      noNewPrivs = true;
-    } else if (support.supported) {
-      filters = readSeccompField('Seccomp_filters');
-      noNewPrivs = readSeccompField('NoNewPrivs') === 1;
-    }
-    let arch: string | null = null;
-    try { arch = support.supported ? nativeArch() : null; } catch { arch = null; }
-    return {
-      supported: support.supported,
-      ...(support.reason ? { reason: support.reason } : {}),
-      locked,
-      filters,
-      noNewPrivs,
-      arch,
-      libseccomp: support.libseccomp ?? null,
-      kernel: os.release(),
-      node: process.version,
-      nodeSupport: nodeSupport(),
-      addon: bindingPath ?? null,
-      lockdowns: loadHistory.map((r) => ({ ...r, skipped: [...r.skipped] })),
-      ...(skippedReason ? { skipped: skippedReason } : {}),
-      ioUring: ioUringStatus(),
-      landlock: landlockStatus(canProbeLandlock()),
-    };
+    // Its /proc reads happen only before a filter is in force: never learned (see own-calls).
+    return asOwnCalls(() => currentStatus());
   },
 };
+
+/** What is in force (see sandbox.status()). */
+function currentStatus(): SandboxStatus {
+  const support = checkSupport();
+  const locked = loadHistory.length > 0;
+  const snapshot = processSnapshot();
+  let filters = 0;
+  let noNewPrivs = false;
+  if (locked && snapshot) {
+    filters = snapshot.filtersBefore + loadHistory.length;
+    noNewPrivs = true;
+  } else if (support.supported) {
+    filters = readSeccompField('Seccomp_filters');
+    noNewPrivs = readSeccompField('NoNewPrivs') === 1;
+  }
+  let arch: string | null = null;
+  try { arch = support.supported ? nativeArch() : null; } catch { arch = null; }
+  return {
+    supported: support.supported,
+    ...(support.reason ? { reason: support.reason } : {}),
+    locked,
+    filters,
+    noNewPrivs,
+    arch,
+    libseccomp: support.libseccomp ?? null,
+    libseccompFacts: libseccompFacts(binding?.libraryInfo()),
+    kernel: os.release(),
+    node: process.version,
+    nodeSupport: nodeSupport(),
+    addon: bindingPath ?? null,
+    lockdowns: loadHistory.map((r) => ({ ...r, skipped: [...r.skipped] })),
+    ...(skippedReason ? { skipped: skippedReason } : {}),
+    ioUring: ioUringStatus(),
+    landlock: landlockStatus(canProbeLandlock()),
+  };
+}

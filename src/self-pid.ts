@@ -16,6 +16,7 @@
  */
 import { SeccompError } from './errors';
 import type { Condition, Policy } from './policy';
+import { carryOrigin } from './rule-origin';
 
 /** The condition value standing for the loading process's pid: `arg(0).eq(SELF_PID)`. */
 export const SELF_PID = '$pid';
@@ -53,8 +54,8 @@ export function bindSelfPid(policy: Policy, pid: number): Policy {
   const value = String(checkPid(pid));
   return {
     ...policy,
-    rules: policy.rules.map((rule) => (rule.conditions
-      ? { ...rule, conditions: rule.conditions.map((c) => bindCondition(c, value)) } : rule)),
+    rules: policy.rules.map((rule) => (rule.conditions?.some((c) => isSelfPid(c.value))
+      ? carryOrigin(rule, { ...rule, conditions: rule.conditions.map((c) => bindCondition(c, value)) }) : rule)),
   };
 }
 

@@ -76,7 +76,7 @@ import {
 import { planLandlockFor } from './loader';
 import { checkKnownKeys, keyNames, type KeyList } from './known-keys';
 import { checkPolicy, parseAction, type Action, type Policy, type Rule } from './policy';
-import { readPolicySource } from './policy-source';
+import { readPolicySpec } from './policy-spec';
 
 // The presets are for spawning; offered here too.
 export { parsePolicySpec, profile, profileNames, profiles } from './presets';
@@ -102,9 +102,9 @@ const MISSING_DIR = '/proc/self/seccomp-node-no-such-program';
  */
 export interface ChildPolicyOptions extends LandlockOptions {
   /**
-   * A complete policy: plain policy data, a Filter, or the path of a policy file (policy
-   * file format, OCI/Docker JSON profile, or policy JSON). `profile('compute')` and the
-   * other presets return policy data.
+   * A complete policy: plain policy data, a Filter, or a policy string (a file path, a
+   * preset such as `'compute'`, a list such as `'@node,@fs-read'`, or policy JSON; README,
+   * "Policy strings"). `profile('compute')` and the other presets return policy data.
    */
   policy?: Policy | Filter | string;
   /** Or an allow list, as for lockdown: syscall names, '@groups' and rule objects. */
@@ -170,7 +170,7 @@ export function childPolicy(options: ChildPolicyOptions): Policy {
   let policy: Policy;
   if (options.policy !== undefined && options.policy !== null) {
     policy = options.policy instanceof Filter ? options.policy.toPolicy()
-      : typeof options.policy === 'string' ? readPolicySource(options.policy).policy
+      : typeof options.policy === 'string' ? readPolicySpec(options.policy).policy
         : checkPolicy(options.policy, 'policy');
   } else if (options.allow !== undefined) {
     if (!Array.isArray(options.allow)) {

@@ -39,6 +39,12 @@ export function chooseStandins(arch: ArchName, missing: { syscall: string; nr: n
   const b = binding;
   if (missing.length === 0) return [];
   if (!b) throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', 'the native addon is not available on this system');
+  // Without libseccomp no rule number is known, and asking it for one would fail uncoded.
+  const library = b.libraryInfo();
+  if (!library.available) {
+    throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', `compiling a filter needs libseccomp: ${library.reason ?? 'it is not available'}`,
+      { reason: library.reason });
+  }
   const out: Standin[] = [];
   const names = syscallNames(arch).reverse(); // newest first: the least likely to be in a policy
   for (const name of names) {

@@ -187,7 +187,7 @@ function executeWords(program: Decoded, words: Uint32Array, mem: Uint32Array, pa
       case OP.TXA: a = x; break;
       default:
         // Unreachable for validated programs; kept so a bug here cannot loop or misbehave silently.
-        throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `invalid BPF program: opcode 0x${code.toString(16)} at ${pc}`);
+        throw new SeccompError('ERR_SECCOMP_INVALID_PROGRAM', `invalid BPF program: opcode 0x${code.toString(16)} at ${pc}`);
     }
   }
 }

@@ -64,7 +64,7 @@ export function jump(code: number, k: number, jt: number, jf: number): Instructi
 }
 
 function invalid(message: string, details: Record<string, unknown> = {}): SeccompError {
-  return new SeccompError('ERR_SECCOMP_INVALID_OPTION', `invalid BPF program: ${message}`, details);
+  return new SeccompError('ERR_SECCOMP_INVALID_PROGRAM', `invalid BPF program: ${message}`, details);
 }
 
 const hostOrder: ByteOrder = endianness();

@@ -3,8 +3,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { nativeArch, requireArch, type ArchName } from '../arch';
 import { OCI_ARG_WIDTHS, type OciArgWidths } from '../oci/import';
 import { parseStandaloneValue } from '../policy-file/rule';
-import { readPolicySource, type PolicySource } from '../policy-source';
+import type { PolicySource } from '../policy-source';
+import { readPolicySpec } from '../policy-spec';
 import { checkPid } from '../self-pid';
+import { SeccompError } from '../errors';
 
 /** A mistake in how the command was called: exit status 2 and the command's usage. */
 export class UsageError extends Error {}
@@ -39,8 +41,23 @@ export function pidOption(value: string | undefined): number | undefined {
   return checkPid(Number(value), '--pid');
 }
 
+/** `--arch`: the kernel's name (x86_64, aarch64...) or Node's (x64, arm64...); default this machine's. */
 export function archOption(value: string | undefined): ArchName {
-  return value === undefined ? nativeArch() : requireArch(value);
+  return value === undefined ? nativeArch() : asUsage(() => requireArch(value));
+}
+
+/**
+ * `step`, with the SeccompError it throws about a command-line argument (an unknown
+ * architecture, system call or constant) turned into a usage error: exit status 2, the
+ * same message (did-you-mean included) and the usage.
+ */
+export function asUsage<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof SeccompError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /**
@@ -58,9 +75,10 @@ export function ociWidthsOption(value: string | undefined): OciArgWidths | undef
   return value as OciArgWidths;
 }
 
-export function loadPolicy(file: string | undefined, arch: ArchName, ociArgWidths?: OciArgWidths): PolicySource {
-  if (!file) throw new UsageError('a policy file is required');
-  return readPolicySource(file, { arch, ...(ociArgWidths ? { ociArgWidths } : {}) });
+/** A policy argument: a file, a preset, a list such as @node,@fs-read, or JSON (src/policy-spec.ts). */
+export function loadPolicy(spec: string | undefined, arch: ArchName, ociArgWidths?: OciArgWidths): PolicySource {
+  if (!spec) throw new UsageError('a policy is required (a file, a preset, or a list such as @node,@fs-read)');
+  return readPolicySpec(spec, { arch, ...(ociArgWidths ? { ociArgWidths } : {}) });
 }
 
 /**
@@ -68,5 +86,5 @@ export function loadPolicy(file: string | undefined, arch: ArchName, ociArgWidth
  * 0 octal, negative, constant names such as AF_INET or EPERM, A|B, ~A).
  */
 export function parseValue(text: string): bigint {
-  return parseStandaloneValue(text, 'argument');
+  return asUsage(() => parseStandaloneValue(text, 'argument'));
 }

@@ -1,14 +1,18 @@
-import { ARCH_TOKENS } from '../arch';
+import { ARCH_TOKENS, type ArchName } from '../arch';
 import { actionName, disassemble } from '../bpf/disassemble';
-import { traceFilter } from '../bpf/emulator';
+import { traceFilter, type SeccompData } from '../bpf/emulator';
 import { SeccompError } from '../errors';
 import { explainPath, explainPort } from '../landlock/describe';
 import { FS_ACCESS_NAMES, PORT_ACCESS_NAMES, type FsAccessName, type PortAccessName } from '../landlock/rights';
 import { compileFor, exportBpf } from '../loader';
-import { syscallName, syscallNumber } from '../syscalls';
+import type { Policy } from '../policy';
+import { formatRule } from '../policy-file/format';
+import { describeOrigin, originOf } from '../rule-origin';
+import { resolveSyscall, syscallName } from '../syscalls';
+import { referenceModel } from '../verify/reference';
 import { bindForInspection, isSelfPid } from '../self-pid';
 import {
-  archOption, loadPolicy, OCI_WIDTHS_OPTION, OCI_WIDTHS_USAGE, ociWidthsOption, parse, parseValue, pidOption, UsageError, type Command,
+  archOption, asUsage, loadPolicy, OCI_WIDTHS_OPTION, OCI_WIDTHS_USAGE, ociWidthsOption, parse, parseValue, pidOption, UsageError, type Command,
 } from './common';
 
 /**
@@ -31,10 +35,7 @@ export const explain: Command = {
     if (!file || !name) throw new UsageError('name a policy file and a system call');
     if (rawArgs.length > 6) throw new UsageError('system calls have at most 6 arguments');
     const arch = archOption(values.arch);
-    const nr = syscallNumber(name, arch);
-    if (nr === undefined) {
-      throw new SeccompError('ERR_SECCOMP_UNKNOWN_SYSCALL', `${name} does not exist on ${arch}`, { syscall: name });
-    }
+    const nr = asUsage(() => callNumber(name, arch));
     const args = rawArgs.map(parseValue);
     const source = loadPolicy(file, arch, ociWidthsOption(values['oci-widths'])).policy;
     const { policy, note } = bindForInspection(source, pidOption(values.pid));
@@ -44,8 +45,8 @@ export const explain: Command = {
     const program = exportBpf(compiled);
     const { result, path } = traceFilter(program, { nr, arch: ARCH_TOKENS[arch], args });
     const verdict = actionName(result) ?? `0x${result.toString(16)}`;
-    const origin = result === compiled.spec.defaultAction ? ' (the policy\'s default action)' : '';
-    out.stdout(`${name}(${rawArgs.join(', ')}) on ${arch} (nr ${nr}): ${verdict}${origin}\n`);
+    out.stdout(`${name}(${rawArgs.join(', ')}) on ${arch} (nr ${nr}): ${verdict}\n`);
+    out.stdout(`  ${decidedBy(compiled.policy, arch, { nr, arch: ARCH_TOKENS[arch], args }, result)}\n`);
     if (note && pinned) out.stdout(`(${note})\n`);
     if (values.trace) {
       const listing = disassemble(program, { syscallName: (n) => syscallName(n, arch) }).split('\n');
@@ -54,6 +55,35 @@ export const explain: Command = {
     return 0;
   },
 };
+
+/** The call's number on `arch`; a name that is misspelt, or exists only elsewhere, is an error that says so. */
+function callNumber(name: string, arch: ArchName): number {
+  const resolution = resolveSyscall(name, arch); // unknown everywhere: ERR_SECCOMP_UNKNOWN_SYSCALL with a suggestion
+  if (resolution.kind === 'present') return resolution.nr;
+  throw new SeccompError('ERR_SECCOMP_UNKNOWN_SYSCALL',
+    `${name} does not exist on ${arch} (it does on ${resolution.arches.join(', ')}); name a call of ${arch}, or pass --arch`,
+    { syscall: name, arch, elsewhere: resolution.arches });
+}
+
+/**
+ * Which rule gave the program's answer, read from the policy's reference interpreter (the
+ * one verification checks the program against): the rules for the call whose conditions
+ * all hold and whose action is the one the program returned, with the file and line each
+ * was written at; or the default action when none holds.
+ */
+function decidedBy(policy: Policy, arch: ArchName, call: SeccompData, result: number): string {
+  const model = referenceModel(policy, { arch, report: false });
+  const args = call.args ?? [];
+  const deciding = model.rules.filter((r) => r.nr === call.nr && r.action === result &&
+    r.conditions.every((c) => c.test(args[c.arg] ?? 0n)));
+  if (deciding.length === 0) return 'decided by the policy\'s default action (no rule for this call holds)';
+  return deciding.map((r) => {
+    const origin = originOf(r.source);
+    const index = policy.rules.indexOf(r.source);
+    const where = origin ? describeOrigin(origin) : index >= 0 ? `rules[${index}]` : 'the violation reporter\'s rule';
+    return `decided by ${where}: ${formatRule(r.source)}`;
+  }).join('\n  ');
+}
 
 /** `explain FILE --path PATH` / `--port PORT`: Landlock's verdict under the policy's rules. */
 function explainLandlock(positionals: string[], values: { arch?: string; path?: string; port?: string; access?: string },

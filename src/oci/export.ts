@@ -2,7 +2,7 @@
  * {@link Policy} → OCI runtime-spec / Docker seccomp profile, for running the same
  * allowlist under a container runtime.
  */
-import { nativeArch, requireArch, type ArchName } from '../arch';
+import { nativeArch, requireArch, type ArchInput, type ArchName } from '../arch';
 import { compile, errnoNumber } from '../compiler';
 import { checkPolicy } from '../policy';
 import { sameAction, type Action, type Policy, type Rule } from '../policy';
@@ -13,8 +13,8 @@ import { checkKnownKeys, type KeyList } from '../known-keys';
 import { MASKED_EQ, NATIVE_OPS, SCMP_ARCH, jsonInteger, type OciArg, type OciProfile, type OciSyscall } from './common';
 
 export interface OciExportOptions {
-  /** Architectures to list in `architectures`; default the native one. */
-  arches?: ArchName[];
+  /** Architectures to list in `architectures` (the kernel's names or Node's); default the native one. */
+  arches?: ArchInput[];
   /**
    * The pid `$pid` stands for (the process that will load the filter): needed when the policy
    * compares with it, as `@node` does. A container's first process often has pid 1 in its

@@ -7,7 +7,7 @@
  * resolved fail-closed and explained in `notes`.
  */
 import * as os from 'node:os';
-import { nativeArch, requireArch, type ArchName } from '../arch';
+import { nativeArch, requireArch, type ArchInput, type ArchName } from '../arch';
 import { compile } from '../compiler';
 import { SeccompError, type SeccompErrorCode } from '../errors';
 import { binding } from '../native';
@@ -30,8 +30,8 @@ import {
 export type OciArgWidths = 'per-argument' | 'runc';
 
 export interface OciImportOptions {
-  /** Architecture the policy is for; default the native one. */
-  arch?: ArchName;
+  /** Architecture the policy is for (the kernel's name or Node's, such as `x64`); default the native one. */
+  arch?: ArchInput;
   /** Capabilities the process holds (`CAP_SYS_ADMIN` or `sys_admin`); default none. */
   capabilities?: string[];
   /** Kernel release for `minKernel`, e.g. "6.8.0"; default `os.release()`. */

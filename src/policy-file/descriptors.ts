@@ -5,7 +5,7 @@
  * here any other key is an error rather than ignored (a misspelt `arch` would otherwise
  * apply the rule everywhere).
  */
-import { ARCH_TOKENS, isArchName, type ArchName } from '../arch';
+import { ARCH_TOKENS, archFromName, isArchName, type ArchName } from '../arch';
 import { Cursor, isOp, suggest } from './cursor';
 import type { Token } from './lexer';
 
@@ -90,5 +90,5 @@ function archName(c: Cursor): ArchName | null {
   if (t.kind === 'name' && Object.hasOwn(MINIJAIL_ARCH_NAMES, t.text)) return MINIJAIL_ARCH_NAMES[t.text];
   const known = [...Object.keys(ARCH_TOKENS), ...Object.keys(MINIJAIL_ARCH_NAMES)];
   throw c.fail(`an architecture (${known.join(', ')})`, t, t.kind === 'name'
-    ? { problem: `unknown architecture "${t.text}"`, suggestion: suggest(t.text, known) } : {});
+    ? { problem: `unknown architecture "${t.text}"`, suggestion: archFromName(t.text) ?? suggest(t.text, known) } : {});
 }

@@ -49,7 +49,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ARCH_TOKENS, isArchName, nativeArch, requireArch, type ArchName } from '../arch';
+import { originOf, setOrigin, type RuleOrigin } from '../rule-origin';
+import { ARCH_TOKENS, archFromName, nativeArch, requireArch, type ArchInput, type ArchName } from '../arch';
 import { SeccompError } from '../errors';
 import type { Action, Condition, Policy, Rule } from '../policy';
 import { parseRuleBody, type RuleBody } from './body';
@@ -75,8 +76,8 @@ export interface GroupTable {
 export interface ParseOptions {
   /** Name used in error messages; relative `@include` paths start from its directory (default: the working directory). */
   file?: string;
-  /** Which `[arch ...]` sections apply; default the native architecture. */
-  arch?: ArchName;
+  /** Which `[arch ...]` sections apply (the kernel's name or Node's); default the native architecture. */
+  arch?: ArchInput;
   /** Groups the policy may name. Without a table, a group line is an error. */
   groups?: GroupTable;
 }
@@ -162,13 +163,22 @@ export function parse(text: string, options: ParseOptions = {}): ParsedPolicy {
 }
 
 export function parseFile(file: string, options: Omit<ParseOptions, 'file'> = {}): ParsedPolicy {
-  let text: string;
+  return parse(readPolicyFile(file), { ...options, file });
+}
+
+/**
+ * The text of the policy file the caller named: ERR_SECCOMP_POLICY_FILE when it cannot be
+ * read (`details.errno`: ENOENT, EACCES...), which callers tell apart from a policy that
+ * is wrong. Files a policy includes are the policy's own business: a syntax error there.
+ */
+export function readPolicyFile(file: string): string {
   try {
-    text = readPolicyText(file);
+    return readPolicyText(file);
   } catch (error) {
-    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `cannot read policy file "${file}": ${reason(error)}`, { file });
+    const errno = (error as NodeJS.ErrnoException).code;
+    throw new SeccompError('ERR_SECCOMP_POLICY_FILE', `cannot read policy file "${file}": ${reason(error)}`,
+      { file, ...(errno ? { errno } : {}) });
   }
-  return parse(text, { ...options, file });
 }
 
 function realPath(file: string): string {
@@ -276,12 +286,14 @@ function parseSection(c: Cursor, state: State): boolean {
     const names: string[] = [];
     do {
       const t = c.next();
-      if (!(t.kind === 'name' && isArchName(t.text))) {
+      // The kernel's names, or Node's (x64, arm64), as everywhere an architecture is named.
+      const arch = t.kind === 'name' ? archFromName(t.text) : undefined;
+      if (arch === undefined) {
         const known = Object.keys(ARCH_TOKENS);
         throw c.fail(`an architecture (${known.join(', ')}) or "*"`, t, t.kind === 'name'
           ? { problem: `unknown architecture "${t.text}"`, suggestion: suggest(t.text, known) } : {});
       }
-      names.push(t.text);
+      names.push(arch);
     } while (c.acceptOp(','));
     applies = names.includes(state.arch());
   }
@@ -330,7 +342,9 @@ function parseDirective(c: Cursor, state: State, src: Source, active: boolean): 
   for (const name of names) {
     for (const rule of state.groups!.expand(name.text, state.groupsSeen)) {
       // Copies, so that a caller changing the policy cannot change the group table.
-      addRule(state, structuredClone(rule), location(c, name));
+      const inGroup = originOf(rule);
+      addRule(state, structuredClone(rule), location(c, name),
+        inGroup ? { group: name.text, file: inGroup.file, line: inGroup.line } : undefined);
     }
     const needs = state.groups!.needs?.(name.text);
     if (needs) state.landlock = mergeLandlock(state.landlock, { needs });
@@ -419,9 +433,10 @@ function warnAboutReturns(state: State): void {
   }
 }
 
-function addRule(state: State, rule: Rule, at: SourceLocation): void {
+function addRule(state: State, rule: Rule, at: SourceLocation, via?: RuleOrigin['via']): void {
   state.rules.push(rule);
   state.locations.push(at);
+  setOrigin(rule, { ...at, ...(via ? { via } : {}) });
 }
 
 function location(c: Cursor, t: Token): SourceLocation {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SeccompError } from '../errors';
+import { isSeccompErrorCode, SeccompError } from '../errors';
 import { resolveExecutable } from '../exec';
 import { compileFor } from '../loader';
 import type { Policy } from '../policy';
@@ -102,7 +102,7 @@ export function runChaos(command: string, args: readonly string[], options: Chao
     });
     const setup = events.find((e) => e.kind === 'setup-error');
     if (setup?.error) {
-      throw new SeccompError(/^ERR_SECCOMP_/.test(setup.error.code ?? '') ? setup.error.code as SeccompError['code'] : 'ERR_SECCOMP_EXEC_FAILED',
+      throw new SeccompError(isSeccompErrorCode(setup.error.code) ? setup.error.code : 'ERR_SECCOMP_EXEC_FAILED',
         `could not start ${command}: ${setup.error.message}`);
     }
     const armed = events.find((e) => e.event === 'armed')?.when;

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execLandlockNeeds, execUnderPolicy, resolveExecutable } from '../exec';
+import { execLandlockNeeds, execUnderPolicy, prepareExec, resolveExecutable } from '../exec';
 import { loadPolicy, requireSupport } from '../loader';
 import { binding } from '../native';
 import type { Condition, Policy } from '../policy';
@@ -33,7 +33,7 @@ export function execWithFilters(plan: ExecPlan): never {
   requireSupport();
   const executable = resolveExecutable(plan.file, plan.env.PATH);
   const envStrings = Object.entries(plan.env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
-  const address = binding!.prepareExec(executable, [plan.file, ...plan.args], envStrings, [...(plan.inheritFds ?? [0, 1, 2])]);
+  const address = prepareExec(executable, [plan.file, ...plan.args], envStrings, plan.inheritFds ?? [0, 1, 2]);
   // The one execve that starts the program passes through both filters: seccomp cannot
   // read the path, but it can compare the pointer to the path's pinned copy.
   const exempt: Condition = { arg: 0, op: 'ne', value: address.toString(), width: 64 };

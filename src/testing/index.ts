@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import { AssertionError } from 'node:assert';
 import { isDeepStrictEqual } from 'node:util';
-import { SeccompError } from '../errors';
+import { isSeccompErrorCode, SeccompError } from '../errors';
 import { resolveExecutable } from '../exec';
 import { Filter } from '../filter';
 import { defaultDaemonProfile, entriesNeeds, expandEntries, type GroupEntry } from '../groups';
@@ -27,7 +27,7 @@ import {
 import { compileFor, planLandlockFor } from '../loader';
 import { checkKnownKeys, type KeyList } from '../known-keys';
 import { checkPolicy, parseAction, type Action, type Policy } from '../policy';
-import { readPolicySource } from '../policy-source';
+import { readPolicySpec } from '../policy-spec';
 import { isNodeProgram } from './exec';
 import { faultPolicy, type FaultExemption, type FaultSpec } from './faults';
 import { watchKernelLog } from './kernel-log';
@@ -59,7 +59,7 @@ export type SandboxTarget =
 export interface RunSandboxedOptions extends LandlockOptions {
   /** As for lockdown(): names, '@groups' and rules. Replaces the default profile. */
   allow?: GroupEntry[];
-  /** A whole policy: data, a Filter, or a policy file path (relative to `cwd`). */
+  /** A whole policy: data, a Filter, or a policy string (a file path relative to `cwd`, a preset, a list such as '@node,@fs-read', JSON). */
   policy?: Policy | Filter | string;
   /** The action for calls no rule matches. Default 'kill-process'. */
   defaultAction?: Action;
@@ -157,7 +157,7 @@ function resolvePolicy(options: RunSandboxedOptions, cwd: string, forCommand: bo
   let policy: Policy;
   if (options.policy !== undefined) {
     policy = options.policy instanceof Filter ? options.policy.toPolicy()
-      : typeof options.policy === 'string' ? readPolicySource(path.resolve(cwd, options.policy)).policy
+      : typeof options.policy === 'string' ? readPolicySpec(options.policy, { cwd }).policy
         : checkPolicy(options.policy, 'policy');
   } else if (options.allow !== undefined) {
     if (!Array.isArray(options.allow)) throw invalid('`allow` must be an array of names, groups and rules');
@@ -318,7 +318,7 @@ async function launch(spec: RunnerSpec, o: { cwd: string; env: NodeJS.ProcessEnv
     });
     const setup = outcome.messages.find((m) => m.kind === 'setup-error');
     if (setup && 'error' in setup) {
-      const error = new SeccompError(/^ERR_SECCOMP_/.test(setup.error.code ?? '') ? setup.error.code as SeccompError['code'] : 'ERR_SECCOMP_INVALID_OPTION',
+      const error = new SeccompError(isSeccompErrorCode(setup.error.code) ? setup.error.code : 'ERR_SECCOMP_INVALID_OPTION',
         `the sandboxed child could not start: ${setup.error.message}`, { child: setup.error, stderr: outcome.stderr });
       throw error;
     }

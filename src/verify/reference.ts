@@ -40,6 +40,8 @@ export interface Target {
 
 /** One rule as the interpreter holds it: the call's number and conditions ready to test. */
 export interface ReferenceRule {
+  /** The policy rule (or the reporter's own) this one interprets. */
+  source: Rule;
   syscall: string;
   nr: number;
   action: number;
@@ -112,6 +114,7 @@ export function referenceModel(policy: Policy, target: Target): ReferenceModel {
     const nr = syscallNumber(rule.syscall, target.arch);
     if (nr === undefined) continue; // does not exist on this architecture
     model.push({
+      source: rule,
       syscall: rule.syscall,
       nr,
       action: value(rule.action),

@@ -100,9 +100,10 @@ describe('@include', () => {
     expect(dirError.message).toBe(`${fixture('x.policy')}:1:10: cannot read ".": not a regular file`);
   });
 
-  it('a missing top-level file is an option error', () => {
+  it('a missing top-level file is a file error, with its errno', () => {
     const error = failure(() => parsePolicyFile(fixture('nope.policy')));
-    expect(error.code).toBe('ERR_SECCOMP_INVALID_OPTION');
+    expect(error.code).toBe('ERR_SECCOMP_POLICY_FILE');
+    expect(error.details.errno).toBe('ENOENT');
     expect(error.message).toContain('nope.policy": ENOENT');
   });
 
