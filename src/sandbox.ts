@@ -184,8 +184,11 @@ export const sandbox = {
       return { applied: false, ...(support.reason ? { reason: support.reason } : {}) };
     }
     requireSupport();
+    const started = performance.now();
     const { policy, source } = policyFromOptions(options);
-    const record = loadPolicy(policy, source, { report: options.report ?? true, optimize: options.optimize, defaultIsolation: true });
+    const record = loadPolicy(policy, source, {
+      report: options.report ?? true, optimize: options.optimize, defaultIsolation: true, policyMs: performance.now() - started,
+    });
     return { applied: true, record };
   },
 
