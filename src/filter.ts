@@ -14,8 +14,7 @@ import { SeccompError } from './errors';
 import type { LandlockRules } from './landlock/policy';
 import { checkKnownKeys, type KeyList } from './known-keys';
 import { checkCondition, checkPolicy, parseAction, type Action, type Condition, type Policy, type Rule } from './policy';
-import { fromOciProfile } from './oci';
-import { readPolicySource } from './policy-source';
+import { fromOciProfile, readPolicySource } from './on-demand';
 import { bindForExport } from './self-pid';
 
 export interface FilterOptions {

@@ -19,8 +19,7 @@ import {
 import { bindingPath } from './native';
 import { nodeSupport, type NodeSupport } from './node-support';
 import { checkPolicy, parseAction, type Action, type Policy } from './policy';
-import { readPolicySource } from './policy-source';
-import { execFile, fork, spawn } from './spawn';
+import { execFile, fork, readPolicySource, spawn } from './on-demand';
 
 export interface LockdownOptions {
   /**
