@@ -11,7 +11,7 @@ import { checkRule, type Action, type Condition, type Policy, type Rule } from '
 import { addNeeds, mergeLandlock, type LandlockNeeds } from './landlock/policy';
 import type { GroupTable } from './policy-file/parser';
 import { builtinDefinition, builtinNames, definitionFile } from './builtin-policies';
-import { closestName } from './syscalls';
+import { closestName } from './closest-name';
 
 export { leadingComment } from './builtin-policies';
 

@@ -32,7 +32,7 @@ export { readPolicySource } from './on-demand';
 export type { PolicySource, PolicySourceKind } from './policy-source';
 export { fromOciProfile, toOciProfile, stringifyOciProfile, parseOciProfile } from './on-demand';
 export type { OciArgWidths, OciImportOptions, OciImportResult, OciExportOptions, OciExportResult, OciProfile } from './oci';
-export { runFilter, traceFilter, decodeAction } from './bpf/emulator';
+export { runFilter, traceFilter, decodeAction } from './on-demand';
 export type { SeccompData } from './bpf/emulator';
 export { disassemble } from './on-demand';
 export { lintPolicy } from './on-demand';

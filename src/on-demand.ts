@@ -9,6 +9,7 @@
  */
 import { promisify } from 'node:util';
 import type * as Disassemble from './bpf/disassemble';
+import type * as Emulator from './bpf/emulator';
 import type * as Learn from './learn';
 import type * as Lint from './lint';
 import type * as Oci from './oci';
@@ -40,6 +41,30 @@ export function learnFromTrace(...args: Parameters<typeof Learn.learnFromTrace>)
 /** Warnings for the allowing rules of `policy` (rule = index into policy.rules). */
 export function lintPolicy(policy: Policy): Lint.LintWarning[] {
   return (require('./lint') as typeof Lint).lintPolicy(policy);
+}
+
+const emulatorModule = (): typeof Emulator => require('./bpf/emulator') as typeof Emulator;
+
+/**
+ * The 32-bit value the filter returns for this system call (decode it with
+ * {@link decodeAction}). Throws a SeccompError if the kernel would refuse the program.
+ */
+export function runFilter(...args: Parameters<typeof Emulator.runFilter>): number {
+  return emulatorModule().runFilter(...args);
+}
+
+/** Like {@link runFilter}, also listing the executed instructions, for explaining a verdict. */
+export function traceFilter(...args: Parameters<typeof Emulator.traceFilter>): Emulator.FilterTrace {
+  return emulatorModule().traceFilter(...args);
+}
+
+/**
+ * Splits a filter's return value the way __seccomp_filter does. The kernel treats an action
+ * it does not know as KILL_PROCESS (since Linux 4.14), so that is what is reported for one.
+ * `data` is the raw low 16 bits; note the kernel caps an ERRNO's data at 4095.
+ */
+export function decodeAction(value: number): ReturnType<typeof Emulator.decodeAction> {
+  return emulatorModule().decodeAction(value);
 }
 
 /** The listing of a program (bytes as exported, or decoded instructions), lines joined by "\n". */

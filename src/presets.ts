@@ -11,7 +11,7 @@ import { builtinGroups } from './groups';
 import { mergeLandlock, type LandlockRules } from './landlock/policy';
 import { checkPolicy, type Policy, type Rule } from './policy';
 import type { LockdownOptions } from './sandbox';
-import { closestName } from './syscalls';
+import { closestName } from './closest-name';
 
 export interface ProfileDefinition {
   name: string;

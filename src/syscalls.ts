@@ -6,6 +6,7 @@
  */
 import { ARCH_TOKENS, type ArchName } from './arch';
 import { SeccompError } from './errors';
+import { closestName } from './closest-name';
 import { binding } from './native';
 import { KERNEL_VERSION, SYSCALL_TABLES } from './syscall-tables';
 
@@ -150,26 +151,4 @@ function allNames(): string[] {
   return everyName;
 }
 
-/** The candidate nearest to `input` by edit distance, if it is near enough to be a typo. */
-export function closestName(input: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    if (!candidate) continue;
-    const d = editDistance(input, candidate);
-    if (d < bestDistance) { best = candidate; bestDistance = d; }
-  }
-  return bestDistance <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length];
-}
+export { closestName } from './closest-name';

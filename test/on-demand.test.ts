@@ -1,7 +1,8 @@
 /**
- * What `require('seccomp-node')` loads: what locking down needs, and nothing a daemon that
- * only locks down never uses (learn mode, OCI, the linter, the disassembler, the policy file
- * parser, spawn). Those load on first use (src/on-demand.ts), through the same public names
+ * What `require('seccomp-node')` loads: the API, without the compiler, verification and the
+ * loader (they come with the first export or lockdown), and nothing a daemon that only locks
+ * down never uses (learn mode, OCI, the linter, the disassembler, the policy file parser,
+ * spawn). Those load on first use (src/on-demand.ts), through the same public names
  * and with the same behaviour, in CommonJS and ESM alike. The package in lib/ runs in
  * children: the tests' own process runs src/ with those modules loaded at once
  * (vitest.config.mts).
@@ -22,11 +23,12 @@ function inChild(body: string): unknown {
   return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
 }
 
+const LOCKDOWN = ['loader.js', 'compiler.js', 'verify/index.js', 'bpf/emulator.js', 'syscalls.js', 'syscall-tables.js', 'landlock/index.js'];
 const ON_DEMAND = ['learn/index.js', 'oci/index.js', 'lint.js', 'bpf/disassemble.js', 'policy-file/parser.js', 'policy-file/index.js',
   'policy-source.js', 'spawn.js', 'exec.js', 'child-report.js', 'cli/index.js', 'testing/index.js'];
 
-describe('require() loads what locking down needs, the rest on first use', () => {
-  it('leaves learn, OCI, lint, the disassembler, the parser and spawn unloaded until used', () => {
+describe('require() loads the API, lockdown what it needs, the rest on first use', () => {
+  it('leaves the compiler until an export or lockdown, and learn, OCI, lint, the disassembler, the parser and spawn until used', () => {
     const { atRequire, afterLockdownPrep } = inChild(`
       const atRequire = loaded();
       // Everything lockdown() runs up to the kernel: the default profile, compiled and verified.
@@ -37,6 +39,11 @@ describe('require() loads what locking down needs, the rest on first use', () =>
     for (const module of ON_DEMAND) {
       expect(atRequire, module).not.toContain(module);
       expect(afterLockdownPrep, module).not.toContain(module);
+    }
+    // The compiler, verification and the loader come with the first export or lockdown.
+    for (const module of LOCKDOWN) {
+      expect(atRequire, module).not.toContain(module);
+      expect(afterLockdownPrep, module).toContain(module);
     }
     expect(atRequire).toContain('index.js');
   });
@@ -57,6 +64,7 @@ describe('require() loads what locking down needs, the rest on first use', () =>
       step('childPolicy', () => api.childPolicy({ allow: ['read'] }).rules.some((r) => r.syscall === 'read'));
       step('learn.start', () => typeof api.learn.start);
       step('spawn', () => typeof api.sandbox.spawn);
+      step('decodeAction', () => api.decodeAction(0x50001).action);
       return steps;`) as Record<string, { value: unknown; added: string[] }>;
     expect(out.parsePolicy).toEqual({ value: 2, added: expect.arrayContaining(['policy-file/parser.js']) });
     expect(out.formatPolicy.value).toBe(true);
@@ -71,6 +79,7 @@ describe('require() loads what locking down needs, the rest on first use', () =>
     // Reading a name loads nothing; calling does.
     expect(out['learn.start']).toEqual({ value: 'function', added: [] });
     expect(out.spawn).toEqual({ value: 'function', added: [] });
+    expect(out.decodeAction.value).toBe('errno');
   });
 
   it('sandbox.execFile keeps its promisified form', () => {
@@ -87,7 +96,7 @@ describe('require() loads what locking down needs, the rest on first use', () =>
       const esm = await import(${JSON.stringify(PACKAGE_ROOT + '/lib/index.mjs')});
       const names = ['learn', 'learnCommand', 'learnFromTrace', 'lintPolicy', 'disassemble', 'fromOciProfile', 'toOciProfile',
         'stringifyOciProfile', 'parseOciProfile', 'parsePolicy', 'parsePolicyFile', 'checkPolicyFile', 'formatPolicy',
-        'readPolicySource', 'childPolicy', 'profile', 'profiles', 'profileNames'];
+        'readPolicySource', 'childPolicy', 'profile', 'profiles', 'profileNames', 'runFilter', 'traceFilter', 'decodeAction'];
       return names.map((n) => [n, typeof esm[n], esm[n] === api[n]]);`) as [string, string, boolean][];
     for (const [name, type, same] of out) {
       expect(type, name).not.toBe('undefined');
