@@ -9,15 +9,18 @@
  */
 import { requireArch } from './arch';
 import { expandEntries } from './groups';
-import { compileFor, exportBpf, exportPfc, loadPolicy, type LoadRecord } from './loader';
+import type * as Loader from './loader';
+import type { LoadRecord } from './loader';
 import { SeccompError } from './errors';
 import type { LandlockRules } from './landlock/policy';
 import { checkKnownKeys, type KeyList } from './known-keys';
 import { checkCondition, checkPolicy, parseAction, type Action, type Condition, type Policy, type Rule } from './policy';
-import { fromOciProfile } from './oci';
-import { readPolicySource } from './policy-source';
+import { fromOciProfile, readPolicySource } from './on-demand';
 import { bindForExport } from './self-pid';
 import { carryOrigin, carryOrigins } from './rule-origin';
+
+/** The compiler and the loader, loaded on the first export or load (see sandbox.ts). */
+const loader = (): typeof Loader => require('./loader') as typeof Loader;
 
 export interface FilterOptions {
   /** What happens to calls no rule matches. Default 'kill-process'. */
@@ -146,19 +149,21 @@ export class Filter {
   /** The BPF program (struct sock_filter[]), as the kernel would load it. */
   exportBpf(options: ExportOptions = {}): Buffer {
     checkKnownKeys(options, EXPORT_OPTION_KEYS, 'export options');
+    const { compileFor, exportBpf } = loader();
     return exportBpf(compileFor(forExport(this.toPolicy(), options), { ...toBuild(options), report: false }));
   }
 
   /** libseccomp's human-readable pseudo filter code. */
   exportPfc(options: ExportOptions = {}): string {
     checkKnownKeys(options, EXPORT_OPTION_KEYS, 'export options');
+    const { compileFor, exportPfc } = loader();
     return exportPfc(compileFor(forExport(this.toPolicy(), options), { ...toBuild(options), report: false }));
   }
 
   /** Load into this process, for every thread. Irreversible. */
   load(options: LoadOptions = {}): LoadRecord {
     checkKnownKeys(options, LOAD_OPTION_KEYS, 'load options');
-    return loadPolicy(this.toPolicy(), 'Filter', { report: options.report ?? true, optimize: options.optimize });
+    return loader().loadPolicy(this.toPolicy(), 'Filter', { report: options.report ?? true, optimize: options.optimize });
   }
 }
 

@@ -10,7 +10,7 @@
  * compiler points at it) next to the line in the interface.
  */
 import { SeccompError } from './errors';
-import { closestName } from './syscalls';
+import { closestName } from './closest-name';
 
 /** One `true` per key of T, optional keys included: the compiler checks the list against T. */
 export type KeyList<T> = { readonly [K in keyof Required<T>]: true };

@@ -8,21 +8,19 @@ import { SeccompError } from './errors';
 import { Filter } from './filter';
 import { checkKnownKeys, type KeyList } from './known-keys';
 import { defaultDaemonProfile, entriesNeeds, expandEntries, type GroupEntry } from './groups';
-import { landlockStatus, type LandlockStatus } from './landlock';
+import type * as Landlock from './landlock';
+import type { LandlockStatus } from './landlock';
 import {
   addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEY_LIST, mergeLandlock, type FsRules, type Isolation, type NetRules,
 } from './landlock/policy';
-import {
-  canProbeLandlock, checkSupport, countIoUringRings, loadHistory, loadPolicy, processSnapshot, readSeccompField, requireSupport,
-  type LoadRecord,
-} from './loader';
+import type * as Loader from './loader';
+import type { LoadRecord } from './loader';
 import { binding, bindingPath } from './native';
 import { libseccompFacts, type LibseccompFacts } from './libseccomp-facts';
 import { nodeSupport, type NodeSupport } from './node-support';
 import { asOwnCalls } from './own-calls';
 import { checkPolicy, parseAction, type Action, type Policy } from './policy';
-import { readPolicySpec } from './policy-spec';
-import { execFile, fork, spawn } from './spawn';
+import { execFile, fork, readPolicySpec, spawn } from './on-demand';
 
 export interface LockdownOptions {
   /**
@@ -120,6 +118,11 @@ export interface SandboxStatus {
   landlock: LandlockStatus;
 }
 
+// The compiler, verification and the loader load with the first lockdown or status(), not
+// with the package: require() stays cheap for a process that locks down later, or never.
+const loader = (): typeof Loader => require('./loader') as typeof Loader;
+const landlock = (): typeof Landlock => require('./landlock') as typeof Landlock;
+
 const IO_URING_BYPASS = 'io_uring submissions are executed by the kernel without passing through seccomp';
 let skippedReason: string | undefined;
 
@@ -154,6 +157,7 @@ function seccompPolicyFromOptions(options: LockdownOptions): { policy: Policy; s
 }
 
 function ioUringStatus(): IoUringStatus {
+  const { checkSupport, countIoUringRings, processSnapshot } = loader();
   const rings = processSnapshot()?.ioUringRings ?? (checkSupport().supported ? countIoUringRings() : 0);
   return {
     rings,
@@ -175,7 +179,7 @@ export const sandbox = {
 
   /** True when this system can load seccomp filters with seccomp-node. Never throws. */
   isSupported(): boolean {
-    try { return checkSupport().supported; } catch { return false; }
+    try { return loader().checkSupport().supported; } catch { return false; }
   },
 
   /**
@@ -189,14 +193,18 @@ export const sandbox = {
     }
     // Before anything else, optional or not: a misspelt option must never go unnoticed.
     checkKnownKeys(options, LOCKDOWN_OPTION_KEYS, 'lockdown options');
+    const { checkSupport, loadPolicy, requireSupport } = loader();
     const support = checkSupport();
     if (!support.supported && options.optional) {
       skippedReason = support.reason;
       return { applied: false, ...(support.reason ? { reason: support.reason } : {}) };
     }
     requireSupport();
+    const started = performance.now();
     const { policy, source } = policyFromOptions(options);
-    const record = loadPolicy(policy, source, { report: options.report ?? true, optimize: options.optimize, defaultIsolation: true });
+    const record = loadPolicy(policy, source, {
+      report: options.report ?? true, optimize: options.optimize, defaultIsolation: true, policyMs: performance.now() - started,
+    });
     return { applied: true, record };
   },
 
@@ -212,6 +220,7 @@ export const sandbox = {
 
 /** What is in force (see sandbox.status()). */
 function currentStatus(): SandboxStatus {
+  const { canProbeLandlock, checkSupport, loadHistory, processSnapshot, readSeccompField } = loader();
   const support = checkSupport();
   const locked = loadHistory.length > 0;
   const snapshot = processSnapshot();
@@ -242,6 +251,6 @@ function currentStatus(): SandboxStatus {
     lockdowns: loadHistory.map((r) => ({ ...r, skipped: [...r.skipped] })),
     ...(skippedReason ? { skipped: skippedReason } : {}),
     ioUring: ioUringStatus(),
-    landlock: landlockStatus(canProbeLandlock()),
+    landlock: landlock().landlockStatus(canProbeLandlock()),
   };
 }

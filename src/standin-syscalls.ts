@@ -15,7 +15,7 @@
  * architecture never need this: libseccomp takes their numbers as they are.
  */
 import { ARCH_TOKENS, byteOrderOf, type ArchName } from './arch';
-import { trackA } from './bpf/disassemble';
+import type * as Disassemble from './bpf/disassemble';
 import { decodeInstructions, encodeProgram, OP, type ByteOrder } from './bpf/program';
 import { SeccompError } from './errors';
 import { binding } from './native';
@@ -77,7 +77,8 @@ export function replaceStandins(program: Buffer, standins: readonly Standin[], a
   const order: ByteOrder = byteOrderOf(archToken);
   const byStandin = new Map(standins.map((s) => [s.standinNr, s]));
   const insns = decodeInstructions(program, order);
-  const aBefore = trackA(insns);
+  // Only foreign-architecture filters get here: the disassembler's analysis loads on demand.
+  const aBefore = (require('./bpf/disassemble') as typeof Disassemble).trackA(insns);
   const replaced = new Set<number>();
   const out = insns.map((insn, pc) => {
     if (aBefore[pc] !== 0) return insn; // A does not hold the syscall number here

@@ -6,8 +6,9 @@
  */
 import { ARCH_TOKENS, type ArchName } from './arch';
 import { SeccompError } from './errors';
+import { closestName } from './closest-name';
 import { binding } from './native';
-import { KERNEL_VERSION, SYSCALL_NUMBERS } from './syscall-tables';
+import { KERNEL_VERSION, SYSCALL_TABLES } from './syscall-tables';
 
 /** libseccomp's "no such syscall" (__NR_SCMP_ERROR). */
 const NR_UNKNOWN = -1;
@@ -20,10 +21,28 @@ interface ArchTable { numbers: ReadonlyMap<string, number>; names: ReadonlyMap<n
 
 const tables = new Map<ArchName, ArchTable>();
 
+/**
+ * The [name, number] pairs of one table of src/syscall-tables.ts: names in number order, each
+ * numbered one more than the one before (the first 0) unless written `NUMBER:name`.
+ */
+export function decodeSyscallTable(text: string): [string, number][] {
+  const entries: [string, number][] = [];
+  let next = 0;
+  for (const token of text.split(/\s+/)) {
+    if (token === '') continue;
+    const colon = token.indexOf(':');
+    const nr = colon < 0 ? next : Number(token.slice(0, colon));
+    entries.push([colon < 0 ? token : token.slice(colon + 1), nr]);
+    next = nr + 1;
+  }
+  return entries;
+}
+
 function table(arch: ArchName): ArchTable {
   let t = tables.get(arch);
   if (!t) {
-    const entries = Object.entries(SYSCALL_NUMBERS[arch] ?? {});
+    // Decoded on first use: a start that locks down reads only its own architecture's.
+    const entries = Object.hasOwn(SYSCALL_TABLES, arch) ? decodeSyscallTable(SYSCALL_TABLES[arch]) : [];
     t = { numbers: new Map(entries), names: new Map(entries.map(([name, nr]) => [nr, name])) };
     tables.set(arch, t);
   }
@@ -132,26 +151,4 @@ function allNames(): string[] {
   return everyName;
 }
 
-/** The candidate nearest to `input` by edit distance, if it is near enough to be a typo. */
-export function closestName(input: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    if (!candidate) continue;
-    const d = editDistance(input, candidate);
-    if (d < bestDistance) { best = candidate; bestDistance = d; }
-  }
-  return bestDistance <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length];
-}
+export { closestName } from './closest-name';

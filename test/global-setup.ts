@@ -1,6 +1,7 @@
 /**
  * Runs once before the suite:
- * - compiles src/ into lib/. Tests that load a filter run it in a child process, and those
+ * - compiles src/ into lib/, with the built-in policies parsed into lib/builtin-policies.json
+ *   as `npm run build` does. Tests that load a filter run it in a child process, and those
  *   children use the compiled package in lib/ (a filter must never reach the test runner).
  *   Building here means they always test the source beside them, never yesterday's build,
  *   whether the suite was started by `npm test` or `npx vitest`;
@@ -25,6 +26,8 @@ export default function setup(): void {
     }
   };
   run([require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], root);
+  // What `npm run build` does after tsc: the built-in policies, parsed ahead of time.
+  run([path.join(root, 'scripts', 'builtin-policies.js')], root);
   const probes = path.join(root, 'test', 'native');
   const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
   if (!fs.existsSync(path.join(probes, 'build', 'Makefile'))) run([nodeGyp, 'configure', '--silent', ...nodeDir()], probes);

@@ -17,7 +17,7 @@ import { exportBpf, exportPfc } from '../src/loader';
 import { binding } from '../src/native';
 import type { Policy } from '../src/policy';
 import { KERNEL_VERSION } from '../src/syscall-tables';
-import { resolveSyscall, syscallName, syscallNames, syscallNumber, syscallTable } from '../src/syscalls';
+import { decodeSyscallTable, resolveSyscall, syscallName, syscallNames, syscallNumber, syscallTable } from '../src/syscalls';
 import { describe, PACKAGE_ROOT, runChild } from './helpers/child';
 import { PROBES } from './helpers/probes';
 
@@ -232,10 +232,12 @@ group('scripts/syscall-tables.js', () => {
     execFileSync(process.execPath, [path.join(PACKAGE_ROOT, 'scripts', 'syscall-tables.js'), '--kernel', root, '--out', out]);
     const text = fs.readFileSync(out, 'utf8');
     const tables = new Function('exports', text.replace(/export const (\w+)(: [^=]+)? =/g, 'exports.$1 =').replace(/\/\*[\s\S]*?\*\//, ''));
-    const exported: { KERNEL_VERSION?: string; SYSCALL_NUMBERS?: Record<string, Record<string, number>> } = {};
+    const exported: { KERNEL_VERSION?: string; SYSCALL_TABLES?: Record<string, string> } = {};
     tables(exported);
     expect(exported.KERNEL_VERSION).toBe('7.1.2');
-    expect(exported.SYSCALL_NUMBERS).toEqual({
+    const decoded = Object.fromEntries(Object.entries(exported.SYSCALL_TABLES ?? {})
+      .map(([arch, text]) => [arch, Object.fromEntries(decodeSyscallTable(text))]));
+    expect(decoded).toEqual({
       x86_64: { read: 0, rt_sigaction: 13 },
       x32: { read: 0x40000000, rt_sigaction: 0x40000200 },
       i386: { read: 3, socketcall: 102 },

@@ -142,7 +142,7 @@ group('policy JSON', () => {
     const r = spawnSync(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'seccomp-node.js'), 'check', file], { encoding: 'utf8', input: '' });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toBe(`${file}: error: rules[3].condition: unknown key in a rule; did you mean "conditions"? ` +
-      '(a rule takes: syscall, action, conditions)\n');
+      '(a rule takes: syscall, action, conditions) [ERR_SECCOMP_INVALID_OPTION]\n');
     fs.rmSync(dir, { recursive: true });
   });
 });

@@ -161,6 +161,14 @@ function markdown(results, svgName) {
         `worst ${signed(worst.overheadNs)} ns (${worst.rules} rules, ${layoutName(worst.layout)}).`);
     }
   } else L.push('- Under 30 ns per argument-checked syscall: not measured.');
+  const st = results.startup && !results.startup.failed ? results.startup : null;
+  if (st) {
+    for (const s of st.summaries) {
+      L.push(`- Start-up, ${s.node}: \`node\` + require + default \`lockdown()\` at most ${st.targets.lockdownRatio}x a bare \`node -e 0\` — ` +
+        `${ok(s.targets.lockdownRatio.met)} (${num(s.lockdownRatio.median, 3)}x; runs ${num(s.lockdownRatio.min, 3)}x to ${num(s.lockdownRatio.max, 3)}x); ` +
+        `require under ${st.targets.requireMs} ms — ${ok(s.targets.requireMs.met)} (${spread(s.inside.requireMs)} ms).`);
+    }
+  } else L.push('- Start-up (1.15x a bare Node, require under 10 ms): not measured.');
   L.push('');
 
   // 1. syscalls
@@ -286,6 +294,24 @@ function markdown(results, svgName) {
     L.push(table(['Node', 'policy', 'compile ms', 'libseccomp ms', 'verify ms', 'load ms', 'verify share', 'verify warm ms', 'calls verified'],
       loaded.map((s) => [s.node, s.policy, spread(s.phases.compileMs), spread(s.phases.buildMs), spread(s.phases.verifyMs), spread(s.phases.loadMs),
         share(s.verifyShare), spread(s.warmVerifyMs, 2), String(s.verifiedCalls)])), '');
+  }
+
+  // 6. start-up
+  const su = results.startup;
+  L.push('## 6. Start-up: a whole Node process', '');
+  if (!su || su.failed) L.push(su ? `Failed: ${su.failed}` : 'Not run.', '');
+  else {
+    L.push(`Wall time of whole processes, from spawn to exit: ${Object.entries(su.modes).map(([m, code]) => `\`${m}\` = \`node -e ${code.replace(/"[^"]*"/, 'ROOT')}\``).join(', ')}; ` +
+      `${su.rounds} rounds, the modes rotated each round. Ratios are against the bare start of the same round. "Inside" comes from ` +
+      'separate runs of workers/startup-phases.js (same rounds): Node\'s own start until the script runs, require(), and the phases ' +
+      'of the first lockdown() as the loader records them.', '');
+    L.push(table(['Node', 'bare ms', 'require ms', 'require + lockdown ms', 'lockdown / bare', 'require / bare', 'load average'],
+      su.summaries.map((s) => [s.node, spread(s.ms.bare), spread(s.ms.require), spread(s.ms.lockdown), spread(s.lockdownRatio, 3), spread(s.requireRatio, 3),
+        spread(s.loadAverage, 2)])), '');
+    L.push(table(['Node', 'boot ms', 'require ms', 'lockdown ms', 'policy', 'compile', 'libseccomp', 'verify', 'Landlock', 'load', 'modules (require / lockdown)', 'calls verified'],
+      su.summaries.map((s) => [s.node, spread(s.inside.bootMs), spread(s.inside.requireMs), spread(s.inside.lockdownMs),
+        ...['policyMs', 'compileMs', 'buildMs', 'verifyMs', 'landlockMs', 'loadMs'].map((k) => spread(s.inside.phases[k])),
+        `${s.inside.modulesAfterRequire} / ${s.inside.modulesAfterLockdown}`, String(s.inside.verifiedCalls)])), '');
   }
 
   // layout

@@ -67,7 +67,8 @@ for (const optimize of [1, 2]) {
 
 // Verification alone, warm, on the tree layout's program (what lockdown() loads).
 const { compileFor, buildVerified } = require(path.resolve(__dirname, '..', '..', 'lib', 'loader'));
-const compiled = compileFor(filter.toPolicy(), { report: false, optimize: 2 });
+const { bindSelfPid } = require(path.resolve(__dirname, '..', '..', 'lib', 'self-pid'));
+const compiled = compileFor(bindSelfPid(filter.toPolicy(), process.pid), { report: false, optimize: 2 });
 const verifyTimes = [];
 let verifiedCalls = 0;
 for (let i = 0; i < 7; i++) {

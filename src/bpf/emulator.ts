@@ -4,6 +4,7 @@
  * unsigned, and the program always terminates because validation allows only forward jumps.
  */
 import { SeccompError } from '../errors';
+import { CALL_WORDS, halves } from './calls';
 import { MEM_WORDS, OP, parseProgram, type ByteOrder, type Instruction, type ProgramInput } from './program';
 
 /** What the kernel hands a filter: `struct seccomp_data`. */
@@ -201,10 +202,6 @@ export function runFilter(program: ProgramInput, data: SeccompData): number {
 }
 
 /**
- * The program parsed and validated once, as a function from a call to the value the filter
- * returns: for running it on many calls (verification runs thousands).
- */
-/**
  * How far a run gets looking at nothing but the call's number and architecture (words 0
  * and 1): libseccomp's programs check the architecture and find the syscall first, so every
  * call with the same number takes the same way up to its first argument. Stops at the first
@@ -227,42 +224,60 @@ function head(program: Decoded, words: Uint32Array): RunState | number {
   }
 }
 
-export function prepareFilter(program: ProgramInput): (data: SeccompData) => number {
+/**
+ * The program parsed and validated once, as a function of a call held in 32-bit words
+ * (src/bpf/calls.ts: `calls[at]` the number, `calls[at + 1]` the architecture, then each
+ * argument's low and high halves) to the value the filter returns: for running it on many
+ * calls (verification runs hundreds at every lockdown) without a BigInt per argument.
+ */
+export function prepareCallRunner(program: ProgramInput): (calls: Uint32Array, at: number) => number {
   const parsed = decode(parseProgram(program));
-  const heads = new Map<string, RunState | number>();
-  // Reused for every call: validation guarantees no scratch slot is read before it is
-  // written, and filling the words allocates nothing for the common zero arguments.
+  // The way up to the first argument depends only on the number and the architecture.
+  const heads = new Map<number, Map<number, RunState | number>>();
+  // Reused for every call: validation guarantees no scratch slot is read before it is written.
   const mem = new Uint32Array(MEM_WORDS);
   const words = new Uint32Array(16);
-  // Calls repeat a few argument values many times: split each into its halves once.
-  const halves = new Map<bigint, [number, number]>();
-  const put64 = (index: number, value: bigint | undefined, le: boolean): void => {
-    if (value === undefined || value === 0n) { words[index] = 0; words[index + 1] = 0; return; }
-    let split = halves.get(value);
-    if (!split) {
-      const u = checkBig('argument', value);
-      split = [Number(u & 0xffffffffn), Number(u >> 32n)];
-      halves.set(value, split);
+  return (calls, at) => {
+    const nr = calls[at], arch = calls[at + 1];
+    words[0] = nr;
+    words[1] = arch;
+    let byNumber = heads.get(arch);
+    if (!byNumber) heads.set(arch, byNumber = new Map());
+    let start = byNumber.get(nr);
+    if (start === undefined) {
+      words.fill(0, 2);
+      start = head(parsed, words);
+      byNumber.set(nr, start);
     }
-    words[index] = le ? split[0] : split[1];
-    words[index + 1] = le ? split[1] : split[0];
+    if (typeof start === 'number') return start;
+    // seccomp_data's 64-bit fields are in the traced task's byte order.
+    const le = (arch & AUDIT_ARCH_LE) !== 0;
+    words[2] = 0;
+    words[3] = 0;
+    for (let i = 0; i < 6; i++) {
+      const lo = calls[at + 2 + 2 * i], hi = calls[at + 3 + 2 * i];
+      words[4 + 2 * i] = le ? lo : hi;
+      words[5 + 2 * i] = le ? hi : lo;
+    }
+    return executeWords(parsed, words, mem, undefined, start);
   };
+}
+
+/**
+ * The program parsed and validated once, as a function from a call to the value the filter
+ * returns: for running it on many calls.
+ */
+export function prepareFilter(program: ProgramInput): (data: SeccompData) => number {
+  const run = prepareCallRunner(program);
+  const call = new Uint32Array(CALL_WORDS);
   return (data) => {
     const args = data.args ?? [];
     if (args.length > 6) throw invalidData(`at most 6 args, got ${args.length}`);
-    words[0] = checkWord('nr', data.nr);
-    words[1] = checkWord('arch', data.arch);
-    const le = (words[1] & AUDIT_ARCH_LE) !== 0;
-    put64(2, data.instructionPointer, le);
-    const key = `${words[0]}:${words[1]}`;
-    let start = heads.get(key);
-    if (start === undefined) {
-      start = head(parsed, words);
-      heads.set(key, start);
-    }
-    if (typeof start === 'number') return start;
-    for (let i = 0; i < 6; i++) put64(4 + 2 * i, args[i], le);
-    return executeWords(parsed, words, mem, undefined, start);
+    call[0] = checkWord('nr', data.nr);
+    call[1] = checkWord('arch', data.arch);
+    if (checkBig('instructionPointer', data.instructionPointer ?? 0n) !== 0n) return execute(parseProgram(program), data);
+    for (let i = 0; i < 6; i++) [call[2 + 2 * i], call[3 + 2 * i]] = halves(checkBig(`args[${i}]`, args[i] ?? 0n));
+    return run(call, 0);
   };
 }
 

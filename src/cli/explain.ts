@@ -75,7 +75,10 @@ function decidedBy(policy: Policy, arch: ArchName, call: SeccompData, result: nu
   const model = referenceModel(policy, { arch, report: false });
   const args = call.args ?? [];
   const deciding = model.rules.filter((r) => r.nr === call.nr && r.action === result &&
-    r.conditions.every((c) => c.test(args[c.arg] ?? 0n)));
+    r.conditions.every((c) => {
+      const value = args[c.arg] ?? 0n;
+      return c.holds(Number(value & 0xffffffffn), Number((value >> 32n) & 0xffffffffn));
+    }));
   if (deciding.length === 0) return 'decided by the policy\'s default action (no rule for this call holds)';
   return deciding.map((r) => {
     const origin = originOf(r.source);

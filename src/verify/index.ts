@@ -6,16 +6,16 @@
  * into an error instead of a filter that allows what the policy forbids.
  */
 import { archName } from '../arch';
-import { decodeAction, prepareFilter, type SeccompData } from '../bpf/emulator';
+import { decodeAction, prepareCallRunner, type SeccompData } from '../bpf/emulator';
 import type { ProgramInput } from '../bpf/program';
 import { SeccompError } from '../errors';
 import { syscallTable } from '../syscalls';
 import { referenceModel, type Target } from './reference';
-import { verificationVectors } from './vectors';
+import { verificationCalls } from './vectors';
 import type { Policy } from '../policy';
 
 export { referenceModel, type ReferenceModel, type Target } from './reference';
-export { verificationVectors } from './vectors';
+export { verificationCalls, verificationVectors } from './vectors';
 
 export interface VerificationReport {
   /** Calls on which the program and the reference were compared. */
@@ -39,12 +39,18 @@ function describeCall(data: SeccompData, name: string | undefined): string {
  */
 export function verifyProgram(policy: Policy, target: Target, program: ProgramInput): VerificationReport {
   const model = referenceModel(policy, target);
-  const run = prepareFilter(program);
-  const vectors = verificationVectors(model, target.arch);
-  for (const data of vectors) {
-    const expected = model.verdict(data);
-    const actual = run(data);
+  const run = prepareCallRunner(program);
+  const calls = verificationCalls(model, target.arch);
+  // The reference on every call, then the program on every call: measured here, the two
+  // passes take half the time of alternating between them call by call (on code V8 has not
+  // optimised yet, as at every lockdown).
+  const verdicts = new Array<number | number[]>(calls.count);
+  for (let i = 0; i < calls.count; i++) verdicts[i] = model.verdictAt(calls.words, calls.offset(i));
+  for (let i = 0; i < calls.count; i++) {
+    const expected = verdicts[i];
+    const actual = run(calls.words, calls.offset(i));
     if (expected === actual) continue;
+    const data = calls.data(i);
     const nr = data.nr >>> 0;
     const name = data.arch >>> 0 === model.auditArch ? syscallTable(target.arch)[nr] || undefined : undefined;
     const call = describeCall(data, name);
@@ -57,5 +63,5 @@ export function verifyProgram(policy: Policy, target: Target, program: ProgramIn
       'please report it with the policy. Rewriting the rules for this call (other comparisons) may avoid it',
       { syscall: name, nr, arch: data.arch >>> 0, args: (data.args ?? []).map(String), expected, actual });
   }
-  return { vectors: vectors.length };
+  return { vectors: calls.count };
 }

@@ -15,6 +15,7 @@
  * Counts stay linear in the policy's constants.
  */
 import { ARCH_TOKENS, type ArchName } from '../arch';
+import { CallSet, halves } from '../bpf/calls';
 import type { SeccompData } from '../bpf/emulator';
 import type { ReferenceModel, ReferenceRule } from './reference';
 
@@ -72,24 +73,40 @@ function withUpperHalves({ exact, near }: { exact: bigint[]; near: bigint[] }, w
   return [...exact, ...exact.map(dirty), ...near.map(dirty)];
 }
 
-/** One call satisfying every condition of `rule`, if the candidates hold one. */
-function witness(rule: ReferenceRule, candidates: Map<number, bigint[]>): bigint[] | undefined {
-  const args = [0n, 0n, 0n, 0n, 0n, 0n];
+/** A value of one argument, split once into the halves calls hold. */
+interface Candidate { value: bigint; lo: number; hi: number }
+
+/** One call satisfying every condition of `rule`, if the candidates hold one: 12 words, lo and hi per argument. */
+function witness(rule: ReferenceRule, candidates: Map<number, Candidate[]>): number[] | undefined {
+  const args = new Array<number>(12).fill(0);
   for (const arg of new Set(rule.conditions.map((c) => c.arg))) {
     const tests = rule.conditions.filter((c) => c.arg === arg);
-    const found = (candidates.get(arg) ?? []).find((x) => tests.every((c) => c.test(x)));
+    const found = (candidates.get(arg) ?? []).find((x) => tests.every((c) => c.holds(x.lo, x.hi)));
     if (found === undefined) return undefined;
-    args[arg] = found;
+    args[2 * arg] = found.lo;
+    args[2 * arg + 1] = found.hi;
   }
   return args;
 }
 
-/** The calls to compare the reference and the compiled program on. */
-export function verificationVectors(model: ReferenceModel, arch: ArchName): SeccompData[] {
-  const out: SeccompData[] = [];
+function sameCall(a: readonly number[], b: readonly number[], except = -1): boolean {
+  for (let i = 0; i < 12; i++) if (i >> 1 !== except && a[i] !== b[i]) return false;
+  return true;
+}
+
+const GARBAGE_WORDS: readonly number[] = GARBAGE_ARGS.flatMap((a) => halves(a));
+const ZEROS: readonly number[] = new Array<number>(12).fill(0);
+
+/** The calls to compare the reference and the compiled program on, as words (src/bpf/calls.ts). */
+export function verificationCalls(model: ReferenceModel, arch: ArchName): CallSet {
+  const calls = new CallSet(1024);
+  const words = () => calls.words; // replaced when the set grows
   const narrow = NARROW_REGISTERS.has(arch);
-  const push = (nr: number, args: readonly bigint[], auditArch = model.auditArch): void => {
-    out.push({ nr, arch: auditArch, args: narrow ? args.map((a) => a & U32) : [...args] });
+  const push = (nr: number, args: readonly number[], auditArch = model.auditArch): void => {
+    const at = calls.add(nr, auditArch) + 2;
+    const w = words();
+    // 32-bit registers: the kernel zero-extends, so the upper halves are 0.
+    for (let i = 0; i < 12; i++) w[at + i] = narrow && (i & 1) === 1 ? 0 : args[i];
   };
   const byNumber = new Map<number, ReferenceRule[]>();
   for (const r of model.rules) byNumber.set(r.nr, [...(byNumber.get(r.nr) ?? []), r]);
@@ -97,38 +114,42 @@ export function verificationVectors(model: ReferenceModel, arch: ArchName): Secc
   let unconditionalX32 = 0;
   for (const [nr, rules] of byNumber) {
     const turn = { n: 0 };
-    const candidates = new Map<number, bigint[]>();
+    const values = new Map<number, bigint[]>();
     for (const rule of rules) {
       for (const c of rule.conditions) {
-        const list = candidates.get(c.arg) ?? [0n, c.width === 32 ? U32 : U64];
+        const list = values.get(c.arg) ?? [0n, c.width === 32 ? U32 : U64];
         list.push(...withUpperHalves(valuesFor(c), c.width, turn));
-        candidates.set(c.arg, list);
+        values.set(c.arg, list);
       }
     }
-    for (const [arg, list] of candidates) candidates.set(arg, [...new Set(list)]);
+    const candidates = new Map<number, Candidate[]>();
+    for (const [arg, list] of values) {
+      candidates.set(arg, [...new Set(list)].map((value) => { const [lo, hi] = halves(value); return { value, lo, hi }; }));
+    }
 
     if (candidates.size === 0) {
       // No rule looks at the arguments: one call with garbage in all of them says it all.
-      push(nr, GARBAGE_ARGS);
-      if (unconditionalX32++ < X32_SAMPLES && (arch === 'x86_64' || arch === 'x32')) push((nr ^ X32_SYSCALL_BIT) >>> 0, GARBAGE_ARGS);
+      push(nr, GARBAGE_WORDS);
+      if (unconditionalX32++ < X32_SAMPLES && (arch === 'x86_64' || arch === 'x32')) push((nr ^ X32_SYSCALL_BIT) >>> 0, GARBAGE_WORDS);
       continue;
     }
-    const bases: bigint[][] = [[0n, 0n, 0n, 0n, 0n, 0n]];
+    const bases: number[][] = [[...ZEROS]];
     for (const rule of rules) {
       const w = witness(rule, candidates);
-      if (w && !bases.some((b) => b.every((x, i) => x === w[i]))) bases.push(w);
+      if (w && !bases.some((b) => sameCall(b, w))) bases.push(w);
     }
     for (const base of bases) push(nr, base);
     // Vary one argument at a time; bases that differ only in that argument give the same calls.
     for (const [arg, list] of candidates) {
-      const seen: bigint[][] = [];
+      const seen: number[][] = [];
       for (const base of bases) {
-        if (seen.some((other) => other.every((x, i) => i === arg || x === base[i]))) continue;
+        if (seen.some((other) => sameCall(other, base, arg))) continue;
         seen.push(base);
+        const args = [...base];
         for (const x of list) {
-          if (x === base[arg]) continue;
-          const args = [...base];
-          args[arg] = x;
+          if (x.lo === base[2 * arg] && x.hi === base[2 * arg + 1]) continue;
+          args[2 * arg] = x.lo;
+          args[2 * arg + 1] = x.hi;
           push(nr, args);
         }
       }
@@ -141,13 +162,19 @@ export function verificationVectors(model: ReferenceModel, arch: ArchName): Secc
   // the skip number -1: one garbage-laden call each.
   const outside: number[] = [];
   for (let nr = 7; outside.length < OUTSIDE_SAMPLES && nr < 1024; nr += 73) if (!byNumber.has(nr)) outside.push(nr);
-  for (const nr of [...outside, 1023]) push(arch === 'x32' ? nr | X32_SYSCALL_BIT : nr, GARBAGE_ARGS);
-  push(0xffffffff, GARBAGE_ARGS);
+  for (const nr of [...outside, 1023]) push(arch === 'x32' ? nr | X32_SYSCALL_BIT : nr, GARBAGE_WORDS);
+  push(0xffffffff, GARBAGE_WORDS);
 
   // Foreign architectures, with a number the policy does use.
   const someNr = byNumber.keys().next().value ?? 0;
   const foreign = new Set<number>([...Object.values(ARCH_TOKENS), 0, 0xffffffff, model.auditArch ^ 0x80000000]);
   foreign.delete(model.auditArch);
-  for (const token of foreign) push(someNr, [0n, 0n, 0n, 0n, 0n, 0n], token);
-  return out;
+  for (const token of foreign) push(someNr, ZEROS, token);
+  return calls;
+}
+
+/** The calls to compare the reference and the compiled program on. */
+export function verificationVectors(model: ReferenceModel, arch: ArchName): SeccompData[] {
+  const calls = verificationCalls(model, arch);
+  return Array.from({ length: calls.count }, (_, i) => calls.data(i));
 }

@@ -60,6 +60,21 @@ describe('the compiler avoids what libseccomp gets wrong', () => {
     expect(decodeAction(runFilter(program, { nr: MMAP, arch: X86_64, args: [0n, 0x61n] })).data).toBe(1);
   });
 
+  it('judges overlap on every argument together: rules that meet on each argument alone but never at once are exclusive', () => {
+    // Ranges become several blocks per argument, and the rule every combination of them.
+    const ranges = (f: Filter) => f.allow('mmap', arg64(1).lt(0x20), arg64(2).ge(0x10), arg64(2).lt(0x30));
+    // Meets the allow rule on arg1 (0x10) and on arg2 (0x20), and at once: a conflict.
+    const both = thrown(() => ranges(new Filter()).errno('mmap', 'EPERM', arg64(1).eq(0x10), arg64(2).eq(0x20)).exportBpf());
+    expect(both.code).toBe('ERR_SECCOMP_RULE_CONFLICT');
+    // Meets it on arg1 only (arg2 0x30 is outside): exclusive, whatever arg3 says.
+    const program = ranges(new Filter()).errno('mmap', 'EPERM', arg64(1).eq(0x10), arg64(2).eq(0x30), arg64(3).eq(1)).exportBpf();
+    expect(verdict(program, MMAP, [0n, 0x10n, 0x2fn])).toBe('allow');
+    expect(decodeAction(runFilter(program, { nr: MMAP, arch: X86_64, args: [0n, 0x10n, 0x30n, 1n] })).data).toBe(1);
+    // An argument only one rule looks at never separates them.
+    const third = thrown(() => ranges(new Filter()).errno('mmap', 'EPERM', arg64(2).eq(0x2f), arg64(4).eq(9)).exportBpf());
+    expect(third.code).toBe('ERR_SECCOMP_RULE_CONFLICT');
+  });
+
   it('masked-eq is literal: a value with bits outside the mask never matches', () => {
     const program = new Filter({ defaultAction: 'allow' }).errno('mmap', 'EPERM', arg64(3).masked(0xff).eq(0x110)).exportBpf();
     for (const x of [0x10n, 0x110n, 0xffn]) expect(verdict(program, MMAP, [0n, 0n, 0n, x]), String(x)).toBe('allow');
