@@ -17,6 +17,7 @@
             "native/addon.cc",
             "native/libseccomp.cc",
             "native/filter.cc",
+            "native/load.cc",
             "native/violation_report.cc",
             "native/constants.cc",
             "native/exec.cc",

@@ -8,12 +8,12 @@
  *
  * Environment: BENCH_NODES (Node majors besides this one, default 24,26), NODE<major> (path
  * to that Node; default <repo>/.tools/node<major>/..., where scripts/node.js installs it;
- * skipped with a note when absent), BENCH_ONLY=syscall,http,fs,lockdown,landlock,launch,learn (a subset), BENCH_OUT
+ * skipped with a note when absent), BENCH_ONLY=syscall,http,fs,lockdown,startup,landlock,launch,learn (a subset), BENCH_OUT
  * (directory for the results), BENCH_CONNECTIONS (HTTP connections, default 32).
  *
  * Every filter is loaded in a child process: filters cannot be removed. See bench/README.md.
  */
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -24,7 +24,7 @@ const { writeReports } = require('./lib/report');
 const BENCH = __dirname;
 const ROOT = path.resolve(BENCH, '..');
 const QUICK = Boolean(process.env.BENCH_QUICK) && process.env.BENCH_QUICK !== '0';
-const ONLY = new Set((process.env.BENCH_ONLY || 'syscall,http,fs,lockdown,landlock,launch,learn').split(',').map((s) => s.trim()).filter(Boolean));
+const ONLY = new Set((process.env.BENCH_ONLY || 'syscall,http,fs,lockdown,startup,landlock,launch,learn').split(',').map((s) => s.trim()).filter(Boolean));
 const OUT_DIR = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : path.join(BENCH, 'results', QUICK ? 'tmp' : '');
 const OUT_BASE = QUICK && !process.env.BENCH_OUT ? 'quick' : 'latest';
 const TMP = path.join(BENCH, 'results', 'tmp');
@@ -35,6 +35,7 @@ const CONFIG = QUICK ? {
   http: { rounds: 2, warmupMs: 600, windowMs: 800 },
   fs: { rounds: 2, warmupMs: 300, durationMs: 800 },
   lockdown: { rounds: 2 },
+  startup: { rounds: 6 },
   landlock: { rounds: 2, iterations: 20000 },
   launch: { rounds: 2, perMode: 15, runStarts: 5 },
   learn: { rounds: 2 },
@@ -43,6 +44,7 @@ const CONFIG = QUICK ? {
   http: { rounds: 3, warmupMs: 2000, windowMs: 2000 },
   fs: { rounds: 3, warmupMs: 500, durationMs: 1500 },
   lockdown: { rounds: 5 },
+  startup: { rounds: 25 },
   landlock: { rounds: 5, iterations: 100000 },
   launch: { rounds: 5, perMode: 60, runStarts: 15 },
   learn: { rounds: 5 },
@@ -705,8 +707,7 @@ async function launchBench(nodes) {
     'seccomp-node run': [process.execPath, [cli, 'run', '--policy', policy, '--', '/bin/true']],
     'seccomp-node run --exec': [process.execPath, [cli, 'run', '--exec', '--policy', policy, '--', '/bin/true']],
   };
-  // run's compile cache (src/cli/run-cache.ts) in this benchmark's directory, filled by the warm-up start
-  const env = { ...process.env, XDG_CACHE_HOME: path.join(TMP, 'run-cache') };
+  const env = process.env;
   for (const [mode, [cmd, args]] of Object.entries(MODES)) {
     const r = await runProcess(cmd, args, { timeoutMs: 60000, env });
     if (r.code !== 0) throw new Error(`${mode} ended with ${r.signal ?? r.code}: ${r.stderr.trim().slice(-400)}`);
@@ -846,10 +847,89 @@ async function lockdownBench(nodes) {
         lockdownMs: summary(rs.map((r) => r.lockdownMs ?? NaN)), requireMs: summary(rs.map((r) => r.requireMs)),
         buildPolicyMs: summary(rs.map((r) => r.buildPolicyMs)),
         warmBuildMs: { linear: summary(rs.map((r) => r.layouts[1].warmBuildMs)), tree: summary(rs.map((r) => r.layouts[2].warmBuildMs)) },
+        // the first lockdown's phases, and verification's share of it (a ratio in each run)
+        phases: Object.fromEntries(['compileMs', 'buildMs', 'verifyMs', 'loadMs'].map((k) => [k, summary(rs.map((r) => r.phases?.[k] ?? NaN))])),
+        verifyShare: summary(rs.map((r) => (r.phases ? r.phases.verifyMs / r.phases.totalMs : NaN))),
+        warmVerifyMs: summary(rs.map((r) => r.warmVerifyMs)),
+        verifiedCalls: rs[0].verifiedCalls,
       });
     }
   }
   return { rounds, maxInstructions: 4096, summaries, runs };
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. start-up: a whole Node process, bare and with the package
+
+/**
+ * The commands timed as whole processes, each `node -e CODE`: what a daemon pays at every
+ * start. `lockdown` is the issue's measure: node + require + the default lockdown().
+ */
+const STARTUP_MODES = {
+  bare: '0',
+  require: `require(${JSON.stringify(ROOT)})`,
+  lockdown: `require(${JSON.stringify(ROOT)}).sandbox.lockdown()`,
+};
+const STARTUP_TARGET_RATIO = 1.15;
+const STARTUP_TARGET_REQUIRE_MS = 10;
+
+/** Wall time of one process from spawn to exit, in ms (the harness waits for nothing else meanwhile). */
+function timeProcess(cmd, args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd: BENCH, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${args.join(' ').slice(0, 120)} ended with ${r.signal ?? `code ${r.status}`}: ${String(r.stderr).slice(-600)}`);
+  return { ms, stdout: String(r.stdout) };
+}
+
+async function startupBench(nodes) {
+  const { rounds } = CONFIG.startup;
+  const modes = Object.keys(STARTUP_MODES);
+  const runs = [];
+  for (const node of nodes) {
+    for (let i = 0; i < 2; i++) for (const mode of modes) timeProcess(node.path, ['-e', STARTUP_MODES[mode]]); // warm the page cache
+    for (let round = 0; round < rounds; round++) {
+      const row = { node: node.label, version: node.version, round, loadAverage: os.loadavg()[0] };
+      // Rotated every round, so that no mode always runs right after another.
+      for (const mode of modes.map((_, i) => modes[(i + round) % modes.length])) row[mode] = timeProcess(node.path, ['-e', STARTUP_MODES[mode]]).ms;
+      row.phases = JSON.parse(timeProcess(node.path, [path.join(BENCH, 'workers', 'startup-phases.js')]).stdout.trim().split('\n').pop());
+      runs.push(row);
+    }
+  }
+  const summaries = nodes.map((node) => {
+    const rs = runs.filter((r) => r.node === node.label);
+    const phase = (key) => summary(rs.map((r) => r.phases.phases?.[key] ?? NaN));
+    const s = {
+      node: node.label, version: node.version, rounds: rs.length,
+      ms: Object.fromEntries(modes.map((m) => [m, summary(rs.map((r) => r[m]))])),
+      // ratios within each round, against the bare start of the same round
+      lockdownRatio: summary(rs.map((r) => r.lockdown / r.bare)),
+      requireRatio: summary(rs.map((r) => r.require / r.bare)),
+      requireExtraMs: summary(rs.map((r) => r.require - r.bare)),
+      lockdownExtraMs: summary(rs.map((r) => r.lockdown - r.bare)),
+      inside: {
+        bootMs: summary(rs.map((r) => r.phases.bootMs)),
+        requireMs: summary(rs.map((r) => r.phases.requireMs)),
+        lockdownMs: summary(rs.map((r) => r.phases.lockdownMs)),
+        phases: Object.fromEntries(['policyMs', 'compileMs', 'buildMs', 'verifyMs', 'landlockMs', 'loadMs'].map((k) => [k, phase(k)])),
+        modulesAfterRequire: rs[0].phases.modulesAfterRequire,
+        modulesAfterLockdown: rs[0].phases.modulesAfterLockdown,
+        verifiedCalls: rs[0].phases.verifiedCalls,
+        instructions: rs[0].phases.instructions,
+      },
+      loadAverage: summary(rs.map((r) => r.loadAverage)),
+    };
+    s.targets = {
+      lockdownRatio: { target: STARTUP_TARGET_RATIO, met: s.lockdownRatio.median <= STARTUP_TARGET_RATIO },
+      requireMs: { target: STARTUP_TARGET_REQUIRE_MS, met: s.inside.requireMs.median < STARTUP_TARGET_REQUIRE_MS },
+    };
+    log(`  ${node.label}: bare ${s.ms.bare.median.toFixed(1)} ms, require ${s.ms.require.median.toFixed(1)} ms, ` +
+      `require + lockdown ${s.ms.lockdown.median.toFixed(1)} ms = ${s.lockdownRatio.median.toFixed(3)}x bare ` +
+      `[${s.lockdownRatio.min.toFixed(3)} – ${s.lockdownRatio.max.toFixed(3)}]; inside: require ${s.inside.requireMs.median.toFixed(1)} ms, ` +
+      `lockdown ${s.inside.lockdownMs.median.toFixed(1)} ms (${Object.entries(s.inside.phases).map(([k, v]) => `${k.replace('Ms', '')} ${v.median.toFixed(1)}`).join(', ')})`);
+    return s;
+  });
+  return { rounds, modes: STARTUP_MODES, targets: { lockdownRatio: STARTUP_TARGET_RATIO, requireMs: STARTUP_TARGET_REQUIRE_MS }, summaries, runs };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -858,7 +938,7 @@ async function main() {
   const started = Date.now();
   const seccomp = require(ROOT);
   log(`seccomp-node benchmarks (${QUICK ? 'quick' : 'full'} run; sections: ${[...ONLY].join(', ')})`);
-  const results = { meta: null, notes, syscall: null, http: null, fs: null, lockdown: null, landlock: null, launch: null, learn: null };
+  const results = { meta: null, notes, syscall: null, http: null, fs: null, lockdown: null, startup: null, landlock: null, launch: null, learn: null };
   if (!seccomp.sandbox.isSupported()) {
     const reason = seccomp.sandbox.status().reason;
     note(`seccomp is not supported here (${reason}); nothing was measured`);
@@ -901,6 +981,7 @@ async function main() {
   const launch = launcher(docker);
   results.syscall = await section('syscall', () => syscallBench(seccomp, native));
   results.lockdown = await section('lockdown', () => lockdownBench(nodes));
+  results.startup = await section('startup', () => startupBench(nodes));
   results.fs = await section('fs', () => fsBench(nodes, launch));
   results.landlock = await section('landlock', () => landlockBench(nodes));
   results.launch = await section('launch', () => launchBench(nodes));

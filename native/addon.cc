@@ -5,6 +5,7 @@
 #include "exec.h"
 #include "filter.h"
 #include "landlock.h"
+#include "load.h"
 #include "prime.h"
 #include "ptracer.h"
 #include "supervisor.h"
@@ -14,6 +15,7 @@ namespace seccomp_node {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitFilter(env, exports);
   InitLandlock(env, exports);
+  InitLoad(env, exports);
   InitConstants(env, exports);
   InitExec(env, exports);
   InitPtracer(env, exports);

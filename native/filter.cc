@@ -1,6 +1,7 @@
 // Builds a libseccomp filter context from an already-validated filter description and
-// exports it (BPF or PFC text) or loads it into the kernel. All decisions about what the
-// filter contains are made in TypeScript (src/compiler.ts); this file only maps them.
+// exports it (BPF or PFC text). All decisions about what the filter contains are made in
+// TypeScript (src/compiler.ts); this file only maps them. Loading is not done here: only
+// a program that was exported and then verified is ever loaded (load.cc).
 #include "filter.h"
 
 #include <sys/mman.h>
@@ -9,7 +10,6 @@
 
 #include "common.h"
 #include "libseccomp.h"
-#include "violation_report.h"
 
 namespace seccomp_node {
 namespace {
@@ -49,18 +49,6 @@ uint64_t ToU64(Napi::Env env, Napi::Value value) {
   return out;
 }
 
-// A JS array of strings (anything else counts as empty).
-std::vector<std::string> Strings(Napi::Value value) {
-  std::vector<std::string> out;
-  if (!value.IsArray()) return out;
-  Napi::Array array = value.As<Napi::Array>();
-  for (uint32_t i = 0; i < array.Length(); i++) {
-    Napi::Value item = array.Get(i);
-    out.push_back(item.IsString() ? item.As<Napi::String>().Utf8Value() : std::string());
-  }
-  return out;
-}
-
 uint32_t U32(Napi::Object obj, const char* key) {
   return obj.Get(key).As<Napi::Number>().Uint32Value();
 }
@@ -81,9 +69,16 @@ void AddRules(Napi::Env env, const Libseccomp& lib, scmp_filter_ctx ctx, Napi::A
     }
     int rc =
         lib.rule_add_array(ctx, action, syscall, static_cast<unsigned>(cmps.size()), cmps.data());
-    Check(env, rc,
-          "seccomp_rule_add(rule " + std::to_string(i) + ", syscall " + std::to_string(syscall) +
-              ")");
+    if (rc < 0) {
+      // `rule` lets the caller name the policy rule this native rule came from.
+      Napi::Error error =
+          Napi::Error::New(env, "seccomp_rule_add(rule " + std::to_string(i) + ", syscall " +
+                                    std::to_string(syscall) + "): " + strerror(-rc));
+      error.Set("code", Napi::String::New(env, ErrnoName(-rc)));
+      error.Set("errno", Napi::Number::New(env, -rc));
+      error.Set("rule", Napi::Number::New(env, i));
+      throw error;
+    }
   }
 }
 
@@ -106,8 +101,7 @@ std::string ExportToMemory(Napi::Env env, scmp_filter_ctx ctx,
   return out;
 }
 
-// buildFilter(spec, mode): mode is "bpf" (returns a Buffer), "pfc" (returns a string) or
-// "load" (loads with no_new_privs, and TSYNC when spec.tsync; returns undefined).
+// buildFilter(spec, mode): mode is "bpf" (returns a Buffer) or "pfc" (returns a string).
 Napi::Value BuildFilter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Libseccomp& lib = RequireLibseccomp(env);
@@ -131,13 +125,6 @@ Napi::Value BuildFilter(const Napi::CallbackInfo& info) {
         "seccomp_attr_set(BADARCH)");
   Check(env, lib.attr_set(ctx, kAttrCtlOptimize, U32(spec, "optimize")),
         "seccomp_attr_set(OPTIMIZE)");
-  // Report the kernel's own errno when a load fails instead of libseccomp's summary.
-  Check(env, lib.attr_set(ctx, kAttrApiSysRawRc, 1), "seccomp_attr_set(SYSRAWRC)");
-  // Every load sets no_new_privs. Thread sync is the caller's decision (in-process: all
-  // threads; right before execve: the calling thread only, the others are about to go).
-  Check(env, lib.attr_set(ctx, kAttrCtlNnp, 1), "seccomp_attr_set(NNP)");
-  Check(env, lib.attr_set(ctx, kAttrCtlTsync, spec.Get("tsync").ToBoolean() ? 1 : 0),
-        "seccomp_attr_set(TSYNC)");
 
   AddRules(env, lib, ctx, spec.Get("rules").As<Napi::Array>());
 
@@ -147,30 +134,6 @@ Napi::Value BuildFilter(const Napi::CallbackInfo& info) {
   }
   if (mode == "pfc") {
     return Napi::String::New(env, ExportToMemory(env, ctx, lib.export_pfc, "seccomp_export_pfc"));
-  }
-  if (mode == "load") {
-    // The reporter must be in place before the first trap can happen; if the load fails,
-    // the previous SIGSYS disposition comes back so the process is left as it was.
-    struct sigaction previous {};
-    bool reporter_installed = false;
-    if (spec.Get("report").ToBoolean() &&
-        !InstallViolationReporter(&previous, &reporter_installed,
-                                  Strings(spec.Get("syscallNames")))) {
-      ThrowErrno(env, errno, "sigaction(SIGSYS)");
-    }
-    // With TSYNC, a positive return is the id of a thread that could not be synchronised;
-    // the kernel then loads nothing.
-    int rc = lib.load(ctx);
-    if (rc != 0 && reporter_installed) RestoreViolationReporter(previous);
-    if (rc > 0) {
-      Napi::Error error =
-          Napi::Error::New(env, "thread " + std::to_string(rc) + " could not be synchronised");
-      error.Set("code", Napi::String::New(env, "ESRCH"));
-      error.Set("thread", Napi::Number::New(env, rc));
-      throw error;
-    }
-    Check(env, rc, "seccomp_load");
-    return env.Undefined();
   }
   ThrowCode(env, "ERR_SECCOMP_NATIVE", "unknown build mode " + mode);
 }

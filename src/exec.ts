@@ -12,7 +12,7 @@
  * a wrong guess is a forbidden execve. Any other exec is up to the policy.
  */
 import * as path from 'node:path';
-import { SeccompError } from './errors';
+import { fromNative, SeccompError } from './errors';
 import { entriesNeeds } from './groups';
 import { mergeFsRules, type FsRules } from './landlock/policy';
 import { loadPolicy, requireSupport } from './loader';
@@ -21,6 +21,15 @@ import type { Policy } from './policy';
 import { resolveExecutable } from './resolve-executable';
 
 export { resolveExecutable } from './resolve-executable';
+
+/** The native exec image (see native/exec_image.c); its failures come back as ERR_SECCOMP_EXEC_FAILED. */
+export function prepareExec(executable: string, argv: string[], env: string[], inheritFds: readonly number[]): bigint {
+  try {
+    return binding!.prepareExec(executable, argv, env, [...inheritFds]);
+  } catch (error) {
+    throw fromNative(error, 'ERR_SECCOMP_EXEC_FAILED', (why) => `cannot prepare to run ${executable}: ${why}`, { file: executable });
+  }
+}
 
 /** `policy` plus the one execve that starts the program: allowed only for the path at `address`. */
 function pinExec(policy: Policy, address: bigint): Policy {
@@ -68,7 +77,7 @@ export function execUnderPolicy(policy: Policy, file: string, args: readonly str
   requireSupport();
   const executable = resolveExecutable(file, env.PATH);
   const envStrings = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
-  const address = binding!.prepareExec(executable, [file, ...args], envStrings, [...inheritFds]);
+  const address = prepareExec(executable, [file, ...args], envStrings, inheritFds);
   // Plain kill-process: a SIGSYS handler would not survive the exec anyway.
   explainingExecConflicts(() => loadPolicy(pinExec(policy, address), 'exec', {
     report: false, beforeExec: true, defaultIsolation: true, landlockNeeds: execLandlockNeeds(executable, env),

@@ -9,13 +9,18 @@
  */
 import { requireArch } from './arch';
 import { expandEntries } from './groups';
-import { compileFor, exportBpf, exportPfc, loadPolicy, type LoadRecord } from './loader';
+import type * as Loader from './loader';
+import type { LoadRecord } from './loader';
 import { SeccompError } from './errors';
 import type { LandlockRules } from './landlock/policy';
+import { checkKnownKeys, type KeyList } from './known-keys';
 import { checkCondition, checkPolicy, parseAction, type Action, type Condition, type Policy, type Rule } from './policy';
-import { fromOciProfile } from './oci';
-import { readPolicySource } from './policy-source';
+import { fromOciProfile, readPolicySource } from './on-demand';
 import { bindForExport } from './self-pid';
+import { carryOrigin, carryOrigins } from './rule-origin';
+
+/** The compiler and the loader, loaded on the first export or load (see sandbox.ts). */
+const loader = (): typeof Loader => require('./loader') as typeof Loader;
 
 export interface FilterOptions {
   /** What happens to calls no rule matches. Default 'kill-process'. */
@@ -42,6 +47,18 @@ export interface LoadOptions {
   optimize?: 1 | 2;
 }
 
+/** Options of `Filter.fromFile` and `Filter.fromJSON`. */
+export interface SourceOptions {
+  /** Architecture whose `[arch]` sections and OCI rules apply; default the native one. */
+  arch?: string;
+}
+
+// The keys of each options object, one line each (known-keys.ts): anything else is refused.
+const FILTER_OPTION_KEYS: KeyList<FilterOptions> = { defaultAction: true };
+const EXPORT_OPTION_KEYS: KeyList<ExportOptions> = { arch: true, pid: true, optimize: true };
+const LOAD_OPTION_KEYS: KeyList<LoadOptions> = { report: true, optimize: true };
+const SOURCE_OPTION_KEYS: KeyList<SourceOptions> = { arch: true };
+
 export class Filter {
   private readonly defaultAction: Action;
   private readonly rules: Rule[] = [];
@@ -49,6 +66,7 @@ export class Filter {
   private landlock?: LandlockRules;
 
   constructor(options: FilterOptions = {}) {
+    checkKnownKeys(options, FILTER_OPTION_KEYS, 'Filter options');
     this.defaultAction = parseAction(options.defaultAction ?? 'kill-process');
   }
 
@@ -66,12 +84,14 @@ export class Filter {
    * seccomp-node policy JSON (see README, "Policy files"). `arch` selects `[arch ...]`
    * sections and OCI rules; default the native architecture.
    */
-  static fromFile(file: string, options: { arch?: string } = {}): Filter {
+  static fromFile(file: string, options: SourceOptions = {}): Filter {
+    checkKnownKeys(options, SOURCE_OPTION_KEYS, 'Filter.fromFile() options');
     return Filter.fromPolicy(readPolicySource(file, options.arch ? { arch: requireArch(options.arch) } : {}).policy);
   }
 
   /** A Filter from JSON text or a parsed object: seccomp-node policy data or an OCI/Docker profile. */
-  static fromJSON(json: string | object, options: { arch?: string } = {}): Filter {
+  static fromJSON(json: string | object, options: SourceOptions = {}): Filter {
+    checkKnownKeys(options, SOURCE_OPTION_KEYS, 'Filter.fromJSON() options');
     let data: unknown = json;
     if (typeof json === 'string') {
       try { data = JSON.parse(json); } catch (error) {
@@ -104,13 +124,13 @@ export class Filter {
   /** Add a rule with any action. */
   rule(syscallOrGroup: string, action: Action, ...conditions: Condition[]): this {
     const parsed = parseAction(action);
-    const checked = conditions.map(checkCondition);
+    const checked = conditions.map((c, i) => checkCondition(c, `conditions[${i}]`));
     if (syscallOrGroup.startsWith('@')) {
       if (checked.length > 0) {
         throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION', `conditions cannot apply to a whole group (${syscallOrGroup})`);
       }
       const expanded = expandEntries([syscallOrGroup]);
-      this.rules.push(...expanded.map((r) => (r.action === 'allow' ? { ...r, action: parsed } : r)));
+      this.rules.push(...expanded.map((r) => (r.action === 'allow' ? carryOrigin(r, { ...r, action: parsed }) : r)));
     } else {
       this.rules.push({ syscall: syscallOrGroup, action: parsed, ...(checked.length ? { conditions: checked } : {}) });
     }
@@ -119,24 +139,31 @@ export class Filter {
 
   /** The policy as plain, JSON-serialisable data. */
   toPolicy(): Policy {
-    return structuredClone({ defaultAction: this.defaultAction, rules: this.rules, ...(this.landlock ? { landlock: this.landlock } : {}) });
+    const policy = structuredClone({ defaultAction: this.defaultAction, rules: this.rules, ...(this.landlock ? { landlock: this.landlock } : {}) });
+    carryOrigins(this.rules, policy.rules);
+    return policy;
   }
 
   toJSON(): Policy { return this.toPolicy(); }
 
   /** The BPF program (struct sock_filter[]), as the kernel would load it. */
   exportBpf(options: ExportOptions = {}): Buffer {
+    checkKnownKeys(options, EXPORT_OPTION_KEYS, 'export options');
+    const { compileFor, exportBpf } = loader();
     return exportBpf(compileFor(forExport(this.toPolicy(), options), { ...toBuild(options), report: false }));
   }
 
   /** libseccomp's human-readable pseudo filter code. */
   exportPfc(options: ExportOptions = {}): string {
+    checkKnownKeys(options, EXPORT_OPTION_KEYS, 'export options');
+    const { compileFor, exportPfc } = loader();
     return exportPfc(compileFor(forExport(this.toPolicy(), options), { ...toBuild(options), report: false }));
   }
 
   /** Load into this process, for every thread. Irreversible. */
   load(options: LoadOptions = {}): LoadRecord {
-    return loadPolicy(this.toPolicy(), 'Filter', { report: options.report ?? true, optimize: options.optimize });
+    checkKnownKeys(options, LOAD_OPTION_KEYS, 'load options');
+    return loader().loadPolicy(this.toPolicy(), 'Filter', { report: options.report ?? true, optimize: options.optimize });
   }
 }
 

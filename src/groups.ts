@@ -1,17 +1,20 @@
 /**
  * Named groups of system calls and the default daemon profile. They are policy files in
  * the package (policies/groups/NAME.policy is '@NAME', policies/profiles/daemon.policy the
- * default profile), read with the same parser as users' policies: one source of truth.
+ * default profile), read with the same parser as users' policies: one source of truth. The
+ * build parses them ahead of time where it can (src/builtin-policies.ts).
  * A group file's leading comment is its description.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { SeccompError } from './errors';
 import { binding } from './native';
-import type { Action, Condition, Policy, Rule } from './policy';
+import { checkRule, type Action, type Condition, type Policy, type Rule } from './policy';
 import { addNeeds, mergeLandlock, type LandlockNeeds } from './landlock/policy';
-import { parseFile, type GroupTable } from './policy-file/parser';
-import { closestName } from './syscalls';
+import type { GroupTable } from './policy-file/parser';
+import { builtinDefinition, builtinNames, definitionFile } from './builtin-policies';
+import { closestName } from './closest-name';
+import { carryOrigin, carryOrigins } from './rule-origin';
+
+export { leadingComment } from './builtin-policies';
 
 /** One entry of an allow list: a syscall name, a '@group', or a rule object. */
 export type GroupEntry = string | { syscall: string; action?: Action; conditions?: Condition[] };
@@ -31,10 +34,6 @@ export interface GroupDefinition {
   needs?: LandlockNeeds;
 }
 
-const POLICY_DIR = path.join(__dirname, '..', 'policies');
-const GROUP_DIR = path.join(POLICY_DIR, 'groups');
-export const DEFAULT_PROFILE_FILE = path.join(POLICY_DIR, 'profiles', 'daemon.policy');
-
 function requireBinding() {
   if (!binding) throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', 'groups need the native addon (constants)');
   return binding;
@@ -45,27 +44,8 @@ const loaded = new Map<string, GroupDefinition>();
 const loading = new Set<string>();
 
 function groupNames(): string[] {
-  names ??= fs.readdirSync(GROUP_DIR).filter((f) => f.endsWith('.policy')).map((f) => `@${f.slice(0, -'.policy'.length)}`).sort();
+  names ??= builtinNames('groups').map((n) => `@${n}`);
   return names;
-}
-
-/** The leading comment of a built-in policy file (group or preset), as one paragraph. */
-export function leadingComment(text: string): string {
-  const lines: string[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('#')) break;
-    const words = line.replace(/^#\s?/, '');
-    if (words === '') break;
-    lines.push(words);
-  }
-  return lines.join(' ');
-}
-
-/** Parses a built-in policy file, recording the groups it names instead of expanding them. */
-function readDefinition(file: string): { includes: string[]; policy: Policy } {
-  const includes: string[] = [];
-  const { policy } = parseFile(file, { groups: { names: groupNames, expand: (n) => { includes.push(n); return []; } } });
-  return { includes, policy };
 }
 
 function loadGroup(name: string): GroupDefinition {
@@ -75,10 +55,10 @@ function loadGroup(name: string): GroupDefinition {
     throw new SeccompError('ERR_SECCOMP_POLICY_SYNTAX', `built-in group ${name} includes itself (through ${[...loading].join(' -> ')})`);
   }
   requireBinding();
-  const file = path.join(GROUP_DIR, `${name.slice(1)}.policy`);
   loading.add(name);
   try {
-    const { includes, policy } = readDefinition(file);
+    const built = builtinDefinition('groups', name.slice(1));
+    const { includes, policy } = built;
     // Every name resolves through the kernel's tables shipped with the package, whatever
     // libseccomp is installed; test/syscall-tables.test.ts compiles every group.
     const { needs, ...restricting } = policy.landlock ?? {};
@@ -86,7 +66,7 @@ function loadGroup(name: string): GroupDefinition {
       // A group brings grants; restricting is the policy's decision.
       throw new SeccompError('ERR_SECCOMP_POLICY_SYNTAX', `built-in group ${name} restricts Landlock (${Object.keys(restricting).join(', ')}); groups may only have @needs lines`);
     }
-    const definition = { description: leadingComment(fs.readFileSync(file, 'utf8')), file, includes, rules: policy.rules, ...(needs ? { needs } : {}) };
+    const definition = { description: built.description, file: definitionFile(built), includes, rules: policy.rules, ...(needs ? { needs } : {}) };
     loaded.set(name, definition);
     return definition;
   } finally {
@@ -113,7 +93,7 @@ function groupRules(name: string, seen: Set<string>): Rule[] {
   seen.add(name);
   const group = loadGroup(name);
   // Copies, so that a caller changing a policy cannot change the group table.
-  return [...group.includes.flatMap((n) => groupRules(n, seen)), ...structuredClone(group.rules)];
+  return [...group.includes.flatMap((n) => groupRules(n, seen)), ...group.rules.map((r) => carryOrigin(r, structuredClone(r)))];
 }
 
 /** What a group and the groups it includes need from Landlock. */
@@ -139,14 +119,16 @@ export function entriesNeeds(entries: readonly GroupEntry[]): LandlockNeeds | un
 
 /**
  * Expands allow-list entries (names, '@groups', rule objects) into policy rules, each
- * group once. Entries without an action are allowed.
+ * group once. Entries without an action are allowed. `path` names the list in errors.
  */
-export function expandEntries(entries: readonly GroupEntry[], seen = new Set<string>()): Rule[] {
-  return entries.flatMap((entry): Rule[] => {
+export function expandEntries(entries: readonly GroupEntry[], seen = new Set<string>(), path = 'allow'): Rule[] {
+  return entries.flatMap((entry, i): Rule[] => {
     if (typeof entry === 'string') {
       return entry.startsWith('@') ? groupRules(entry, seen) : [{ syscall: entry, action: 'allow' }];
     }
-    return [{ syscall: entry.syscall, action: entry.action ?? 'allow', ...(entry.conditions?.length ? { conditions: entry.conditions } : {}) }];
+    // Rule objects are checked here, unknown keys included: a misspelt "conditions" must
+    // not leave an unconditional allow behind.
+    return [checkRule(entry, `${path}[${i}]`, 'allow')];
   });
 }
 
@@ -154,7 +136,7 @@ let profile: { groups: string[]; policy: Policy } | undefined;
 
 function loadProfile(): { groups: string[]; policy: Policy } {
   if (!profile) {
-    const { includes, policy } = readDefinition(DEFAULT_PROFILE_FILE);
+    const { includes, policy } = builtinDefinition('profiles', 'daemon');
     const landlock = mergeLandlock(addNeeds(undefined, entriesNeeds(includes)), policy.landlock);
     profile = { groups: includes, policy: { ...policy, rules: [...expandEntries(includes), ...policy.rules], ...(landlock ? { landlock } : {}) } };
   }
@@ -163,7 +145,10 @@ function loadProfile(): { groups: string[]; policy: Policy } {
 
 /** The default daemon profile (policies/profiles/daemon.policy) as a policy. */
 export function defaultDaemonProfile(): Policy {
-  return structuredClone(loadProfile().policy);
+  const { policy } = loadProfile();
+  const copy = structuredClone(policy);
+  carryOrigins(policy.rules, copy.rules);
+  return copy;
 }
 
 /** The groups the default daemon profile is made of. */

@@ -1,11 +1,14 @@
 /**
  * seccomp-node: sandbox a Node.js process with Linux seccomp-bpf.
+ *
+ * What a daemon needs to lock down loads with the package; the rest (learn mode, OCI, the
+ * linter, the disassembler, policy files, spawn) loads on first use (src/on-demand.ts).
  * @packageDocumentation
  */
 export { sandbox } from './sandbox';
 export type { LockdownOptions, LockdownResult, SandboxStatus, IoUringStatus } from './sandbox';
 export type { NodeSupport } from './node-support';
-export { childPolicy } from './spawn';
+export { childPolicy } from './on-demand';
 export type { ChildPolicyOptions, SandboxSpawnOptions, SandboxForkOptions, SandboxExecFileOptions, ExecFileCallback } from './spawn';
 export { profile, profiles, profileNames } from './presets';
 export type { ProfileDefinition } from './presets';
@@ -25,20 +28,21 @@ export { groups, defaultDaemonProfile, defaultProfileGroups } from './groups';
 export { groupsAllowing } from './allowing-groups';
 export type { AllowingOptions } from './allowing-groups';
 export { ARCH_TOKENS } from './arch';
-export { parsePolicy, parsePolicyFile, checkPolicyFile, formatPolicy } from './policy-file';
+export { parsePolicy, parsePolicyFile, checkPolicyFile, formatPolicy } from './on-demand';
 export type { ParseOptions, SourceLocation } from './policy-file';
-export { readPolicySource } from './policy-source';
+export { readPolicySource } from './on-demand';
 export type { PolicySource, PolicySourceKind } from './policy-source';
-export { fromOciProfile, toOciProfile, stringifyOciProfile, parseOciProfile } from './oci';
-export type { OciImportOptions, OciImportResult, OciExportOptions, OciExportResult, OciProfile } from './oci';
-export { runFilter, traceFilter, decodeAction } from './bpf/emulator';
+export { fromOciProfile, toOciProfile, stringifyOciProfile, parseOciProfile } from './on-demand';
+export type { OciArgWidths, OciImportOptions, OciImportResult, OciExportOptions, OciExportResult, OciProfile } from './oci';
+export { runFilter, traceFilter, decodeAction } from './on-demand';
 export type { SeccompData } from './bpf/emulator';
-export { disassemble } from './bpf/disassemble';
-export { lintPolicy } from './lint';
-export { learn, learnCommand, learnFromTrace } from './learn';
+export { disassemble } from './on-demand';
+export { lintPolicy } from './on-demand';
+export { learn, learnCommand, learnFromTrace } from './on-demand';
 export type { LearnOptions, LearnCommandOptions, LearnResult, LearnSession, LearnedPolicy, LearnMode } from './learn';
 export type { LintWarning } from './lint';
-export type { ArchName } from './arch';
+export type { ArchInput, ArchName } from './arch';
+export type { LibseccompFacts, LibseccompIssue, LibseccompRequirement } from './libseccomp-facts';
 import { binding } from './native';
 
 /**

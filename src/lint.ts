@@ -11,8 +11,7 @@ const DANGEROUS: Record<string, string> = {
   bpf: 'loads eBPF programs into the kernel (a large attack surface)',
   perf_event_open: 'a large kernel attack surface; can observe other processes',
   userfaultfd: 'a favourite tool for exploiting kernel races',
-  io_uring_setup: 'operations submitted through io_uring are never checked by seccomp',
-  io_uring_enter: 'operations submitted through io_uring are never checked by seccomp',
+  io_uring_setup: 'creates io_uring rings: operations submitted through them (open, connect, read...) are never checked by seccomp',
   io_uring_register: 'operations submitted through io_uring are never checked by seccomp',
   mount: 'changes the filesystem view', umount2: 'changes the filesystem view', pivot_root: 'changes the root filesystem',
   chroot: 'changes the root directory', unshare: 'creates namespaces', setns: 'enters other namespaces',
@@ -35,19 +34,57 @@ const UNCONDITIONAL_ONLY: Record<string, string> = {
   prctl: 'an unconditional prctl allows every process control, including PR_SET_DUMPABLE and PR_SET_MM',
 };
 
-export interface LintWarning { rule: number; syscall: string; message: string }
+export interface LintWarning {
+  /** Index into policy.rules (-1: the policy as a whole). */
+  rule: number;
+  syscall: string;
+  message: string;
+  /** 'warning': a grant to reconsider; 'note': a grant that matters only in the situation it names. */
+  severity: 'warning' | 'note';
+}
 
-/** Warnings for the allowing rules of `policy` (rule = index into policy.rules). */
+const allows = (action: Policy['defaultAction']) => sameAction(action, 'allow') || sameAction(action, 'log');
+
+/** Whether some call of `syscall` may run under `policy` (by a rule, or by an allowing default). */
+function mayRun(policy: Policy, syscall: string): boolean {
+  const rules = policy.rules.filter((r) => r.syscall === syscall);
+  if (rules.some((r) => allows(r.action))) return true;
+  return allows(policy.defaultAction) && !rules.some((r) => !r.conditions?.length);
+}
+
+/**
+ * io_uring_enter only acts on rings that exist. Where the policy also lets the process make
+ * rings, every operation can go around the filter; where it refuses io_uring_setup, only
+ * rings made before the filter matter, and those exist only for an in-process lockdown of a
+ * runtime that opened them at startup (Node 22 and later), which needs this grant.
+ */
+function ioUringEnter(policy: Policy): Pick<LintWarning, 'message' | 'severity'> {
+  if (mayRun(policy, 'io_uring_setup')) {
+    return { severity: 'warning', message: 'allows io_uring_enter: operations submitted through io_uring rings are never ' +
+      'checked by seccomp, and this policy lets the process create rings (io_uring_setup)' };
+  }
+  return { severity: 'note', message: 'allows io_uring_enter, which matters only where an io_uring ring already exists: ' +
+    'this policy refuses io_uring_setup, so none can be created under it, and none exist when it is applied before the ' +
+    'program starts (seccomp-node run, sandbox.spawn/fork). An in-process lockdown on Node 22 and later keeps the rings ' +
+    'Node opened at startup (and needs io_uring_enter for them); operations submitted through those rings are never ' +
+    'checked by seccomp (see status().ioUring)' };
+}
+
+/** Warnings and notes for the allowing rules of `policy` (rule = index into policy.rules). */
 export function lintPolicy(policy: Policy): LintWarning[] {
   const warnings: LintWarning[] = [];
-  const allows = (action: Policy['defaultAction']) => sameAction(action, 'allow') || sameAction(action, 'log');
   if (allows(policy.defaultAction)) {
-    warnings.push({ rule: -1, syscall: '*', message: 'the default action allows every call not listed: prefer a default-deny policy' });
+    warnings.push({ rule: -1, syscall: '*', severity: 'warning',
+      message: 'the default action allows every call not listed: prefer a default-deny policy' });
   }
   policy.rules.forEach((rule, index) => {
     if (!allows(rule.action)) return;
+    if (rule.syscall === 'io_uring_enter') {
+      warnings.push({ rule: index, syscall: rule.syscall, ...ioUringEnter(policy) });
+      return;
+    }
     const reason = DANGEROUS[rule.syscall] ?? (rule.conditions?.length ? undefined : UNCONDITIONAL_ONLY[rule.syscall]);
-    if (reason) warnings.push({ rule: index, syscall: rule.syscall, message: `allows ${rule.syscall}: ${reason}` });
+    if (reason) warnings.push({ rule: index, syscall: rule.syscall, severity: 'warning', message: `allows ${rule.syscall}: ${reason}` });
   });
   return warnings;
 }

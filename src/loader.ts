@@ -3,36 +3,32 @@
  * Both `sandbox.lockdown()` and `Filter#load()` come through here, so they behave alike.
  */
 import * as fs from 'node:fs';
-import { ARCH_TOKENS, archName as archNameOf, nativeArch, type ArchName } from './arch';
+import { ARCH_TOKENS, byteOrderOf, archName as archNameOf, nativeArch, type ArchName } from './arch';
 import { decodeAction, runFilter } from './bpf/emulator';
-import { compile, type CompiledFilter } from './compiler';
-import { SeccompError, isNativeError } from './errors';
+import { parseProgram, type Instruction } from './bpf/program';
+import { compile, describeRule, type CompiledFilter } from './compiler';
+import { fromNative, SeccompError, isNativeError } from './errors';
 import { libseccompHint } from './load-hints';
+import { MIN_LIBSECCOMP, unmetRequirements, versionAtLeast } from './libseccomp-facts';
 import { applyLandlockPlan, noLayer, noteSkipped, planLandlock, type AppliedLandlockLayer, type LandlockPlan } from './landlock';
 import type { FsRules } from './landlock/policy';
 import { landlockStepCalls } from './landlock/step';
 import { binding, loadError } from './native';
 import type { Policy } from './policy';
+import { locateRuleError } from './rule-origin';
 import { replaceStandins, replaceStandinsInPfc } from './standin-syscalls';
 import { bindSelfPid } from './self-pid';
 import { guardSigsys } from './sigsys-guard';
 import { syscallNumber } from './syscalls';
+import { verifyProgram } from './verify';
 
 /** The kernel's limit on one filter program. */
 export const MAX_INSTRUCTIONS = 4096;
-const MIN_LIBSECCOMP: [number, number, number] = [2, 5, 0];
+
 /** API level 3 means the kernel supports SECCOMP_RET_KILL_PROCESS (and TSYNC, LOG). */
 const MIN_API_LEVEL = 3;
 
 export interface SupportReport { supported: boolean; reason?: string; libseccomp?: string }
-
-function versionAtLeast(version: string, min: [number, number, number]): boolean {
-  const parts = version.split('.').map(Number);
-  for (let i = 0; i < 3; i++) {
-    if ((parts[i] ?? 0) !== min[i]) return (parts[i] ?? 0) > min[i];
-  }
-  return true;
-}
 
 let supportCache: SupportReport | undefined;
 
@@ -49,8 +45,10 @@ function computeSupport(): SupportReport {
     return { supported: false, reason: `${info.reason ?? 'libseccomp is not available'}; ${libseccompHint()}` };
   }
   if (!versionAtLeast(info.version, MIN_LIBSECCOMP)) {
+    // Each minimum is tied to what needs it (src/libseccomp-facts.ts): say what is missing.
+    const missing = unmetRequirements(info.version).map((r) => `${r.feature} (${r.version})`).join('; ');
     return { supported: false, libseccomp: info.version,
-      reason: `libseccomp ${info.version} is too old: ${MIN_LIBSECCOMP.join('.')} or later is needed; ${libseccompHint()}` };
+      reason: `libseccomp ${info.version} is too old: ${MIN_LIBSECCOMP} or later is needed, for ${missing}; ${libseccompHint()}` };
   }
   if ((info.apiLevel ?? 0) < MIN_API_LEVEL) {
     return { supported: false, libseccomp: info.version,
@@ -78,7 +76,7 @@ export function requireSupport(): void {
     throw new SeccompError(tooOld ? 'ERR_SECCOMP_LIBSECCOMP_TOO_OLD' : 'ERR_SECCOMP_UNSUPPORTED',
       `seccomp is not available here: ${support.reason}. ` +
       'Pass { optional: true } to lockdown() to carry on without a filter where that is acceptable.',
-      { reason: support.reason, found: support.libseccomp, needed: MIN_LIBSECCOMP.join('.') });
+      { reason: support.reason, found: support.libseccomp, needed: MIN_LIBSECCOMP });
   }
 }
 
@@ -88,25 +86,140 @@ export interface BuildOptions {
   optimize?: 1 | 2;
 }
 
+/** Compiles `policy`; an error about one of its rules names the file and line it was written at. */
 export function compileFor(policy: Policy, options: BuildOptions = {}): CompiledFilter {
   requireSupport();
-  return compile(policy, { arch: options.arch ?? nativeArch(), report: options.report ?? false, optimize: options.optimize ?? 2 });
-}
-
-/** The BPF program of `compiled`, refused when the kernel would not take it. */
-export function exportBpf(compiled: CompiledFilter): Buffer {
-  const program = replaceStandins(binding!.buildFilter(compiled.spec, 'bpf'), compiled.standins, compiled.spec.arch);
-  const instructions = program.length / 8;
-  if (instructions > MAX_INSTRUCTIONS) {
-    throw new SeccompError('ERR_SECCOMP_FILTER_TOO_LARGE',
-      `the filter has ${instructions} BPF instructions; the kernel accepts at most ${MAX_INSTRUCTIONS}. ` +
-      'Use fewer conditional rules or groups', { instructions });
+  try {
+    return compile(policy, { arch: options.arch ?? nativeArch(), report: options.report ?? false, optimize: options.optimize ?? 2 });
+  } catch (error) {
+    throw locateRuleError(error, policy);
   }
-  return program;
 }
 
+/** A compiled program that was checked against its policy, ready to load or export. */
+export interface VerifiedProgram {
+  bytes: Buffer;
+  /** The same program decoded and validated, for the emulator. */
+  instructions: readonly Instruction[];
+  /** Calls on which the program and the policy's reference interpreter agreed. */
+  verifiedCalls: number;
+  /** Milliseconds spent in libseccomp, and in decoding plus verification. */
+  buildMs: number;
+  verifyMs: number;
+  /** Syscalls whose rules had to be built in a second shape (see reshaped()). */
+  reshaped: readonly string[];
+}
+
+/**
+ * Where the last lockdown spent its time, in ms (read by the benchmarks): building the policy
+ * (lockdown's options, the default profile), the compiler (with the `$pid` and SIGSYS steps),
+ * libseccomp, verification, the Landlock layer (plan and apply), and the rest of the load
+ * (lockdown's preparations and the kernel call). `totalMs` is from loadPolicy's start.
+ */
+export interface LoadTimings {
+  policyMs: number; compileMs: number; buildMs: number; verifyMs: number; landlockMs: number; loadMs: number; totalMs: number;
+}
+export let lastLoadTimings: LoadTimings | undefined;
+
+/**
+ * Runs libseccomp. Whatever it refuses comes back as a SeccompError: ERR_SECCOMP_NATIVE
+ * naming the policy rule (and the file and line it was written at) when libseccomp refused
+ * one rule, ERR_SECCOMP_UNSUPPORTED when it cannot build for the architecture at all.
+ */
+function nativeBuild<M extends 'bpf' | 'pfc'>(compiled: CompiledFilter, mode: M): M extends 'bpf' ? Buffer : string {
+  try {
+    return binding!.buildFilter(compiled.spec, mode as 'bpf') as M extends 'bpf' ? Buffer : string;
+  } catch (error) {
+    throw nativeBuildError(compiled, error);
+  }
+}
+
+function nativeBuildError(compiled: CompiledFilter, error: unknown): unknown {
+  if (isNativeError(error) && error.code === 'EDOM') {
+    return new SeccompError('ERR_SECCOMP_UNSUPPORTED',
+      `libseccomp cannot build a filter for ${compiled.options.arch} on this machine: it builds only for ` +
+      'architectures with this machine\'s byte order', { arch: compiled.options.arch, errno: error.code });
+  }
+  const nativeRule = isNativeError(error) ? error.rule : undefined;
+  if (nativeRule === undefined) {
+    return fromNative(error, 'ERR_SECCOMP_NATIVE', (why) => `libseccomp could not build the filter: ${why}`);
+  }
+  const origin = compiled.origins[nativeRule] ?? -1;
+  const rule = origin >= 0 ? compiled.policy.rules[origin] : undefined;
+  const errno = isNativeError(error) ? error.code : undefined;
+  return locateRuleError(new SeccompError('ERR_SECCOMP_NATIVE',
+    `libseccomp refused ${rule ? describeRule(rule, origin) : 'the violation reporter\'s own rule'} ` +
+    `(${errno ?? 'unknown error'}). This is a bug in seccomp-node's compiler; please report it with the policy`,
+    { rule: origin, ...(errno ? { errno } : {}) }), compiled.policy);
+}
+
+/**
+ * The BPF program of `compiled`: built by libseccomp, refused when the kernel would not
+ * take it, and verified against the policy (ERR_SECCOMP_MISCOMPILED when they disagree).
+ * Nothing is loaded or exported without passing through here.
+ */
+export function buildVerified(compiled: CompiledFilter): VerifiedProgram {
+  let attempt = compiled;
+  let build = 0;
+  let verify = 0;
+  for (;;) {
+    const t0 = performance.now();
+    const bytes = replaceStandins(nativeBuild(attempt, 'bpf'), attempt.standins, attempt.spec.arch);
+    const t1 = performance.now();
+    build += t1 - t0;
+    const instructions = bytes.length / 8;
+    if (instructions > MAX_INSTRUCTIONS) {
+      throw new SeccompError('ERR_SECCOMP_FILTER_TOO_LARGE',
+        `the filter has ${instructions} BPF instructions; the kernel accepts at most ${MAX_INSTRUCTIONS}. ` +
+        'Use fewer conditional rules or groups', { instructions });
+    }
+    // libseccomp writes a program in its target's byte order (s390x is big-endian).
+    const parsed = parseProgram(bytes, byteOrderOf(attempt.spec.arch));
+    try {
+      const { vectors } = verifyProgram(attempt.policy, { arch: attempt.options.arch, report: attempt.spec.report }, parsed);
+      verify += performance.now() - t1;
+      return { bytes, instructions: parsed, verifiedCalls: vectors, buildMs: build, verifyMs: verify, reshaped: attempt.options.reshape ?? [] };
+    } catch (error) {
+      verify += performance.now() - t1;
+      const next = reshaped(attempt, error);
+      if (!next) throw error;
+      attempt = next;
+    }
+  }
+}
+
+/** How many times a syscall libseccomp got wrong is compiled in another shape before giving up. */
+const MAX_RESHAPES = 3;
+
+/**
+ * libseccomp 2.5.4 shares identical code blocks between syscalls even when they are reached
+ * with different words in the accumulator, so two syscalls whose rules end in the same
+ * comparison can break each other (the fuzzer found this, rarely, mostly on i386 and arm).
+ * No single shape of the rules avoids that in general, so after a verification failure on a
+ * syscall the compiler tries it again with each masked comparison split in two (the same
+ * calls, other blocks), then verification judges again. Anything else is thrown as it is.
+ */
+function reshaped(compiled: CompiledFilter, error: unknown): CompiledFilter | undefined {
+  if (!(error instanceof SeccompError) || error.code !== 'ERR_SECCOMP_MISCOMPILED') return undefined;
+  const syscall = error.details.syscall;
+  const done = compiled.options.reshape ?? [];
+  if (typeof syscall !== 'string' || done.includes(syscall) || done.length >= MAX_RESHAPES) return undefined;
+  try {
+    return compile(compiled.policy, { ...compiled.options, reshape: [...done, syscall] });
+  } catch {
+    return undefined; // the other shape does not fit (too large): the first failure stands
+  }
+}
+
+/** The verified BPF program of `compiled` (see {@link buildVerified}). */
+export function exportBpf(compiled: CompiledFilter): Buffer {
+  return buildVerified(compiled).bytes;
+}
+
+/** libseccomp's readable form, given only once the program itself has been verified. */
 export function exportPfc(compiled: CompiledFilter): string {
-  return replaceStandinsInPfc(binding!.buildFilter(compiled.spec, 'pfc'), compiled.standins);
+  buildVerified(compiled);
+  return replaceStandinsInPfc(nativeBuild(compiled, 'pfc'), compiled.standins);
 }
 
 export interface LoadRecord {
@@ -122,6 +235,10 @@ export interface LoadRecord {
   skipped: string[];
   /** The Landlock layer applied first, when one was (see status().landlock). */
   landlock?: AppliedLandlockLayer;
+  /** The program was checked against the policy's meaning before it was loaded (always true). */
+  verified: true;
+  /** On how many generated calls the program and the policy's reference interpreter agreed. */
+  verifiedCalls: number;
 }
 
 /** Per-process facts captured before the first filter, when /proc may still be read. */
@@ -234,7 +351,8 @@ export function readSeccompField(field: 'Seccomp' | 'Seccomp_filters' | 'NoNewPr
  * and a tight policy would then forbid: the timezone (V8 and glibc read /etc/localtime on
  * the first local-time use), the stdio streams (creating process.stdout on a pipe or socket
  * opens /dev/null), glibc's overcommit setting (read the first time a thread's heap
- * shrinks) and, under Landlock file rules, the extra CA certificates. Returns the load's
+ * shrinks), abseil's CPU count and frequency (read from /sys the first time one of V8's
+ * locks is contended, on Node 22+) and, under Landlock file rules, the extra CA certificates. Returns the load's
  * timestamp.
  */
 function primeLazyResources(policy: Policy, inProcess: boolean): Date {
@@ -243,6 +361,7 @@ function primeLazyResources(policy: Policy, inProcess: boolean): Date {
   void process.stdout;
   void process.stderr;
   binding!.primeLibc();
+  binding!.primeRuntime();
   // Node 22+ reads NODE_EXTRA_CA_CERTS on first TLS use; Landlock would then refuse it.
   if (inProcess && policy.landlock?.fs && process.env.NODE_EXTRA_CA_CERTS) {
     try { (require('node:tls') as typeof import('node:tls')).createSecureContext(); } catch { /* Node reports a bad file itself */ }
@@ -258,7 +377,7 @@ export function processSnapshot(): ProcessSnapshot | undefined { return snapshot
  * socket; refuse to load it instead, and say what to do. The verdict comes from running
  * the compiled program, so it holds whatever the policy's rules look like.
  */
-function checkIoUring(program: Buffer, arch: ArchName, rings: number): void {
+function checkIoUring(program: readonly Instruction[], arch: ArchName, rings: number): void {
   const nr = syscallNumber('io_uring_enter', arch);
   if (rings === 0 || nr === undefined) return;
   const IORING_ENTER_GETEVENTS = 1n;
@@ -284,6 +403,8 @@ export interface LoadOptions {
   defaultIsolation?: boolean;
   /** Granted when the policy restricts the file system: what the exec needs (the program). */
   landlockNeeds?: FsRules;
+  /** Time the caller spent building `policy`, recorded with the load's timings. */
+  policyMs?: number;
 }
 
 /** Whether probing the Landlock ABI now is safe: no filter of this process would kill the probe. */
@@ -347,28 +468,35 @@ function endHalfLockedDown(reason: string): never {
 export function loadPolicy(policy: Policy, source: string, options: LoadOptions): LoadRecord {
   // `$pid` is this process, the one the filter is loaded into (see self-pid). With the
   // report on, nothing may take the report's SIGSYS handler over (see sigsys-guard).
+  const started = performance.now();
   const bound = bindSelfPid(policy, process.pid);
   const guarded = options.report ? guardSigsys(bound) : bound;
   const compiled = compileFor(guarded, { report: options.report, optimize: options.optimize });
-  const program = exportBpf(compiled);
+  const compileMs = performance.now() - started;
   // Only foreign-architecture filters have stand-ins, and those are never loaded here.
   if (compiled.standins.length > 0) throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', 'a filter with stand-in syscalls cannot be loaded');
+  const program = buildVerified(compiled);
   const arch = archNameOf(compiled.spec.arch) ?? nativeArch();
   const at = primeLazyResources(policy, !options.beforeExec);
   if (!snapshot) {
     if (!options.beforeExec) refuseSqpollRings();
     snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: countIoUringRings() };
   }
-  if (!options.beforeExec) checkIoUring(program, arch, snapshot.ioUringRings);
+  if (!options.beforeExec) checkIoUring(program.instructions, arch, snapshot.ioUringRings);
+  const landlockStarted = performance.now();
   const plan = planLandlockFor(policy, options);
   if (plan.spec && !options.beforeExec && loadedPrograms.length === 0) checkThreadFilters();
   const landlock = applyLandlockPlan(plan, source);
   if (!landlock) noteSkipped(plan);
+  const landlockMs = performance.now() - landlockStarted;
   try {
     // Right before execve, only the calling thread takes the filter: the others (V8's
     // workers) are about to be removed by the exec and must not run under the next
     // program's policy meanwhile.
-    binding!.buildFilter({ ...compiled.spec, tsync: !options.beforeExec }, 'load');
+    binding!.loadProgram(program.bytes, {
+      tsync: !options.beforeExec, report: compiled.spec.report,
+      ...(compiled.spec.syscallNames ? { syscallNames: compiled.spec.syscallNames } : {}),
+    });
   } catch (error) {
     if (landlock) endHalfLockedDown(isNativeError(error) ? error.code ?? error.message : String(error));
     if (isNativeError(error) && error.code === 'ESRCH') {
@@ -382,9 +510,13 @@ export function loadPolicy(policy: Policy, source: string, options: LoadOptions)
       `the kernel refused the filter (${code ?? 'unknown error'}): ${(error as Error).message}. No filter was added`,
       { errno: code });
   }
-  loadedPrograms.push({ program, arch });
+  loadedPrograms.push({ program: program.bytes, arch });
+  const totalMs = performance.now() - started;
+  lastLoadTimings = { policyMs: options.policyMs ?? 0, compileMs, buildMs: program.buildMs, verifyMs: program.verifyMs, landlockMs,
+    loadMs: totalMs - compileMs - program.buildMs - program.verifyMs - landlockMs, totalMs };
   const record: LoadRecord = {
-    at: at.toISOString(), source, instructions: program.length / 8, report: compiled.spec.report, skipped: compiled.skipped,
+    at: at.toISOString(), source, instructions: program.instructions.length, report: compiled.spec.report,
+    skipped: compiled.skipped, verified: true, verifiedCalls: program.verifiedCalls,
     ...(landlock ? { landlock } : {}),
   };
   loadHistory.push(record);

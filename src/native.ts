@@ -25,7 +25,7 @@ export interface NativeFilterSpec {
   badArchAction: number;
   optimize: number;
   report: boolean;
-  /** Synchronise all threads (TSYNC); false only right before execve. */
+  /** Synchronise all threads (TSYNC) when loaded; false only right before execve. */
   tsync: boolean;
   /** With `report`: the native syscall names by number, for the violation line. */
   syscallNames?: string[];
@@ -60,13 +60,20 @@ export interface LibraryInfo {
 export interface Binding {
   buildFilter(spec: NativeFilterSpec, mode: 'bpf'): Buffer;
   buildFilter(spec: NativeFilterSpec, mode: 'pfc'): string;
-  buildFilter(spec: NativeFilterSpec, mode: 'load'): void;
+  /**
+   * Loads exactly these bytes (after no_new_privs): only ever a program that was verified.
+   * `tsync`: every thread; `report`: install the SIGSYS reporter first.
+   */
+  /** Loads exactly these verified bytes; `syscallNames` (native, by number) are what the report prints. */
+  loadProgram(program: Buffer, options: { tsync: boolean; report: boolean; syscallNames?: string[] }): void;
   libraryInfo(): LibraryInfo;
   resolveSyscall(name: string, arch?: number): number;
   syscallNames(arch: number, max: number): (string | null)[];
   prepareExec(path: string, argv: string[], env: string[], inheritFds: number[]): bigint;
   execPrepared(): never;
   primeLibc(): void;
+  /** Runs the runtime's own lazy probes (abseil's CPU count and frequency in Node 22+); false when it has none. */
+  primeRuntime(): boolean;
   /** prctl(PR_SET_PTRACER, pid): let `pid` ptrace this process (learn mode's strace). */
   allowTracer(pid: number): void;
   /** The kernel's Landlock ABI (0 with the errno name in `code` when there is none). */

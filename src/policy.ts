@@ -9,6 +9,8 @@ import { checkArgIndex, valueString } from './conditions';
 import { SeccompError } from './errors';
 import { checkLandlock, isEmptyLandlock, type LandlockRules } from './landlock/policy';
 import { isSelfPid, SELF_PID } from './self-pid';
+import { atPath, checkKnownKeys, pathTo, type KeyList } from './known-keys';
+import { carryOrigin } from './rule-origin';
 
 /** What a filter does with a call. `kill-thread` is deliberately not offered: see README. */
 export type SimpleAction = 'allow' | 'kill-process' | 'trap' | 'log';
@@ -54,9 +56,10 @@ export interface Policy {
 }
 
 const SIMPLE_ACTIONS: readonly string[] = ['allow', 'kill-process', 'trap', 'log'];
+const ERRNO_ACTION_KEYS: KeyList<ErrnoAction> = { errno: true };
 
-/** Checks an action given by a caller and returns it in canonical form. */
-export function parseAction(input: unknown): Action {
+/** Checks an action given by a caller and returns it in canonical form. `path` locates it in messages. */
+export function parseAction(input: unknown, path = ''): Action {
   if (typeof input === 'string') {
     if (SIMPLE_ACTIONS.includes(input)) return input as SimpleAction;
     if (input === 'kill' || input === 'kill-thread') {
@@ -67,6 +70,7 @@ export function parseAction(input: unknown): Action {
     const m = /^errno(?:[:(]\s*([A-Z0-9]+)\s*\)?)$/.exec(input);
     if (m) return { errno: /^\d+$/.test(m[1]) ? Number(m[1]) : m[1] };
   } else if (typeof input === 'object' && input !== null && 'errno' in input) {
+    checkKnownKeys(input, ERRNO_ACTION_KEYS, 'an errno action', path);
     const errno = (input as { errno: unknown }).errno;
     if (typeof errno === 'string' || (typeof errno === 'number' && Number.isInteger(errno))) return { errno };
   }
@@ -85,21 +89,59 @@ export function sameAction(a: Action, b: Action): boolean {
 
 const OPS: readonly string[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'masked-eq'];
 
-export function checkCondition(input: unknown): Condition {
-  const c = input as Partial<Condition> | null;
-  if (typeof c !== 'object' || c === null || typeof c.op !== 'string' || !OPS.includes(c.op)) {
-    throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION',
-      `invalid condition ${JSON.stringify(input)}: build conditions with arg(n).eq(value) and friends`);
+/** The keys of each part of a policy (see known-keys.ts): one line per key. */
+export const CONDITION_KEYS: KeyList<Condition> = { arg: true, op: true, value: true, mask: true, width: true };
+export const RULE_KEYS: KeyList<Rule> = { syscall: true, action: true, conditions: true };
+export const POLICY_KEYS: KeyList<Policy> = { defaultAction: true, rules: true, landlock: true };
+/** Mistakes too far from the right key for a did-you-mean by spelling. */
+const RULE_HINTS = { args: 'conditions', arguments: 'conditions', when: 'conditions', name: 'syscall', names: 'syscall' };
+const CONDITION_HINTS = { index: 'arg', argument: 'arg', compare: 'op', operator: 'op', valueTwo: 'mask' };
+
+function isObject(input: unknown): input is Record<string, unknown> {
+  return typeof input === 'object' && input !== null && !Array.isArray(input);
+}
+
+/** A comparison value as given in policy data: an integer number, a bigint, or a decimal or 0x string. */
+function dataValue(input: unknown, what: string): string {
+  if (typeof input === 'string') {
+    if (!/^(?:-?(?:0|[1-9][0-9]*)|0[xX][0-9a-fA-F]+)$/.test(input)) {
+      throw new SeccompError('ERR_SECCOMP_VALUE_OUT_OF_RANGE',
+        `${what} ${JSON.stringify(input)} is not an integer: write it in decimal (or 0x hexadecimal)`, { value: input });
+    }
+    return valueString(BigInt(input), what);
   }
-  if (c.width !== undefined && c.width !== 32 && c.width !== 64) {
-    throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION', `condition width must be 32 or 64, not ${String(c.width)}`);
-  }
-  if (isSelfPid(c.value)) return checkSelfPidCondition(c as Condition);
-  return {
-    arg: checkArgIndex(c.arg), op: c.op, value: valueString(c.value === undefined ? undefined : BigInt(c.value)),
-    ...(c.op === 'masked-eq' ? { mask: valueString(c.mask === undefined ? undefined : BigInt(c.mask), 'mask') } : {}),
-    ...(c.width ? { width: c.width } : {}),
-  };
+  return valueString(input, what);
+}
+
+/**
+ * Validates a condition (as `arg(n)` builds it, or from policy data) and returns a clean
+ * copy. `path` locates it in messages (`rules[2].conditions[0]`).
+ */
+export function checkCondition(input: unknown, path = ''): Condition {
+  return atPath(path, () => {
+    if (!isObject(input)) {
+      throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION',
+        `invalid condition ${JSON.stringify(input)}: build conditions with arg(n).eq(value) and friends`);
+    }
+    checkKnownKeys(input, CONDITION_KEYS, 'a condition', path, CONDITION_HINTS);
+    const c = input as Partial<Condition>;
+    if (typeof c.op !== 'string' || !OPS.includes(c.op)) {
+      throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION',
+        `invalid condition ${JSON.stringify(input)}: "op" must be one of ${OPS.join(', ')} (or build it with arg(n).eq(value) and friends)`);
+    }
+    if (c.width !== undefined && c.width !== 32 && c.width !== 64) {
+      throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION', `condition width must be 32 or 64, not ${String(c.width)}`);
+    }
+    if (c.mask !== undefined && c.op !== 'masked-eq') {
+      throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION', `"mask" applies only to op "masked-eq", not "${c.op}"`);
+    }
+    if (isSelfPid(c.value)) return checkSelfPidCondition(c as Condition);
+    return {
+      arg: checkArgIndex(c.arg), op: c.op as CompareOp, value: dataValue(c.value, 'value'),
+      ...(c.op === 'masked-eq' ? { mask: dataValue(c.mask, 'mask') } : {}),
+      ...(c.width ? { width: c.width } : {}),
+    };
+  });
 }
 
 /** A `$pid` comparison: equality only, no mask (a pid is compared as a whole). */
@@ -111,22 +153,49 @@ function checkSelfPidCondition(c: Condition): Condition {
   return { arg: checkArgIndex(c.arg), op: c.op, value: SELF_PID, ...(c.width ? { width: c.width } : {}) };
 }
 
-/** Validates a policy given as data (from JSON, say) and returns a clean copy. */
-export function checkPolicy(input: unknown): Policy {
-  const p = input as Partial<Policy> | null;
-  if (typeof p !== 'object' || p === null || !Array.isArray(p.rules)) {
-    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'a policy is an object { defaultAction, rules: [...] }');
-  }
-  const landlock = p.landlock === undefined ? undefined : checkLandlock(p.landlock);
-  return {
-    defaultAction: parseAction(p.defaultAction ?? 'kill-process'),
-    rules: p.rules.map((r: Partial<Rule>) => {
-      if (typeof r?.syscall !== 'string') {
-        throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `a rule needs a syscall name: ${JSON.stringify(r)}`);
-      }
-      const conditions = (r.conditions ?? []).map(checkCondition);
-      return { syscall: r.syscall, action: parseAction(r.action ?? 'allow'), ...(conditions.length ? { conditions } : {}) };
-    }),
-    ...(isEmptyLandlock(landlock) ? {} : { landlock }),
-  };
+/**
+ * Validates one rule and returns a clean copy. A rule in policy data must say its action;
+ * allow lists pass `defaultAction: 'allow'` for entries that leave it out.
+ */
+export function checkRule(input: unknown, path = '', defaultAction?: Action): Rule {
+  return atPath(path, () => {
+    if (!isObject(input)) {
+      throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `a rule is an object { syscall, action, conditions? }, not ${JSON.stringify(input)}`);
+    }
+    checkKnownKeys(input, RULE_KEYS, 'a rule', path, RULE_HINTS);
+    if (typeof input.syscall !== 'string' || input.syscall === '') {
+      throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `a rule needs a syscall name: ${JSON.stringify(input)}`);
+    }
+    if (input.action === undefined && defaultAction === undefined) {
+      throw new SeccompError('ERR_SECCOMP_INVALID_ACTION',
+        `the ${input.syscall} rule has no "action": say what it does ("allow", "kill-process", "trap", "log" or { "errno": "EPERM" })`,
+        { syscall: input.syscall });
+    }
+    const action = atPath(pathTo(path, 'action'), () => parseAction(input.action ?? defaultAction, pathTo(path, 'action')));
+    if (input.conditions !== undefined && !Array.isArray(input.conditions)) {
+      throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION', `"conditions" must be a list of conditions (AND), such as [arg(0).eq(1)]`);
+    }
+    const conditions = (input.conditions ?? []).map((c: unknown, i: number) => checkCondition(c, pathTo(pathTo(path, 'conditions'), i)));
+    return carryOrigin(input, { syscall: input.syscall, action, ...(conditions.length ? { conditions } : {}) });
+  });
+}
+
+/**
+ * Validates a policy given as data (from JSON, say) and returns a clean copy. Unknown keys
+ * and rules without an action are errors, located by JSON path (`rules[3].condition`).
+ */
+export function checkPolicy(input: unknown, path = ''): Policy {
+  return atPath(path, () => {
+    if (!isObject(input) || !Array.isArray(input.rules)) {
+      throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'a policy is an object { defaultAction, rules: [...] }');
+    }
+    checkKnownKeys(input, POLICY_KEYS, 'a policy', path);
+    const landlock = input.landlock === undefined ? undefined
+      : atPath(pathTo(path, 'landlock'), () => checkLandlock(input.landlock));
+    return {
+      defaultAction: atPath(pathTo(path, 'defaultAction'), () => parseAction(input.defaultAction ?? 'kill-process', pathTo(path, 'defaultAction'))),
+      rules: input.rules.map((r: unknown, i: number) => checkRule(r, pathTo(pathTo(path, 'rules'), i))),
+      ...(isEmptyLandlock(landlock) ? {} : { landlock }),
+    };
+  });
 }

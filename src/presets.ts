@@ -1,18 +1,16 @@
 /**
  * Role presets for child processes: policy files in policies/profiles (compute, fetcher,
- * file-reader, and daemon, the default profile), read with the built-in groups.
+ * file-reader, and daemon, the default profile), read with the built-in groups (parsed
+ * ahead of time where the build could, see src/builtin-policies.ts).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { SeccompError } from './errors';
-import { fromOciProfile } from './oci';
-import { builtinGroups, leadingComment } from './groups';
-import { checkPolicy, type Policy } from './policy';
+import { builtinDefinition, builtinNames, definitionFile } from './builtin-policies';
+import { builtinGroups } from './groups';
+import { mergeLandlock, type LandlockRules } from './landlock/policy';
+import type { Policy, Rule } from './policy';
+import { closestName } from './closest-name';
+import type * as PolicySpec from './policy-spec';
 import type { LockdownOptions } from './sandbox';
-import { parseFile, type GroupTable } from './policy-file/parser';
-import { closestName } from './syscalls';
-
-const PROFILE_DIR = path.join(__dirname, '..', 'policies', 'profiles');
 
 export interface ProfileDefinition {
   name: string;
@@ -23,34 +21,44 @@ export interface ProfileDefinition {
   groups: string[];
 }
 
-function profileFile(name: string): string {
+function checkProfileName(name: string): void {
   const names = profileNames();
   if (!names.includes(name)) {
     const suggestion = closestName(name, names);
-    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION',
+    throw new SeccompError('ERR_SECCOMP_UNKNOWN_PROFILE',
       `unknown profile "${name}"` + (suggestion ? `; did you mean "${suggestion}"?` : '') + `; profiles: ${names.join(', ')}`,
       { profile: name, suggestion });
   }
-  return path.join(PROFILE_DIR, `${name}.policy`);
 }
 
 /** The presets shipped in policies/profiles: 'compute', 'daemon', 'fetcher', 'file-reader'. */
 export function profileNames(): string[] {
-  return fs.readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.policy')).map((f) => f.slice(0, -'.policy'.length)).sort();
+  return builtinNames('profiles');
 }
 
-function readProfile(name: string, execStart: boolean): { policy: Policy; groups: string[]; file: string } {
-  const file = profileFile(name);
-  const groups: string[] = [];
-  const table: GroupTable = {
-    names: builtinGroups.names,
-    expand: (group, seen) => {
-      groups.push(group);
-      return group === '@exec-start' && !execStart ? [] : builtinGroups.expand(group, seen);
-    },
-    needs: (group) => (group === '@exec-start' && !execStart ? undefined : builtinGroups.needs!(group)),
-  };
-  return { policy: parseFile(file, { groups: table }).policy, groups, file };
+/**
+ * A profile as the policy file parser reads it with the built-in groups: each group's rules
+ * where the file names it (profiles name their groups before their own rules), then its own
+ * rules; Landlock needs of the groups, then its own Landlock lines. `@exec-start` is left
+ * out unless `execStart`. test/builtin-policies.test.ts checks this against a parse.
+ */
+function readProfile(name: string, execStart: boolean): { policy: Policy; groups: string[]; file: string; description: string } {
+  checkProfileName(name);
+  const definition = builtinDefinition('profiles', name);
+  const seen = new Set<string>();
+  const rules: Rule[] = [];
+  let landlock: LandlockRules | undefined;
+  for (const group of definition.includes) {
+    if (group === '@exec-start' && !execStart) continue;
+    rules.push(...builtinGroups.expand(group, seen));
+    const needs = builtinGroups.needs!(group);
+    if (needs) landlock = mergeLandlock(landlock, { needs });
+  }
+  const own = structuredClone(definition.policy);
+  rules.push(...own.rules);
+  landlock = mergeLandlock(landlock, own.landlock);
+  const policy: Policy = { defaultAction: own.defaultAction, rules, ...(landlock ? { landlock } : {}) };
+  return { policy, groups: [...definition.includes], file: definitionFile(definition), description: definition.description };
 }
 
 /**
@@ -73,41 +81,16 @@ export function profile(name: string, options: { execStart?: boolean } = {}): Po
 /** Every preset with its description, file and groups. */
 export function profiles(): Record<string, ProfileDefinition> {
   return Object.fromEntries(profileNames().map((name) => {
-    const { groups, file } = readProfile(name, true);
-    return [name, { name, description: leadingComment(fs.readFileSync(file, 'utf8')), file, groups }];
+    const { groups, file, description } = readProfile(name, true);
+    return [name, { name, description, file, groups }];
   }));
 }
 
 /**
- * Lockdown options from one string, as `SECCOMP_NODE_POLICY` gives them to
- * `node --import seccomp-node/lockdown`:
- * - JSON (starts with `{`): policy data (with `rules`), an OCI/Docker seccomp profile (with
- *   `syscalls`), or lockdown options such as `{"fs":{"read":["/srv/app"]},"net":{"connect":[443]}}`
- *   (the default profile with Landlock rules, or `allow`, `isolate`, `bestEffort`...);
- * - a list of groups and names (starts with `@`, or has commas): `@node,@fs-read,@net-client`;
- * - a preset name: `compute`, `fetcher`, `file-reader`, `daemon`;
- * - otherwise the path of a policy file.
+ * What SECCOMP_NODE_POLICY asks `--import seccomp-node/lockdown` for: the lockdown options
+ * a policy string stands for. It lives with the other policy strings (src/policy-spec.ts),
+ * loaded on first use: reading files, OCI profiles and JSON is not part of `require()`.
  */
 export function parsePolicySpec(spec: string): LockdownOptions {
-  const text = spec.trim();
-  if (text === '') throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'the policy is empty');
-  if (text.startsWith('{')) {
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch (error) {
-      throw new SeccompError('ERR_SECCOMP_POLICY_SYNTAX', `invalid policy JSON: ${(error as Error).message}`);
-    }
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      throw new SeccompError('ERR_SECCOMP_POLICY_SYNTAX', 'policy JSON must be an object');
-    }
-    if ('syscalls' in data) return { policy: fromOciProfile(data).policy };
-    if ('rules' in data) return { policy: checkPolicy(data) };
-    return data as LockdownOptions; // lockdown() checks the keys
-  }
-  if (text.startsWith('@') || (text.includes(',') && !text.includes('/'))) {
-    return { allow: text.split(/[\s,]+/).filter(Boolean) };
-  }
-  if (/^[a-z][a-z0-9-]*$/.test(text) && profileNames().includes(text)) return { policy: profile(text) };
-  return { policy: path.resolve(text) };
+  return (require('./policy-spec') as typeof PolicySpec).parsePolicySpec(spec);
 }

@@ -6,20 +6,21 @@ import * as os from 'node:os';
 import { nativeArch } from './arch';
 import { SeccompError } from './errors';
 import { Filter } from './filter';
+import { checkKnownKeys, type KeyList } from './known-keys';
 import { defaultDaemonProfile, entriesNeeds, expandEntries, type GroupEntry } from './groups';
-import { landlockStatus, type LandlockStatus } from './landlock';
+import type * as Landlock from './landlock';
+import type { LandlockStatus } from './landlock';
 import {
-  addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEYS, mergeLandlock, type FsRules, type Isolation, type NetRules,
+  addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEY_LIST, mergeLandlock, type FsRules, type Isolation, type NetRules,
 } from './landlock/policy';
-import {
-  canProbeLandlock, checkSupport, countIoUringRings, loadHistory, loadPolicy, processSnapshot, readSeccompField, requireSupport,
-  type LoadRecord,
-} from './loader';
-import { bindingPath } from './native';
+import type * as Loader from './loader';
+import type { LoadRecord } from './loader';
+import { binding, bindingPath } from './native';
+import { libseccompFacts, type LibseccompFacts } from './libseccomp-facts';
 import { nodeSupport, type NodeSupport } from './node-support';
+import { asOwnCalls } from './own-calls';
 import { checkPolicy, parseAction, type Action, type Policy } from './policy';
-import { readPolicySource } from './policy-source';
-import { execFile, fork, spawn } from './spawn';
+import { execFile, fork, readPolicySpec, spawn } from './on-demand';
 
 export interface LockdownOptions {
   /**
@@ -29,8 +30,10 @@ export interface LockdownOptions {
    */
   allow?: GroupEntry[];
   /**
-   * A complete policy instead of `allow`: plain policy data, a Filter, or the path of a
-   * policy file (policy file format, OCI/Docker JSON profile, or policy JSON).
+   * A complete policy instead of `allow`: plain policy data, a Filter, or a string: the path
+   * of a policy file (policy file format, OCI/Docker JSON profile, or policy JSON), a preset
+   * (`'compute'`), a list of groups and names (`'@node,@net-server'`) or policy JSON, read
+   * as everywhere a policy string is taken (README, "Policy strings").
    */
   policy?: Policy | Filter | string;
   /** What happens to every call not allowed. Default 'kill-process'. */
@@ -92,7 +95,14 @@ export interface SandboxStatus {
   filters: number;
   noNewPrivs: boolean;
   arch: string | null;
+  /** The libseccomp version in use (null: none found). */
   libseccomp: string | null;
+  /**
+   * What depends on that version: each feature seccomp-node uses with the release that
+   * brought it (met or not), and libseccomp's known bugs (GHSA-4q85-33p6-j5g6 and others)
+   * with whether this version is affected and what seccomp-node does about each.
+   */
+  libseccompFacts: LibseccompFacts;
   kernel: string;
   /** The running Node's version (`process.version`). */
   node: string;
@@ -108,11 +118,18 @@ export interface SandboxStatus {
   landlock: LandlockStatus;
 }
 
+// The compiler, verification and the loader load with the first lockdown or status(), not
+// with the package: require() stays cheap for a process that locks down later, or never.
+const loader = (): typeof Loader => require('./loader') as typeof Loader;
+const landlock = (): typeof Landlock => require('./landlock') as typeof Landlock;
+
 const IO_URING_BYPASS = 'io_uring submissions are executed by the kernel without passing through seccomp';
 let skippedReason: string | undefined;
 
-/** Every option lockdown() takes, in one place. */
-export const LOCKDOWN_OPTION_KEYS = ['allow', 'policy', 'defaultAction', 'report', 'optional', 'optimize', ...LANDLOCK_OPTION_KEYS] as const;
+/** Every lockdown option, one line each (known-keys.ts): anything else is refused. */
+const LOCKDOWN_OPTION_KEYS: KeyList<LockdownOptions> = {
+  allow: true, policy: true, defaultAction: true, report: true, optional: true, optimize: true, ...LANDLOCK_OPTION_KEY_LIST,
+};
 
 function policyFromOptions(options: LockdownOptions): { policy: Policy; source: string } {
   const { policy, source } = seccompPolicyFromOptions(options);
@@ -123,20 +140,13 @@ function policyFromOptions(options: LockdownOptions): { policy: Policy; source: 
 }
 
 function seccompPolicyFromOptions(options: LockdownOptions): { policy: Policy; source: string } {
-  const known = new Set<string>(LOCKDOWN_OPTION_KEYS);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) {
-      throw new SeccompError('ERR_SECCOMP_INVALID_OPTION',
-        `unknown lockdown option "${key}"; options: ${[...known].join(', ')}`, { option: key });
-    }
-  }
   if (options.allow !== undefined && !Array.isArray(options.allow)) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', '`allow` must be an array of names, groups and rules');
   }
-  if (options.policy) {
+  if (options.policy !== undefined) {
     const policy = options.policy instanceof Filter ? options.policy.toPolicy()
-      : typeof options.policy === 'string' ? readPolicySource(options.policy).policy
-        : checkPolicy(options.policy);
+      : typeof options.policy === 'string' ? readPolicySpec(options.policy).policy
+        : checkPolicy(options.policy, 'policy');
     if (options.defaultAction) policy.defaultAction = parseAction(options.defaultAction);
     if (options.allow) policy.rules.push(...checkPolicy({ defaultAction: 'allow', rules: expandEntries(options.allow) }).rules);
     return { policy, source: options.allow ? 'policy and allow list' : 'policy' };
@@ -147,6 +157,7 @@ function seccompPolicyFromOptions(options: LockdownOptions): { policy: Policy; s
 }
 
 function ioUringStatus(): IoUringStatus {
+  const { checkSupport, countIoUringRings, processSnapshot } = loader();
   const rings = processSnapshot()?.ioUringRings ?? (checkSupport().supported ? countIoUringRings() : 0);
   return {
     rings,
@@ -168,7 +179,7 @@ export const sandbox = {
 
   /** True when this system can load seccomp filters with seccomp-node. Never throws. */
   isSupported(): boolean {
-    try { return checkSupport().supported; } catch { return false; }
+    try { return loader().checkSupport().supported; } catch { return false; }
   },
 
   /**
@@ -180,14 +191,20 @@ export const sandbox = {
     if (typeof options !== 'object' || options === null) {
       throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'lockdown() takes an options object');
     }
+    // Before anything else, optional or not: a misspelt option must never go unnoticed.
+    checkKnownKeys(options, LOCKDOWN_OPTION_KEYS, 'lockdown options');
+    const { checkSupport, loadPolicy, requireSupport } = loader();
     const support = checkSupport();
     if (!support.supported && options.optional) {
       skippedReason = support.reason;
       return { applied: false, ...(support.reason ? { reason: support.reason } : {}) };
     }
     requireSupport();
+    const started = performance.now();
     const { policy, source } = policyFromOptions(options);
-    const record = loadPolicy(policy, source, { report: options.report ?? true, optimize: options.optimize, defaultIsolation: true });
+    const record = loadPolicy(policy, source, {
+      report: options.report ?? true, optimize: options.optimize, defaultIsolation: true, policyMs: performance.now() - started,
+    });
     return { applied: true, record };
   },
 
@@ -196,36 +213,44 @@ export const sandbox = {
    * /proc facts were captured just before the first filter was loaded.
    */
   status(): SandboxStatus {
-    const support = checkSupport();
-    const locked = loadHistory.length > 0;
-    const snapshot = processSnapshot();
-    let filters = 0;
-    let noNewPrivs = false;
-    if (locked && snapshot) {
-      filters = snapshot.filtersBefore + loadHistory.length;
-      noNewPrivs = true;
-    } else if (support.supported) {
-      filters = readSeccompField('Seccomp_filters');
-      noNewPrivs = readSeccompField('NoNewPrivs') === 1;
-    }
-    let arch: string | null = null;
-    try { arch = support.supported ? nativeArch() : null; } catch { arch = null; }
-    return {
-      supported: support.supported,
-      ...(support.reason ? { reason: support.reason } : {}),
-      locked,
-      filters,
-      noNewPrivs,
-      arch,
-      libseccomp: support.libseccomp ?? null,
-      kernel: os.release(),
-      node: process.version,
-      nodeSupport: nodeSupport(),
-      addon: bindingPath ?? null,
-      lockdowns: loadHistory.map((r) => ({ ...r, skipped: [...r.skipped] })),
-      ...(skippedReason ? { skipped: skippedReason } : {}),
-      ioUring: ioUringStatus(),
-      landlock: landlockStatus(canProbeLandlock()),
-    };
+    // Its /proc reads happen only before a filter is in force: never learned (see own-calls).
+    return asOwnCalls(() => currentStatus());
   },
 };
+
+/** What is in force (see sandbox.status()). */
+function currentStatus(): SandboxStatus {
+  const { canProbeLandlock, checkSupport, loadHistory, processSnapshot, readSeccompField } = loader();
+  const support = checkSupport();
+  const locked = loadHistory.length > 0;
+  const snapshot = processSnapshot();
+  let filters = 0;
+  let noNewPrivs = false;
+  if (locked && snapshot) {
+    filters = snapshot.filtersBefore + loadHistory.length;
+    noNewPrivs = true;
+  } else if (support.supported) {
+    filters = readSeccompField('Seccomp_filters');
+    noNewPrivs = readSeccompField('NoNewPrivs') === 1;
+  }
+  let arch: string | null = null;
+  try { arch = support.supported ? nativeArch() : null; } catch { arch = null; }
+  return {
+    supported: support.supported,
+    ...(support.reason ? { reason: support.reason } : {}),
+    locked,
+    filters,
+    noNewPrivs,
+    arch,
+    libseccomp: support.libseccomp ?? null,
+    libseccompFacts: libseccompFacts(binding?.libraryInfo()),
+    kernel: os.release(),
+    node: process.version,
+    nodeSupport: nodeSupport(),
+    addon: bindingPath ?? null,
+    lockdowns: loadHistory.map((r) => ({ ...r, skipped: [...r.skipped] })),
+    ...(skippedReason ? { skipped: skippedReason } : {}),
+    ioUring: ioUringStatus(),
+    landlock: landlock().landlockStatus(canProbeLandlock()),
+  };
+}

@@ -16,6 +16,7 @@
  */
 import { SeccompError } from './errors';
 import type { Condition, Policy } from './policy';
+import { carryOrigin } from './rule-origin';
 
 /** The condition value standing for the loading process's pid: `arg(0).eq(SELF_PID)`. */
 export const SELF_PID = '$pid';
@@ -53,8 +54,8 @@ export function bindSelfPid(policy: Policy, pid: number): Policy {
   const value = String(checkPid(pid));
   return {
     ...policy,
-    rules: policy.rules.map((rule) => (rule.conditions
-      ? { ...rule, conditions: rule.conditions.map((c) => bindCondition(c, value)) } : rule)),
+    rules: policy.rules.map((rule) => (rule.conditions?.some((c) => isSelfPid(c.value))
+      ? carryOrigin(rule, { ...rule, conditions: rule.conditions.map((c) => bindCondition(c, value)) }) : rule)),
   };
 }
 
@@ -76,6 +77,21 @@ export function bindForExport(policy: Policy, pid: number | undefined, how: stri
     return policy;
   }
   return bindSelfPid(policy, checkPid(pid, how));
+}
+
+/** What `dump` and `explain` show for `$pid` when no `--pid` is given: the largest pid, never a real one in practice. */
+export const INSPECTION_PID = MAX_PID;
+
+/**
+ * For tools that show a compiled program to a person (`dump`, `explain`): `$pid` bound to
+ * `pid`, or when none is given to {@link INSPECTION_PID}, with a note saying so.
+ */
+export function bindForInspection(policy: Policy, pid: number | undefined): { policy: Policy; note?: string } {
+  if (pid !== undefined || !usesSelfPid(policy)) return { policy: pid === undefined ? policy : bindSelfPid(policy, pid) };
+  return {
+    policy: bindSelfPid(policy, INSPECTION_PID),
+    note: `$pid (the process that loads the filter) is shown as ${INSPECTION_PID} (0x${INSPECTION_PID.toString(16)}); pass --pid to choose it`,
+  };
 }
 
 /** Throws ERR_SECCOMP_UNBOUND_PID when `policy` still holds `$pid`. The compiler's guard. */

@@ -21,6 +21,7 @@
  */
 import { binding } from './native';
 import type { Action, Condition, Policy, Rule } from './policy';
+import { carryOrigin } from './rule-origin';
 
 const SYSCALL = 'rt_sigaction';
 
@@ -70,7 +71,7 @@ function mayReplaceSigsys(rule: Rule, sigsys: bigint): boolean {
 }
 
 function withConditions(rule: Rule, extra: Condition): Rule {
-  return { syscall: rule.syscall, action: rule.action, conditions: [...(rule.conditions ?? []), extra] };
+  return carryOrigin(rule, { syscall: rule.syscall, action: rule.action, conditions: [...(rule.conditions ?? []), extra] });
 }
 
 /** `policy` with no way left for rt_sigaction to change the SIGSYS disposition. */

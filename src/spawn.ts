@@ -58,11 +58,12 @@ import { entriesNeeds, expandEntries, type GroupEntry } from './groups';
 import { prepareLaunch } from './launcher';
 import { checkLaunchPolicy } from './launcher/template';
 import {
-  addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEYS, mergeLandlock, type LandlockOptions,
+  addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEY_LIST, mergeLandlock, type LandlockOptions,
 } from './landlock/policy';
 import { planLandlockFor } from './loader';
+import { checkKnownKeys, keyNames, type KeyList } from './known-keys';
 import { checkPolicy, parseAction, type Action, type Policy, type Rule } from './policy';
-import { readPolicySource } from './policy-source';
+import { readPolicySpec } from './policy-spec';
 
 // The presets are for spawning; offered here too.
 export { parsePolicySpec, profile, profileNames, profiles } from './presets';
@@ -84,9 +85,9 @@ const MISSING_DIR = '/proc/self/seccomp-node-no-such-program';
  */
 export interface ChildPolicyOptions extends LandlockOptions {
   /**
-   * A complete policy: plain policy data, a Filter, or the path of a policy file (policy
-   * file format, OCI/Docker JSON profile, or policy JSON). `profile('compute')` and the
-   * other presets return policy data.
+   * A complete policy: plain policy data, a Filter, or a policy string (a file path, a
+   * preset such as `'compute'`, a list such as `'@node,@fs-read'`, or policy JSON; README,
+   * "Policy strings"). `profile('compute')` and the other presets return policy data.
    */
   policy?: Policy | Filter | string;
   /** Or an allow list, as for lockdown: syscall names, '@groups' and rule objects. */
@@ -107,7 +108,26 @@ export interface ChildPolicyOptions extends LandlockOptions {
   report?: boolean;
 }
 
-const CHILD_POLICY_KEYS = ['policy', 'allow', 'defaultAction', 'execStart', 'report', ...LANDLOCK_OPTION_KEYS] as const;
+/** The policy options of spawn/fork/execFile, one line each (known-keys.ts). */
+const CHILD_POLICY_KEYS: KeyList<ChildPolicyOptions> = {
+  policy: true, allow: true, defaultAction: true, execStart: true, report: true, ...LANDLOCK_OPTION_KEY_LIST,
+};
+
+// child_process's own options, as the installed @types/node declares them: the compiler
+// checks each list against Node's types, so a key Node renames shows up at build time.
+// Typos in them are refused too: a misspelt `timeout` or `cwd` would otherwise be dropped.
+const SPAWN_KEYS: KeyList<cp.SpawnOptions> = {
+  cwd: true, env: true, uid: true, gid: true, stdio: true, detached: true, serialization: true, signal: true,
+  timeout: true, killSignal: true, argv0: true, shell: true, windowsHide: true, windowsVerbatimArguments: true,
+};
+const FORK_KEYS: KeyList<cp.ForkOptions> = {
+  cwd: true, env: true, uid: true, gid: true, stdio: true, detached: true, serialization: true, signal: true,
+  timeout: true, killSignal: true, execPath: true, execArgv: true, silent: true, windowsVerbatimArguments: true,
+};
+const EXEC_FILE_KEYS: KeyList<cp.ExecFileOptions> = {
+  cwd: true, env: true, uid: true, gid: true, signal: true, timeout: true, killSignal: true, maxBuffer: true,
+  encoding: true, shell: true, windowsHide: true, windowsVerbatimArguments: true,
+};
 
 function dedupe(rules: Rule[]): Rule[] {
   const seen = new Set<string>();
@@ -126,7 +146,7 @@ const MAX_CACHED = 64;
 /** What identifies the policy `options` ask for; undefined when it cannot be told cheaply. */
 function policyKey(options: ChildPolicyOptions): string | undefined {
   const parts: Record<string, unknown> = {};
-  for (const key of CHILD_POLICY_KEYS) if (key !== 'report' && options[key] !== undefined) parts[key] = options[key];
+  for (const key of keyNames(CHILD_POLICY_KEYS) as (keyof ChildPolicyOptions)[]) if (key !== 'report' && options[key] !== undefined) parts[key] = options[key];
   if (typeof options.policy === 'string') {
     // a policy file: its contents may change between two starts
     try {
@@ -171,8 +191,8 @@ function buildChildPolicy(options: ChildPolicyOptions): Policy {
   let policy: Policy;
   if (options.policy !== undefined && options.policy !== null) {
     policy = options.policy instanceof Filter ? options.policy.toPolicy()
-      : typeof options.policy === 'string' ? readPolicySource(options.policy).policy
-        : checkPolicy(options.policy);
+      : typeof options.policy === 'string' ? readPolicySpec(options.policy).policy
+        : checkPolicy(options.policy, 'policy');
   } else if (options.allow !== undefined) {
     if (!Array.isArray(options.allow)) {
       throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', '`allow` must be an array of names, groups and rules');
@@ -235,12 +255,14 @@ function withIpcChannel(policy: Policy, key: string, fd: number): { policy: Poli
 type Env = NodeJS.ProcessEnv;
 type StdioEntry = NonNullable<cp.SpawnOptions['stdio']> extends infer S ? S extends readonly (infer E)[] ? E : never : never;
 
-function splitOptions<T extends ChildPolicyOptions>(options: T): { policy: Policy; key: string; report: boolean; rest: Omit<T, keyof ChildPolicyOptions> } {
+function splitOptions<T extends ChildPolicyOptions>(options: T, childProcessKeys: object, caller: string):
+  { policy: Policy; key: string; report: boolean; rest: Omit<T, keyof ChildPolicyOptions> } {
   if (typeof options !== 'object' || options === null) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'a sandboxed child needs an options object with its `policy` or `allow`');
   }
+  checkKnownKeys(options, { ...childProcessKeys, ...CHILD_POLICY_KEYS }, `${caller} options`);
   const rest: Record<string, unknown> = { ...(options as Record<string, unknown>) };
-  for (const key of CHILD_POLICY_KEYS) delete rest[key];
+  for (const key of keyNames(CHILD_POLICY_KEYS)) delete rest[key];
   for (const key of ['shell', 'argv0'] as const) {
     if (rest[key] !== undefined && rest[key] !== false) {
       throw new SeccompError('ERR_SECCOMP_INVALID_OPTION',
@@ -363,7 +385,7 @@ export function spawn(command: string, argsOrOptions?: readonly string[] | Sandb
   if (typeof command !== 'string' || command === '') {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'spawn() needs the program to run', { command });
   }
-  const { policy, key, report, rest } = splitOptions(options as SandboxSpawnOptions);
+  const { policy, key, report, rest } = splitOptions(options as SandboxSpawnOptions, SPAWN_KEYS, 'spawn()');
   const env = rest.env ?? process.env;
   const cwd = cwdPath(rest.cwd);
   const executable = findable(command, env, cwd, rest.cwd !== undefined && rest.cwd !== null);
@@ -415,7 +437,7 @@ export function fork(modulePath: string | URL, argsOrOptions?: readonly string[]
   if (typeof module !== 'string' || module === '') {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'fork() needs the module to run', { modulePath });
   }
-  const { policy, key, report, rest } = splitOptions(options as SandboxForkOptions);
+  const { policy, key, report, rest } = splitOptions(options as SandboxForkOptions, FORK_KEYS, 'fork()');
   const { execPath = process.execPath, execArgv = defaultExecArgv(), silent, stdio: _stdio, ...spawnOptions } = rest;
   const env = spawnOptions.env ?? process.env;
   const cwd = cwdPath(spawnOptions.cwd);
@@ -444,7 +466,7 @@ function execFileImpl(file: string, argsOrOptions?: unknown, optionsOrCallback?:
   if (typeof file !== 'string' || file === '') {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'execFile() needs the program to run', { file });
   }
-  const { policy, key, report, rest: execOptions } = splitOptions(options as SandboxExecFileOptions);
+  const { policy, key, report, rest: execOptions } = splitOptions(options as SandboxExecFileOptions, EXEC_FILE_KEYS, 'execFile()');
   const { encoding, timeout, maxBuffer, killSignal, cwd: cwdOption, env: envOption, uid, gid, signal, windowsHide } = execOptions;
   const behaviour: ExecFileBehaviour = {
     ...(encoding !== undefined ? { encoding: encoding as ExecFileBehaviour['encoding'] } : {}), ...(timeout !== undefined ? { timeout } : {}),

@@ -14,14 +14,12 @@
  * the number and refuses a program it cannot rewrite exactly. Filters for the native
  * architecture never need this: libseccomp takes their numbers as they are.
  */
-import { ARCH_TOKENS, type ArchName } from './arch';
-import { trackA } from './bpf/disassemble';
+import { ARCH_TOKENS, byteOrderOf, type ArchName } from './arch';
+import type * as Disassemble from './bpf/disassemble';
 import { decodeInstructions, encodeProgram, OP, type ByteOrder } from './bpf/program';
 import { SeccompError } from './errors';
 import { binding } from './native';
 import { syscallNames, syscallNumber } from './syscalls';
-
-const AUDIT_ARCH_LE = 0x40000000;
 
 /** A call added to the filter under another call's name. */
 export interface Standin {
@@ -41,6 +39,12 @@ export function chooseStandins(arch: ArchName, missing: { syscall: string; nr: n
   const b = binding;
   if (missing.length === 0) return [];
   if (!b) throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', 'the native addon is not available on this system');
+  // Without libseccomp no rule number is known, and asking it for one would fail uncoded.
+  const library = b.libraryInfo();
+  if (!library.available) {
+    throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', `compiling a filter needs libseccomp: ${library.reason ?? 'it is not available'}`,
+      { reason: library.reason });
+  }
   const out: Standin[] = [];
   const names = syscallNames(arch).reverse(); // newest first: the least likely to be in a policy
   for (const name of names) {
@@ -70,10 +74,11 @@ function cannotRewrite(detail: string): SeccompError {
  */
 export function replaceStandins(program: Buffer, standins: readonly Standin[], archToken: number): Buffer {
   if (standins.length === 0) return program;
-  const order: ByteOrder = (archToken & AUDIT_ARCH_LE) !== 0 ? 'LE' : 'BE';
+  const order: ByteOrder = byteOrderOf(archToken);
   const byStandin = new Map(standins.map((s) => [s.standinNr, s]));
   const insns = decodeInstructions(program, order);
-  const aBefore = trackA(insns);
+  // Only foreign-architecture filters get here: the disassembler's analysis loads on demand.
+  const aBefore = (require('./bpf/disassemble') as typeof Disassemble).trackA(insns);
   const replaced = new Set<number>();
   const out = insns.map((insn, pc) => {
     if (aBefore[pc] !== 0) return insn; // A does not hold the syscall number here

@@ -6,8 +6,9 @@
  */
 import { ARCH_TOKENS, type ArchName } from './arch';
 import { SeccompError } from './errors';
+import { closestName } from './closest-name';
 import { binding } from './native';
-import { KERNEL_VERSION, SYSCALL_NUMBERS } from './syscall-tables';
+import { KERNEL_VERSION, SYSCALL_TABLES } from './syscall-tables';
 
 /** libseccomp's "no such syscall" (__NR_SCMP_ERROR). */
 const NR_UNKNOWN = -1;
@@ -20,10 +21,28 @@ interface ArchTable { numbers: ReadonlyMap<string, number>; names: ReadonlyMap<n
 
 const tables = new Map<ArchName, ArchTable>();
 
+/**
+ * The [name, number] pairs of one table of src/syscall-tables.ts: names in number order, each
+ * numbered one more than the one before (the first 0) unless written `NUMBER:name`.
+ */
+export function decodeSyscallTable(text: string): [string, number][] {
+  const entries: [string, number][] = [];
+  let next = 0;
+  for (const token of text.split(/\s+/)) {
+    if (token === '') continue;
+    const colon = token.indexOf(':');
+    const nr = colon < 0 ? next : Number(token.slice(0, colon));
+    entries.push([colon < 0 ? token : token.slice(colon + 1), nr]);
+    next = nr + 1;
+  }
+  return entries;
+}
+
 function table(arch: ArchName): ArchTable {
   let t = tables.get(arch);
   if (!t) {
-    const entries = Object.entries(SYSCALL_NUMBERS[arch] ?? {});
+    // Decoded on first use: a start that locks down reads only its own architecture's.
+    const entries = Object.hasOwn(SYSCALL_TABLES, arch) ? decodeSyscallTable(SYSCALL_TABLES[arch]) : [];
     t = { numbers: new Map(entries), names: new Map(entries.map(([name, nr]) => [nr, name])) };
     tables.set(arch, t);
   }
@@ -107,15 +126,21 @@ let nativeToken: number | undefined;
  * every rule number as a *native* one and translates it by name (arch_syscall_translate:
  * native number → name → the target's number), so it must be handed its own native number
  * (or negative pseudo number) for the name, which exists only when it knows the name. It
- * then also splits multiplexed calls (socket → socketcall on i386) itself. Undefined: this
- * libseccomp cannot translate the name; the compiler hands such calls over another way.
+ * Undefined: libseccomp cannot hand the rule over as the policy means it, and the compiler
+ * uses a stand-in (src/standin-syscalls.ts). That is so when it does not know the name, and
+ * for the calls it multiplexes (socket and ipc calls on i386, ppc64le and s390x, where its
+ * own number for the name is a negative pseudo number): it would also add a socketcall or
+ * ipc rule whose first argument it overwrites with the call's selector, keeping the other
+ * comparisons on what are there pointers, so `socket: arg0 == AF_UNIX` would allow every
+ * socket made through socketcall. A policy that names `socket` governs the direct call;
+ * socketcall is a call of its own, which the policy names or refuses.
  */
 export function libseccompRuleNumber(name: string, arch: ArchName, nr: number): number | undefined {
   if (!binding) return undefined;
   nativeToken ??= binding.libraryInfo().nativeArch;
   if (nativeToken === undefined) return undefined; // no libseccomp: nothing to hand numbers to
   if (ARCH_TOKENS[arch] === nativeToken) return nr;
-  if (binding.resolveSyscall(name, ARCH_TOKENS[arch]) === NR_UNKNOWN) return undefined;
+  if (binding.resolveSyscall(name, ARCH_TOKENS[arch]) < 0) return undefined; // unknown, or multiplexed
   const rule = binding.resolveSyscall(name);
   return rule === NR_UNKNOWN ? undefined : rule;
 }
@@ -126,26 +151,4 @@ function allNames(): string[] {
   return everyName;
 }
 
-/** The candidate nearest to `input` by edit distance, if it is near enough to be a typo. */
-export function closestName(input: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    if (!candidate) continue;
-    const d = editDistance(input, candidate);
-    if (d < bestDistance) { best = candidate; bestDistance = d; }
-  }
-  return bestDistance <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length];
-}
+export { closestName } from './closest-name';

@@ -113,8 +113,8 @@ describe('packaging', () => {
     const addon = require(sandbox.status().addon!) as Record<string, unknown>;
     expect(Object.keys(addon).sort()).toEqual([
       'allowTracer', 'applyLandlock', 'buildFilter', 'constants', 'errnos', 'execPrepared', 'exitBySignal', 'landlockAbi',
-      'launcherChannel', 'libraryInfo', 'notifySupport', 'onMainThread', 'prepareExec', 'primeLibc', 'releaseSupervision',
-      'resolveSyscall', 'supervise', 'supervisionEvents', 'supervisionListener', 'supervisionRecords', 'syscallNames',
+      'launcherChannel', 'libraryInfo', 'loadProgram', 'notifySupport', 'onMainThread', 'prepareExec', 'primeLibc', 'primeRuntime',
+      'releaseSupervision', 'resolveSyscall', 'supervise', 'supervisionEvents', 'supervisionListener', 'supervisionRecords', 'syscallNames',
     ]);
     const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'],
       { cwd: PACKAGE_ROOT, encoding: 'utf8' })) as { files: { path: string }[] }[];

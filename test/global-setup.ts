@@ -1,26 +1,21 @@
 /**
  * Runs once before the suite:
- * - compiles src/ into lib/. Tests that load a filter run it in a child process, and those
+ * - compiles src/ into lib/, with the built-in policies parsed into lib/builtin-policies.json
+ *   as `npm run build` does. Tests that load a filter run it in a child process, and those
  *   children use the compiled package in lib/ (a filter must never reach the test runner).
  *   Building here means they always test the source beside them, never yesterday's build,
  *   whether the suite was started by `npm test` or `npx vitest`;
  * - builds the test-only probes addon (test/native), which the package never ships. It is
  *   built with the running Node, whichever major the suite runs on (scripts/node.js): it is
  *   an N-API addon, so one build loads on every supported version, and it is configured
- *   against the running runtime's own headers, so no header download is ever needed;
- * - points `seccomp-node run`'s compile cache (src/cli/run-cache.ts) at a directory of the
- *   suite's own (the workers and their children inherit it), removed at the end: tests never
- *   write into the user's ~/.cache.
+ *   against the running runtime's own headers, so no header download is ever needed.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
-export default function setup(): () => void {
+export default function setup(): void {
   const root = path.resolve(__dirname, '..');
-  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-node-test-cache-'));
-  process.env.XDG_CACHE_HOME = cache;
   const run = (args: string[], cwd: string) => {
     try {
       execFileSync(process.execPath, args, { cwd, stdio: 'pipe' });
@@ -31,11 +26,12 @@ export default function setup(): () => void {
     }
   };
   run([require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], root);
+  // What `npm run build` does after tsc: the built-in policies, parsed ahead of time.
+  run([path.join(root, 'scripts', 'builtin-policies.js')], root);
   const probes = path.join(root, 'test', 'native');
   const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
   if (!fs.existsSync(path.join(probes, 'build', 'Makefile'))) run([nodeGyp, 'configure', '--silent', ...nodeDir()], probes);
   run([nodeGyp, 'build', '--silent'], probes);
-  return () => fs.rmSync(cache, { recursive: true, force: true });
 }
 
 /**

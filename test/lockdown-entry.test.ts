@@ -38,7 +38,7 @@ describe('--require and --import', () => {
     it(`${flag}: locks down before the app, which works within the policy and dies outside it`, () => {
       const ok = run(flag, APP, 'read', { SECCOMP_NODE_POLICY: '@node,@fs-read' });
       expect(ok.status, ok.stderr).toBe(0);
-      expect(ok.state).toMatchObject({ locked: true, filters: 1, source: 'allow list', env: [] });
+      expect(ok.state).toMatchObject({ locked: true, filters: 1, source: 'policy', env: [] });
       expect(ok.lines[1]).toBe('// An application started with `node --import/--require <lockdown entry> app.js [op]`.');
       const socket = run(flag, APP, 'socket', { SECCOMP_NODE_POLICY: '@node,@fs-read' });
       expect(socket.state).toMatchObject({ locked: true });
@@ -57,7 +57,7 @@ describe('--require and --import', () => {
       for (const flag of ['--import', '--require'] as const) {
         const ok = run(flag, APP, 'read', { SECCOMP_NODE_POLICY: '@node,@fs-read' }, 'seccomp-node/lockdown');
         expect(ok.status, ok.stderr).toBe(0);
-        expect(ok.state).toMatchObject({ locked: true, filters: 1, source: 'allow list' });
+        expect(ok.state).toMatchObject({ locked: true, filters: 1, source: 'policy' });
         const socket = run(flag, APP, 'socket', { SECCOMP_NODE_POLICY: '@node,@fs-read' }, 'seccomp-node/lockdown');
         expect(socket.signal, socket.stderr).toBe('SIGSYS');
         expect(socket.violation?.syscall).toBe('socket');

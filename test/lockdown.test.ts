@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { decodeAction, runFilter } from '../src/bpf/emulator';
 import { defaultDaemonProfile } from '../src/groups';
 import { compileFor, exportBpf } from '../src/loader';
+import { bindSelfPid } from '../src/self-pid';
 import { runSandboxed } from '../src/testing';
 import { describe, reportLine, runChild } from './helpers/child';
 import { PROBES, PROBES_ADDON } from './helpers/probes';
@@ -248,7 +249,7 @@ group('architectures', () => {
 
   /** The program lockdown() loads by default, and the emulator's verdict on one call. */
   const verdict = (report: boolean, nr: number, arch: number) => {
-    const program = exportBpf(compileFor(defaultDaemonProfile(), { report }));
+    const program = exportBpf(compileFor(bindSelfPid(defaultDaemonProfile(), process.pid), { report }));
     return decodeAction(runFilter(program, { nr, arch, args: [0n, 0n, 0n, 0n, 0n, 0n] })).action;
   };
 
@@ -441,5 +442,29 @@ group('what Node and glibc open lazily is done before the filter', () => {
     expect(load).toBeGreaterThan(0);
     expect(overcommit).toBeGreaterThanOrEqual(0);
     expect(overcommit).toBeLessThan(load);
+  });
+
+  it('abseil\'s CPU count and frequency are asked before the load (Node 22+): V8\'s contended locks later open nothing', async () => {
+    // Seen in CI on Node 26: a V8 worker's first contended absl::Mutex read
+    // /sys/devices/system/cpu/online (and, queueing, .../tsc_freq_khz) after lockdown and was
+    // killed under @node alone. The probe makes the same calls after the load: cached, or killed.
+    const r = await runChild(`
+      ${PROBES}
+      const nodeMajor = Number(process.versions.node.split('.')[0]);
+      const addon = require(seccomp.sandbox.status().addon);
+      seccomp.sandbox.lockdown({ allow: ['@node'] });
+      // Usually a GC has met contention before the load and filled the cache anyway; the
+      // load must not depend on that luck, so the addon must find the function (primed).
+      report({ nodeMajor, cpu: probes.runtimeCpu(), primed: addon.primeRuntime() });
+    `);
+    expect(r.code, describe(r)).toBe(0);
+    const [out] = r.reports as [{ nodeMajor: number; primed: boolean; cpu: { count: number; frequency: number } | null }];
+    if (out.nodeMajor >= 22) {
+      expect(out.primed).toBe(true);
+      expect(out.cpu!.count).toBeGreaterThan(0);
+      expect(out.cpu!.frequency).toBeGreaterThan(0);
+    } else {
+      expect(out).toMatchObject({ primed: false, cpu: null }); // Node 20's V8 has no abseil
+    }
   });
 });

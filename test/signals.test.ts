@@ -58,15 +58,30 @@ group('a locked-down process cannot signal another process', () => {
     if (route !== 'sigio') expect(r.violation).toMatchObject({ syscall: route, main: true });
   });
 
-  it('with @signal it can (the default daemon profile has it)', async () => {
+  it('with @signal it can, where Landlock isolation is off (the default daemon profile has @signal)', async () => {
     const v = victim();
     const r = await runChild(`${PROBES}
-      seccomp.sandbox.lockdown();
+      seccomp.sandbox.lockdown({ isolate: false });
       ${attack('tgkill', v.pid!)}
     `);
     expect(r.code, describe(r)).toBe(0);
     expect(r.reports).toEqual([{ rc: 0, code: null }]);
     expect(await finish(v)).toBe('SIGTERM');
+  });
+
+  it('with @signal and the default isolation, Landlock scopes signals to the sandbox (ABI 6+)', async () => {
+    const v = victim();
+    const r = await runChild(`${PROBES}
+      seccomp.sandbox.lockdown();
+      report(seccomp.sandbox.status().landlock.handled.scopes.includes('signal'));
+      ${attack('tgkill', v.pid!)}
+    `);
+    expect(r.code, describe(r)).toBe(0);
+    const [scoped, result] = r.reports as [boolean, unknown];
+    // Where the kernel scopes signals, the call reaches the kernel (seccomp allows it) and
+    // Landlock refuses it; elsewhere the default profile lets it through.
+    expect(result).toEqual(scoped ? { rc: -1, code: 'EPERM' } : { rc: 0, code: null });
+    expect(await finish(v)).toBe(scoped ? 'SIGKILL' : 'SIGTERM');
   });
 });
 

@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Filter } from '../src/filter';
 import type { Policy } from '../src/policy';
+import { parsePolicy } from '../src/policy-file';
 import {
   childPolicy, execFile, fork, parsePolicySpec, profile, profileNames, profiles, spawn, type ChildViolation,
 } from '../src/spawn';
@@ -152,14 +153,18 @@ describe('the child policy', () => {
     expect(() => profile('computer')).toThrow(/did you mean "compute"/);
   });
 
-  it('reads the forms SECCOMP_NODE_POLICY may take', () => {
-    expect(parsePolicySpec('@node,@fs-read, read')).toEqual({ allow: ['@node', '@fs-read', 'read'] });
-    expect(parsePolicySpec('@node')).toEqual({ allow: ['@node'] });
+  it('reads the forms SECCOMP_NODE_POLICY may take: every policy string, and lockdown options as JSON', () => {
+    expect(parsePolicySpec('@node,@fs-read, read')).toEqual({ policy: parsePolicy('@node\n@fs-read\nread: 1\n') });
+    expect(parsePolicySpec('@node')).toEqual({ policy: parsePolicy('@node\n') });
     expect(parsePolicySpec('file-reader')).toEqual({ policy: profile('file-reader') });
-    expect(parsePolicySpec('{"rules":[{"syscall":"read"}]}')).toEqual({ policy: { defaultAction: 'kill-process', rules: [{ syscall: 'read', action: 'allow' }] } });
+    expect(parsePolicySpec('{"rules":[{"syscall":"read","action":"allow"}]}')).toEqual({ policy: { defaultAction: 'kill-process', rules: [{ syscall: 'read', action: 'allow' }] } });
+    // policy JSON must say what each rule does
+    expect(() => parsePolicySpec('{"rules":[{"syscall":"read"}]}')).toThrow(expect.objectContaining({ code: 'ERR_SECCOMP_INVALID_ACTION' }));
     expect(parsePolicySpec('{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}').policy)
       .toMatchObject({ rules: [{ syscall: 'read', action: 'allow' }] });
-    expect(parsePolicySpec('./my.policy')).toEqual({ policy: path.resolve('my.policy') });
+    // lockdown options (Landlock on the default profile) exist only here, as JSON
+    expect(parsePolicySpec('{"fs":{"read":["/srv"]}}')).toEqual({ fs: { read: ['/srv'] } });
+    expect(() => parsePolicySpec('./no-such.policy')).toThrow(expect.objectContaining({ code: 'ERR_SECCOMP_POLICY_FILE' }));
     expect(() => parsePolicySpec(' ')).toThrow(/empty/);
     expect(() => parsePolicySpec('{nope')).toThrow(expect.objectContaining({ code: 'ERR_SECCOMP_POLICY_SYNTAX' }));
   });

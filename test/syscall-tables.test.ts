@@ -7,8 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe as group, expect, it } from 'vitest';
-import { ARCH_TOKENS, nativeArch, type ArchName } from '../src/arch';
+import { ARCH_TOKENS, byteOrderOf, nativeArch, type ArchName } from '../src/arch';
 import { decodeAction, runFilter } from '../src/bpf/emulator';
+import { parseProgram } from '../src/bpf/program';
 import { compile } from '../src/compiler';
 import { SeccompError } from '../src/errors';
 import { expandEntries, groups } from '../src/groups';
@@ -16,7 +17,7 @@ import { exportBpf, exportPfc } from '../src/loader';
 import { binding } from '../src/native';
 import type { Policy } from '../src/policy';
 import { KERNEL_VERSION } from '../src/syscall-tables';
-import { resolveSyscall, syscallName, syscallNames, syscallNumber, syscallTable } from '../src/syscalls';
+import { decodeSyscallTable, resolveSyscall, syscallName, syscallNames, syscallNumber, syscallTable } from '../src/syscalls';
 import { describe, PACKAGE_ROOT, runChild } from './helpers/child';
 import { PROBES } from './helpers/probes';
 
@@ -188,6 +189,22 @@ group('filters for another architecture', () => {
     expect(compile(policy, { arch: nativeArch(), report: false, optimize: 2 }).standins).toEqual([]);
   });
 
+  it.each(['i386', 'ppc64le', 's390x'] as const)('%s: a rule on socket governs the direct call; socketcall is a call of its own', (arch) => {
+    // libseccomp would add socketcall(SYS_SOCKET) for such a rule with its first argument
+    // overwritten, so `socket: arg0 == AF_UNIX` would allow every family through socketcall.
+    const AF_UNIX = 1n;
+    const AF_INET = 2n;
+    const SYS_SOCKET = 1n;
+    const policy: Policy = { defaultAction: 'kill-process', rules: [{ syscall: 'socket', action: 'allow', conditions: [{ arg: 0, op: 'eq', value: '1' }] }] };
+    const program = exportBpf(compile(policy, { arch, report: false, optimize: 2 }));
+    const instructions = parseProgram(program, byteOrderOf(ARCH_TOKENS[arch])); // s390x's is big-endian
+    const verdict = (name: string, args: bigint[]) =>
+      decodeAction(runFilter(instructions, { nr: syscallNumber(name, arch)!, arch: ARCH_TOKENS[arch], args })).action;
+    expect(verdict('socket', [AF_UNIX, 1n, 0n])).toBe('allow');
+    expect(verdict('socket', [AF_INET, 1n, 0n])).toBe('kill-process');
+    expect(verdict('socketcall', [SYS_SOCKET, 0x1000n])).toBe('kill-process');
+  });
+
   it('compiles for a big-endian architecture (s390x) too', () => {
     expect(() => exportBpf(compile(policy, { arch: 's390x', report: false, optimize: 2 }))).not.toThrow();
   });
@@ -215,10 +232,12 @@ group('scripts/syscall-tables.js', () => {
     execFileSync(process.execPath, [path.join(PACKAGE_ROOT, 'scripts', 'syscall-tables.js'), '--kernel', root, '--out', out]);
     const text = fs.readFileSync(out, 'utf8');
     const tables = new Function('exports', text.replace(/export const (\w+)(: [^=]+)? =/g, 'exports.$1 =').replace(/\/\*[\s\S]*?\*\//, ''));
-    const exported: { KERNEL_VERSION?: string; SYSCALL_NUMBERS?: Record<string, Record<string, number>> } = {};
+    const exported: { KERNEL_VERSION?: string; SYSCALL_TABLES?: Record<string, string> } = {};
     tables(exported);
     expect(exported.KERNEL_VERSION).toBe('7.1.2');
-    expect(exported.SYSCALL_NUMBERS).toEqual({
+    const decoded = Object.fromEntries(Object.entries(exported.SYSCALL_TABLES ?? {})
+      .map(([arch, text]) => [arch, Object.fromEntries(decodeSyscallTable(text))]));
+    expect(decoded).toEqual({
       x86_64: { read: 0, rt_sigaction: 13 },
       x32: { read: 0x40000000, rt_sigaction: 0x40000200 },
       i386: { read: 3, socketcall: 102 },

@@ -21,6 +21,8 @@ const signedSpread = (s, digits = 1) => (s && s.n ? `${signed(s.median, digits)}
 /** A ratio summary as a percentage change: "+0.4% [−1.2, +2.0]". */
 const pct = (s, digits = 1) => (s && s.n
   ? `${signed((s.median - 1) * 100, digits)}% [${signed((s.min - 1) * 100, digits)}, ${signed((s.max - 1) * 100, digits)}]` : 'n/a');
+/** A summary of fractions as percentages: "12.0% [9.5 – 14.1]". */
+const share = (s) => (s && s.n ? `${num(s.median * 100)}% [${num(s.min * 100)} – ${num(s.max * 100)}]` : 'n/a');
 const kilo = (v) => (Number.isFinite(v) ? `${(v / 1000).toFixed(1)}k` : 'n/a');
 const layoutName = (l) => (l === 1 ? 'linear (1)' : 'tree (2)');
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -159,6 +161,14 @@ function markdown(results, svgName) {
         `worst ${signed(worst.overheadNs)} ns (${worst.rules} rules, ${layoutName(worst.layout)}).`);
     }
   } else L.push('- Under 30 ns per argument-checked syscall: not measured.');
+  const st = results.startup && !results.startup.failed ? results.startup : null;
+  if (st) {
+    for (const s of st.summaries) {
+      L.push(`- Start-up, ${s.node}: \`node\` + require + default \`lockdown()\` at most ${st.targets.lockdownRatio}x a bare \`node -e 0\` — ` +
+        `${ok(s.targets.lockdownRatio.met)} (${num(s.lockdownRatio.median, 3)}x; runs ${num(s.lockdownRatio.min, 3)}x to ${num(s.lockdownRatio.max, 3)}x); ` +
+        `require under ${st.targets.requireMs} ms — ${ok(s.targets.requireMs.met)} (${spread(s.inside.requireMs)} ms).`);
+    }
+  } else L.push('- Start-up (1.15x a bare Node, require under 10 ms): not measured.');
   L.push('');
 
   // 1. syscalls
@@ -310,6 +320,32 @@ function markdown(results, svgName) {
       ld.summaries.map((s) => [s.node, s.policy, String(s.rules), `${s.instructions.linear} / ${s.instructions.tree} / ${s.loadedInstructions ?? '—'}`,
         s.refused ? `refused (${s.refused})` : spread(s.lockdownMs), spread(s.warmBuildMs.tree), spread(s.warmBuildMs.linear), s.policy === 'default' ? '— (inside lockdown())' : spread(s.buildPolicyMs),
         spread(s.requireMs)])), '');
+    L.push('**Phases of the first lockdown()** (same fresh processes): the compiler, libseccomp, verification (the program ' +
+      'checked against the policy\'s reference interpreter on the listed number of calls), and the load with lockdown\'s own ' +
+      'preparations. "verify share" is verification\'s part of the whole, per run; "verify warm" is verification alone in the ' +
+      'same process afterwards. Targets: verification under 5 ms for the default profile, lockdown() under 30 ms.', '');
+    const loaded = ld.summaries.filter((s) => !s.refused && s.phases);
+    L.push(table(['Node', 'policy', 'compile ms', 'libseccomp ms', 'verify ms', 'load ms', 'verify share', 'verify warm ms', 'calls verified'],
+      loaded.map((s) => [s.node, s.policy, spread(s.phases.compileMs), spread(s.phases.buildMs), spread(s.phases.verifyMs), spread(s.phases.loadMs),
+        share(s.verifyShare), spread(s.warmVerifyMs, 2), String(s.verifiedCalls)])), '');
+  }
+
+  // 6. start-up
+  const su = results.startup;
+  L.push('## 6. Start-up: a whole Node process', '');
+  if (!su || su.failed) L.push(su ? `Failed: ${su.failed}` : 'Not run.', '');
+  else {
+    L.push(`Wall time of whole processes, from spawn to exit: ${Object.entries(su.modes).map(([m, code]) => `\`${m}\` = \`node -e ${code.replace(/"[^"]*"/, 'ROOT')}\``).join(', ')}; ` +
+      `${su.rounds} rounds, the modes rotated each round. Ratios are against the bare start of the same round. "Inside" comes from ` +
+      'separate runs of workers/startup-phases.js (same rounds): Node\'s own start until the script runs, require(), and the phases ' +
+      'of the first lockdown() as the loader records them.', '');
+    L.push(table(['Node', 'bare ms', 'require ms', 'require + lockdown ms', 'lockdown / bare', 'require / bare', 'load average'],
+      su.summaries.map((s) => [s.node, spread(s.ms.bare), spread(s.ms.require), spread(s.ms.lockdown), spread(s.lockdownRatio, 3), spread(s.requireRatio, 3),
+        spread(s.loadAverage, 2)])), '');
+    L.push(table(['Node', 'boot ms', 'require ms', 'lockdown ms', 'policy', 'compile', 'libseccomp', 'verify', 'Landlock', 'load', 'modules (require / lockdown)', 'calls verified'],
+      su.summaries.map((s) => [s.node, spread(s.inside.bootMs), spread(s.inside.requireMs), spread(s.inside.lockdownMs),
+        ...['policyMs', 'compileMs', 'buildMs', 'verifyMs', 'landlockMs', 'loadMs'].map((k) => spread(s.inside.phases[k])),
+        `${s.inside.modulesAfterRequire} / ${s.inside.modulesAfterLockdown}`, String(s.inside.verifiedCalls)])), '');
   }
 
   // layout

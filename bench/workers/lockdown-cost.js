@@ -5,9 +5,12 @@
  *   node lockdown-cost.js POLICY      (default | daemon400 | docker)
  *
  * 1. times require() of the package and the construction of the policy;
- * 2. times the first lockdown() of the process (compile, BPF generation, kernel load);
- * 3. then, with the filter in place, times warm rebuilds (compile + BPF generation,
- *    no load) and counts BPF instructions for both libseccomp layouts.
+ * 2. times the first lockdown() of the process (compile, BPF generation, kernel load), and
+ *    its phases: the compiler, libseccomp, verification against the policy's reference
+ *    interpreter, and the load itself (with lockdown's own preparations);
+ * 3. then, with the filter in place, times warm rebuilds (compile + BPF generation +
+ *    verification, no load), warm verification alone, and counts BPF instructions for
+ *    both libseccomp layouts.
  * Prints one JSON line.
  */
 const path = require('node:path');
@@ -35,9 +38,11 @@ t = process.hrtime.bigint();
 let record = null;
 let lockdownMs = null;
 let refused = null;
+let phases = null;
 try {
   ({ record } = seccomp.sandbox.lockdown(lockdownOptions));
   lockdownMs = ms(t);
+  phases = require(path.resolve(__dirname, '..', '..', 'lib', 'loader')).lastLoadTimings ?? null;
 } catch (error) {
   // e.g. ERR_SECCOMP_IO_URING_BLOCKED: the package refuses a policy without io_uring_enter
   // in a Node that has io_uring rings open (Node 22 and later), as that Node would abort.
@@ -60,10 +65,24 @@ for (const optimize of [1, 2]) {
   layouts[optimize] = { instructions, warmBuildMs: times[3] };
 }
 
+// Verification alone, warm, on the tree layout's program (what lockdown() loads).
+const { compileFor, buildVerified } = require(path.resolve(__dirname, '..', '..', 'lib', 'loader'));
+const { bindSelfPid } = require(path.resolve(__dirname, '..', '..', 'lib', 'self-pid'));
+const compiled = compileFor(bindSelfPid(filter.toPolicy(), process.pid), { report: false, optimize: 2 });
+const verifyTimes = [];
+let verifiedCalls = 0;
+for (let i = 0; i < 7; i++) {
+  const built = buildVerified(compiled);
+  verifyTimes.push(built.verifyMs);
+  verifiedCalls = built.verifiedCalls;
+}
+verifyTimes.sort((a, b) => a - b);
+
 // Written synchronously and exiting at once: under a policy without io_uring (Docker's),
 // The event loop of Node 22 and later would abort on its next io_uring_enter, before an async write ends.
 require('node:fs').writeSync(1, JSON.stringify({
-  policy: policyName, node: process.version, rules, requireMs, buildPolicyMs, lockdownMs,
+  policy: policyName, node: process.version, rules, requireMs, buildPolicyMs, lockdownMs, phases,
   loadedInstructions: record ? record.instructions : null, refused, layouts,
+  verifiedCalls: record ? record.verifiedCalls : verifiedCalls, warmVerifyMs: verifyTimes[3],
 }) + '\n');
 process.exit(0);

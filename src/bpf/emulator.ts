@@ -4,6 +4,7 @@
  * unsigned, and the program always terminates because validation allows only forward jumps.
  */
 import { SeccompError } from '../errors';
+import { CALL_WORDS, halves } from './calls';
 import { MEM_WORDS, OP, parseProgram, type ByteOrder, type Instruction, type ProgramInput } from './program';
 
 /** What the kernel hands a filter: `struct seccomp_data`. */
@@ -95,14 +96,50 @@ export interface FilterTrace {
   path: number[];
 }
 
+/** A validated program's fields in typed arrays: cheap to read in the loop below. */
+interface Decoded { code: Uint16Array; jt: Uint8Array; jf: Uint8Array; k: Uint32Array }
+
+const decodedPrograms = new WeakMap<readonly Instruction[], Decoded>();
+
+function decode(program: readonly Instruction[]): Decoded {
+  let decoded = decodedPrograms.get(program);
+  if (!decoded) {
+    const n = program.length;
+    decoded = { code: new Uint16Array(n), jt: new Uint8Array(n), jf: new Uint8Array(n), k: new Uint32Array(n) };
+    program.forEach((insn, pc) => {
+      decoded!.code[pc] = insn.code;
+      decoded!.jt[pc] = insn.jt;
+      decoded!.jf[pc] = insn.jf;
+      decoded!.k[pc] = insn.k;
+    });
+    decodedPrograms.set(program, decoded);
+  }
+  return decoded;
+}
+
 function execute(program: readonly Instruction[], data: SeccompData, path?: number[]): number {
-  const words = seccompDataWords(data);
-  const mem = new Uint32Array(MEM_WORDS);
-  let a = 0, x = 0;
+  return executeWords(decode(program), seccompDataWords(data), new Uint32Array(MEM_WORDS), path);
+}
+
+/** Where a run stands: the next instruction and the registers (scratch memory unused so far). */
+interface RunState { pc: number; a: number; x: number }
+
+function executeWords(program: Decoded, words: Uint32Array, mem: Uint32Array, path?: number[], from?: RunState): number {
+  const codes = program.code, jts = program.jt, jfs = program.jf, ks = program.k;
+  let a = from?.a ?? 0, x = from?.x ?? 0;
   // Validation guarantees forward jumps and a final return, so this loop always ends in a RET.
-  for (let pc = 0; ; pc++) {
+  for (let pc = from?.pc ?? 0; ; pc++) {
     path?.push(pc);
-    const { code, jt, jf, k } = program[pc];
+    const code = codes[pc], k = ks[pc];
+    // libseccomp's programs are almost only these six; testing them first with literals
+    // keeps dispatch cheap before V8 optimises this loop (verification runs it thousands
+    // of times right at lockdown). The switch below handles every opcode, these included.
+    if (code === 0x15) { pc += a === k ? jts[pc] : jfs[pc]; continue; } // JEQ_K
+    if (code === 0x20) { a = words[k >>> 2]; continue; } // LD_W_ABS
+    if (code === 0x25) { pc += a > k ? jts[pc] : jfs[pc]; continue; } // JGT_K
+    if (code === 0x54) { a = (a & k) >>> 0; continue; } // AND_K
+    if (code === 0x35) { pc += a >= k ? jts[pc] : jfs[pc]; continue; } // JGE_K
+    if (code === 0x06) return k; // RET_K
     switch (code) {
       case OP.LD_W_ABS: a = words[k >>> 2]; break;
       case OP.LD_W_LEN: a = 64; break;
@@ -137,21 +174,21 @@ function execute(program: readonly Instruction[], data: SeccompData, path?: numb
       case OP.RSH_X: a = a >>> x; break;
       case OP.NEG: a = -a >>> 0; break;
       case OP.JA: pc += k; break;
-      case OP.JEQ_K: pc += a === k ? jt : jf; break;
-      case OP.JEQ_X: pc += a === x ? jt : jf; break;
-      case OP.JGT_K: pc += a > k ? jt : jf; break;
-      case OP.JGT_X: pc += a > x ? jt : jf; break;
-      case OP.JGE_K: pc += a >= k ? jt : jf; break;
-      case OP.JGE_X: pc += a >= x ? jt : jf; break;
-      case OP.JSET_K: pc += (a & k) !== 0 ? jt : jf; break;
-      case OP.JSET_X: pc += (a & x) !== 0 ? jt : jf; break;
+      case OP.JEQ_K: pc += a === k ? jts[pc] : jfs[pc]; break;
+      case OP.JEQ_X: pc += a === x ? jts[pc] : jfs[pc]; break;
+      case OP.JGT_K: pc += a > k ? jts[pc] : jfs[pc]; break;
+      case OP.JGT_X: pc += a > x ? jts[pc] : jfs[pc]; break;
+      case OP.JGE_K: pc += a >= k ? jts[pc] : jfs[pc]; break;
+      case OP.JGE_X: pc += a >= x ? jts[pc] : jfs[pc]; break;
+      case OP.JSET_K: pc += (a & k) !== 0 ? jts[pc] : jfs[pc]; break;
+      case OP.JSET_X: pc += (a & x) !== 0 ? jts[pc] : jfs[pc]; break;
       case OP.RET_K: return k;
       case OP.RET_A: return a;
       case OP.TAX: x = a; break;
       case OP.TXA: a = x; break;
       default:
         // Unreachable for validated programs; kept so a bug here cannot loop or misbehave silently.
-        throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `invalid BPF program: opcode 0x${code.toString(16)} at ${pc}`);
+        throw new SeccompError('ERR_SECCOMP_INVALID_PROGRAM', `invalid BPF program: opcode 0x${code.toString(16)} at ${pc}`);
     }
   }
 }
@@ -162,6 +199,86 @@ function execute(program: readonly Instruction[], data: SeccompData, path?: numb
  */
 export function runFilter(program: ProgramInput, data: SeccompData): number {
   return execute(parseProgram(program), data);
+}
+
+/**
+ * How far a run gets looking at nothing but the call's number and architecture (words 0
+ * and 1): libseccomp's programs check the architecture and find the syscall first, so every
+ * call with the same number takes the same way up to its first argument. Stops at the first
+ * instruction that reads anything else; a return on the way is the whole answer.
+ */
+function head(program: Decoded, words: Uint32Array): RunState | number {
+  const { code: codes, jt, jf, k: ks } = program;
+  let a = 0;
+  for (let pc = 0; ; pc++) {
+    const code = codes[pc], k = ks[pc];
+    if (code === OP.LD_W_ABS && k < 8) a = words[k >>> 2];
+    else if (code === OP.JEQ_K) pc += a === k ? jt[pc] : jf[pc];
+    else if (code === OP.JGT_K) pc += a > k ? jt[pc] : jf[pc];
+    else if (code === OP.JGE_K) pc += a >= k ? jt[pc] : jf[pc];
+    else if (code === OP.JSET_K) pc += (a & k) !== 0 ? jt[pc] : jf[pc];
+    else if (code === OP.JA) pc += k;
+    else if (code === OP.AND_K) a = (a & k) >>> 0;
+    else if (code === OP.RET_K) return k;
+    else return { pc, a, x: 0 };
+  }
+}
+
+/**
+ * The program parsed and validated once, as a function of a call held in 32-bit words
+ * (src/bpf/calls.ts: `calls[at]` the number, `calls[at + 1]` the architecture, then each
+ * argument's low and high halves) to the value the filter returns: for running it on many
+ * calls (verification runs hundreds at every lockdown) without a BigInt per argument.
+ */
+export function prepareCallRunner(program: ProgramInput): (calls: Uint32Array, at: number) => number {
+  const parsed = decode(parseProgram(program));
+  // The way up to the first argument depends only on the number and the architecture.
+  const heads = new Map<number, Map<number, RunState | number>>();
+  // Reused for every call: validation guarantees no scratch slot is read before it is written.
+  const mem = new Uint32Array(MEM_WORDS);
+  const words = new Uint32Array(16);
+  return (calls, at) => {
+    const nr = calls[at], arch = calls[at + 1];
+    words[0] = nr;
+    words[1] = arch;
+    let byNumber = heads.get(arch);
+    if (!byNumber) heads.set(arch, byNumber = new Map());
+    let start = byNumber.get(nr);
+    if (start === undefined) {
+      words.fill(0, 2);
+      start = head(parsed, words);
+      byNumber.set(nr, start);
+    }
+    if (typeof start === 'number') return start;
+    // seccomp_data's 64-bit fields are in the traced task's byte order.
+    const le = (arch & AUDIT_ARCH_LE) !== 0;
+    words[2] = 0;
+    words[3] = 0;
+    for (let i = 0; i < 6; i++) {
+      const lo = calls[at + 2 + 2 * i], hi = calls[at + 3 + 2 * i];
+      words[4 + 2 * i] = le ? lo : hi;
+      words[5 + 2 * i] = le ? hi : lo;
+    }
+    return executeWords(parsed, words, mem, undefined, start);
+  };
+}
+
+/**
+ * The program parsed and validated once, as a function from a call to the value the filter
+ * returns: for running it on many calls.
+ */
+export function prepareFilter(program: ProgramInput): (data: SeccompData) => number {
+  const run = prepareCallRunner(program);
+  const call = new Uint32Array(CALL_WORDS);
+  return (data) => {
+    const args = data.args ?? [];
+    if (args.length > 6) throw invalidData(`at most 6 args, got ${args.length}`);
+    call[0] = checkWord('nr', data.nr);
+    call[1] = checkWord('arch', data.arch);
+    if (checkBig('instructionPointer', data.instructionPointer ?? 0n) !== 0n) return execute(parseProgram(program), data);
+    for (let i = 0; i < 6; i++) [call[2 + 2 * i], call[3 + 2 * i]] = halves(checkBig(`args[${i}]`, args[i] ?? 0n));
+    return run(call, 0);
+  };
 }
 
 /** Like {@link runFilter}, also listing the executed instructions, for explaining a verdict. */

@@ -64,7 +64,11 @@ export function jump(code: number, k: number, jt: number, jf: number): Instructi
 }
 
 function invalid(message: string, details: Record<string, unknown> = {}): SeccompError {
-  return new SeccompError('ERR_SECCOMP_INVALID_OPTION', `invalid BPF program: ${message}`, details);
+  return new SeccompError('ERR_SECCOMP_INVALID_PROGRAM', `invalid BPF program: ${message}`, details);
+}
+
+function invalidAt(pc: number, code: number, k: number, why: string): SeccompError {
+  return invalid(`instruction ${pc} (code 0x${code.toString(16).padStart(2, '0')}): ${why}`, { pc, code, k });
 }
 
 const hostOrder: ByteOrder = endianness();
@@ -125,15 +129,29 @@ function checkFields(insn: Instruction, pc: number): void {
  * scratch slot is read on a path that has not written it.
  */
 export function validateProgram(program: readonly Instruction[]): void {
+  checkProgram(program, true);
+}
+
+/** validateProgram; `checkRanges` false for instructions decoded from bytes, whose fields always fit. */
+function checkProgram(program: readonly Instruction[], checkRanges: boolean): void {
   const n = program.length;
   if (n < 1 || n > MAX_INSTRUCTIONS) {
     throw invalid(`${n} instructions; a filter has 1 to ${MAX_INSTRUCTIONS}`, { length: n });
   }
-  program.forEach((insn, pc) => {
-    checkFields(insn, pc);
+  for (let pc = 0; pc < n; pc++) {
+    const insn = program[pc];
+    if (checkRanges) checkFields(insn, pc);
     const { code, k } = insn;
-    const at = (why: string): SeccompError =>
-      invalid(`instruction ${pc} (code 0x${code.toString(16).padStart(2, '0')}): ${why}`, { pc, code, k });
+    // Common opcodes first: this runs on every instruction of every program lockdown loads.
+    if (code === OP.JEQ_K || code === OP.JGT_K || code === OP.JGE_K || code === OP.JSET_K) {
+      if (pc + insn.jt + 1 >= n || pc + insn.jf + 1 >= n) {
+        throw invalidAt(pc, code, k, `jump to ${pc + 1 + Math.max(insn.jt, insn.jf)} is past the end`);
+      }
+      continue;
+    }
+    if (code === OP.RET_K || code === OP.AND_K) continue;
+    if (code === OP.LD_W_ABS && k < SECCOMP_DATA_SIZE && k % 4 === 0) continue;
+    const at = (why: string): SeccompError => invalidAt(pc, code, k, why);
     if (!ACCEPTED.has(code)) throw at('opcode not allowed in seccomp filters');
     switch (code) {
       case OP.LD_W_ABS:
@@ -157,7 +175,7 @@ export function validateProgram(program: readonly Instruction[]): void {
           throw at(`jump to ${pc + 1 + Math.max(insn.jt, insn.jf)} is past the end`);
         }
     }
-  });
+  }
   const last = program[n - 1].code;
   if (last !== OP.RET_K && last !== OP.RET_A) {
     throw invalid(`the last instruction (${n - 1}) is not a return; execution could run off the end`, { pc: n - 1 });
@@ -202,9 +220,13 @@ const validated = new WeakSet<readonly Instruction[]>();
  */
 export function parseProgram(input: ProgramInput, byteOrder: ByteOrder = hostOrder): readonly Instruction[] {
   if (!(input instanceof Uint8Array) && validated.has(input)) return input;
-  const insns = input instanceof Uint8Array ? decodeInstructions(input, byteOrder) : input;
-  validateProgram(insns);
-  const program = Object.freeze(insns.map((i) => Object.freeze({ code: i.code, jt: i.jt, jf: i.jf, k: i.k })));
+  const fromBytes = input instanceof Uint8Array;
+  const insns = fromBytes ? decodeInstructions(input, byteOrder) : input;
+  checkProgram(insns, !fromBytes);
+  // Instructions decoded here are this function's own: frozen as they are, not copied.
+  const program = Object.freeze(fromBytes
+    ? insns.map((i) => Object.freeze(i))
+    : insns.map((i) => Object.freeze({ code: i.code, jt: i.jt, jf: i.jf, k: i.k })));
   validated.add(program);
   return program;
 }

@@ -17,6 +17,10 @@ export interface Output {
   stderr(text: string): void;
 }
 
+/** `--oci-widths`, for the commands that read OCI profiles (the values: src/oci/import.ts OCI_ARG_WIDTHS). */
+export const OCI_WIDTHS_OPTION = { 'oci-widths': { type: 'string' } } as const;
+export const OCI_WIDTHS_USAGE = '[--oci-widths per-argument|runc]';
+
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
 export function parse<T extends OptionsConfig>(argv: string[], options: T): ReturnType<typeof parseArgs<{ options: T; allowPositionals: true; strict: true }>> {

@@ -36,6 +36,7 @@ export const chaos: Command = {
     }
     const policy = values.policy ? loadPolicy(values.policy, archOption(undefined)) : undefined;
     for (const note of policy?.notes ?? []) out.stderr(`${values.policy}: note: ${note}\n`);
+    for (const warning of policy?.warnings ?? []) out.stderr(`${values.policy}: warning: ${warning}\n`);
 
     const runs: FaultSpec[] = values.each
       ? values.fail.map((f) => addFaultArgument({}, f))

@@ -2,7 +2,9 @@ import * as fs from 'node:fs';
 import { compileFor, exportBpf } from '../loader';
 import { stringifyOciProfile, toOciProfile } from '../oci';
 import { bindForExport } from '../self-pid';
-import { archOption, loadPolicy, parse, pidOption, UsageError, type Command } from './common';
+import {
+  archOption, loadPolicy, OCI_WIDTHS_OPTION, OCI_WIDTHS_USAGE, ociWidthsOption, parse, pidOption, UsageError, type Command,
+} from './common';
 
 /** A C header holding the program, for programs that load it themselves. */
 function cHeader(program: Buffer, name: string, source: string, arch: string): string {
@@ -26,11 +28,11 @@ function cHeader(program: Buffer, name: string, source: string, arch: string): s
 export const compileCommand: Command = {
   name: 'compile',
   summary: 'compile a policy to a BPF program, an OCI JSON profile or a C header',
-  usage: 'compile [--arch ARCH] [--pid PID] [--format bpf|json|c] [--name IDENT] [--out FILE] FILE',
+  usage: `compile [--arch ARCH] [--pid PID] [--format bpf|json|c] [--name IDENT] [--out FILE] ${OCI_WIDTHS_USAGE} FILE`,
   run(argv, out) {
     const { values, positionals } = parse(argv, {
       arch: { type: 'string' }, pid: { type: 'string' }, format: { type: 'string', default: 'bpf' }, out: { type: 'string', short: 'o' },
-      name: { type: 'string', default: 'seccomp_filter' },
+      name: { type: 'string', default: 'seccomp_filter' }, ...OCI_WIDTHS_OPTION,
     });
     if (positionals.length !== 1) throw new UsageError('name exactly one policy file');
     const format = values.format ?? 'bpf';
@@ -40,7 +42,7 @@ export const compileCommand: Command = {
     const arch = archOption(values.arch);
     const pid = pidOption(values.pid);
     // `$pid` (the loading process, as in @node's tgkill rule) needs --pid: see self-pid.ts
-    const policy = bindForExport(loadPolicy(positionals[0], arch).policy, pid, '--pid');
+    const policy = bindForExport(loadPolicy(positionals[0], arch, ociWidthsOption(values['oci-widths'])).policy, pid, '--pid');
     let output: string | Buffer;
     if (format === 'json') {
       output = `${stringifyOciProfile(toOciProfile(policy, { arches: [arch] }).profile, 2)}\n`;

@@ -1,8 +1,12 @@
 /**
- * `seccomp-node` command line. Exit status: 0 success; 1 a policy failed to check,
- * compile or load; 2 the command was called wrongly; `run` exits with the program's own
- * status (128 + N when a signal such as SIGSYS, 31, ended it); `chaos` and `learn` describe
- * what the program did (see their modules).
+ * `seccomp-node` command line. Exit status: 0 success; 1 a policy failed to parse, check,
+ * compile or load; 2 the command could not do its work as called: an unknown command or
+ * option, a missing argument, a file it names that cannot be read or written; `run` exits
+ * with the program's own status (128 + N when a signal such as SIGSYS, 31, ended it);
+ * `chaos` and `learn` describe what the program did (see their modules).
+ *
+ * Output goes to a reader that may stop early (`seccomp-node groups | head`): the rest is
+ * then dropped quietly and the command ends with its own status.
  */
 import { SeccompError } from '../errors';
 import { UsageError, type Command, type Output } from './args';
@@ -36,15 +40,36 @@ function help(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), '',
     'Run `seccomp-node COMMAND --help` for a command\'s options.',
     'Policy FILEs: policy files (.policy), OCI/Docker JSON profiles, or seccomp-node policy JSON.',
-    'Exit status: 0 ok, 1 policy error, 2 usage error; run: the program\'s own status;',
+    'Exit status: 0 ok, 1 policy error, 2 usage error or a file that cannot be read or written; run: the program\'s own status;',
     'chaos: 0 carried on, 3 exited non-zero, 4 died by a signal, 5 hung; learn: 3 when the program failed.', '',
   ].join('\n');
 }
 
-export function main(argv: string[], out: Output = {
-  stdout: (text) => { process.stdout.write(text); },
-  stderr: (text) => { process.stderr.write(text); },
-}): number | Promise<number> {
+/**
+ * The process's stdout and stderr, each dropping what is written once its reader has gone
+ * (EPIPE): Node reports that asynchronously, as an 'error' event that would otherwise end
+ * the process with a stack trace.
+ */
+export function processOutput(): Output {
+  const closed = { stdout: false, stderr: false };
+  for (const name of ['stdout', 'stderr'] as const) {
+    process[name].on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      closed[name] = true;
+    });
+  }
+  return {
+    stdout: (text) => { if (!closed.stdout) process.stdout.write(text); },
+    stderr: (text) => { if (!closed.stderr) process.stderr.write(text); },
+  };
+}
+
+/** What a command's failure means for its exit status: 2 for how it was called or a file, 1 for a policy. */
+function failureStatus(error: SeccompError): number {
+  return error.code === 'ERR_SECCOMP_POLICY_FILE' ? 2 : 1;
+}
+
+export function main(argv: string[], out: Output = processOutput()): number | Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     out.stdout(help());
@@ -70,7 +95,13 @@ export function main(argv: string[], out: Output = {
     }
     if (error instanceof SeccompError) {
       out.stderr(`seccomp-node ${name}: ${error.message} [${error.code}]\n`);
-      return 1;
+      return failureStatus(error);
+    }
+    // A file the command writes (compile --out, learn --out) that cannot be written.
+    const errno = (error as NodeJS.ErrnoException).code;
+    if (typeof errno === 'string' && /^E[A-Z0-9]+$/.test(errno)) {
+      out.stderr(`seccomp-node ${name}: ${(error as Error).message}\n`);
+      return 2;
     }
     throw error;
   };

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SeccompError, type SeccompErrorCode } from '../errors';
+import { isSeccompErrorCode, SeccompError } from '../errors';
 import type { DriverMessage, DriverSpec } from '../learn/driver';
 import { findStrace } from '../learn/strace';
 import { parse, UsageError, type Command } from './common';
@@ -69,13 +69,12 @@ export const learn: Command = {
       const r = spawnSync(process.execPath, [DRIVER, specFile], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
       const line = String(r.output?.[3] ?? '').split('\n').find((l) => l.startsWith('{'));
       if (line) message = JSON.parse(line) as DriverMessage;
-      if (!message) throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', `learning failed: the driver ended with ${r.signal ?? `status ${r.status}`}`);
+      if (!message) throw new SeccompError('ERR_SECCOMP_LEARN_FAILED', `learning failed: the driver ended with ${r.signal ?? `status ${r.status}`}`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     if (!message.ok) {
-      const code = /^ERR_SECCOMP_/.test(message.error.code ?? '') ? message.error.code as SeccompErrorCode : 'ERR_SECCOMP_UNSUPPORTED';
-      throw new SeccompError(code, message.error.message);
+      throw new SeccompError(isSeccompErrorCode(message.error.code) ? message.error.code : 'ERR_SECCOMP_LEARN_FAILED', message.error.message);
     }
     if (target) fs.writeFileSync(target, message.text);
     else out.stdout(message.text);

@@ -15,19 +15,16 @@
  * the kernel log).
  *
  * A start should cost little more than the Node startup it already paid, so this module
- * loads only what starting needs; the compiler and the policy parser are loaded when the
- * policy is not in run's cache yet (./run-cache), and the syscall tables when a violation
- * has to be named.
+ * loads only what starting needs; the syscall tables and groups load when a violation has
+ * to be named. The compiled programs are never kept on disk: a cache the program could
+ * write to (it runs as the same user) would let it weaken its own next start.
  */
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import { launcherPath } from '../launcher/binary';
 import { startPlanned, type StartPlan } from '../launcher/start';
 import { setCallNamer, type SupervisedViolation } from '../launcher/supervision';
-import { binding, bindingPath } from '../native';
+import { binding } from '../native';
 import { resolveExecutable } from '../resolve-executable';
-import { parse, UsageError, type Command, type Output } from './args';
-import { cacheKey, fileText, loadedModules, readCache, writeCache, type CachedRun } from './run-cache';
+import { OCI_WIDTHS_OPTION, OCI_WIDTHS_USAGE, parse, UsageError, type Command, type Output } from './args';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 
@@ -56,89 +53,26 @@ function landlockFlags(values: Record<string, unknown>): import('../landlock/pol
 }
 
 /** The policy file with the flags' Landlock rules added. */
-function fullPolicy(file: string, values: Record<string, unknown>): { policy: import('../policy').Policy; notes: string[]; included: string[] } {
-  const { archOption, loadPolicy } = require('./common') as typeof import('./common');
+function fullPolicy(file: string, values: Record<string, unknown>): { policy: import('../policy').Policy; notes: string[]; warnings: string[] } {
+  const { archOption, loadPolicy, ociWidthsOption } = require('./common') as typeof import('./common');
   const { mergeLandlock } = require('../landlock/policy') as typeof import('../landlock/policy');
-  const { policy, notes, included } = loadPolicy(file, archOption(undefined));
+  const { policy, notes, warnings } = loadPolicy(file, archOption(undefined), ociWidthsOption(values['oci-widths'] as string | undefined));
   const landlock = mergeLandlock(policy.landlock, landlockFlags(values));
-  return { policy: landlock ? { ...policy, landlock } : policy, notes, included: included ?? [] };
+  return { policy: landlock ? { ...policy, landlock } : policy, notes, warnings };
 }
 
-/** Every `?path` (a path that may not exist) among Landlock rules, needs included. */
-function optionalPaths(...rules: unknown[]): string[] {
-  const out: string[] = [];
-  const walk = (value: unknown): void => {
-    if (typeof value === 'string' && value.startsWith('?')) out.push(value.slice(1));
-    else if (Array.isArray(value)) value.forEach(walk);
-    else if (value && typeof value === 'object') Object.values(value).forEach(walk);
-  };
-  rules.forEach(walk);
-  return out;
+function printNotes(file: string, notes: string[], warnings: string[], out: Output): void {
+  for (const note of notes) out.stderr(`${file}: note: ${note}\n`);
+  for (const warning of warnings) out.stderr(`${file}: warning: ${warning}\n`);
 }
 
-/** Compiles (the slow way, with the whole package) what the cache did not have. */
-function compileRun(file: string, values: Record<string, unknown>, command: string, args: string[], executable: string): CachedRun {
-  const { planLaunch } = require('../launcher') as typeof import('../launcher');
-  const { execLandlockNeeds } = require('../exec') as typeof import('../exec');
-  const { entriesNeeds } = require('../groups') as typeof import('../groups');
-  const { policy, notes, included } = fullPolicy(file, values);
-  const plan = planLaunch({ policy, file: command, args, env: process.env, cwd: process.cwd(), executable });
-  const absent = optionalPaths(policy.landlock, execLandlockNeeds(executable, process.env), entriesNeeds(['@exec-start']))
-    .filter((p) => !fs.existsSync(p));
-  return {
-    programs: plan.programs.map(({ template, listener }) => ({
-      bytes: template.bytes.toString('base64'), sites: template.sites, conflicts: template.conflicts, listener,
-    })),
-    ...(plan.landlock ? { landlock: plan.landlock } : {}), notify: plan.notify, ...(plan.reason ? { reason: plan.reason } : {}),
-    readProc: plan.readProc, notes, absent, included: included.map((p) => ({ path: p, text: fileText(p) ?? '' })),
-    modules: loadedModules(),
-  };
-}
-
-/** This process's seccomp filters (none of its own: run loads nothing) and the kernel's notification support, for the key. */
-function supervisionFacts(): { filters: number; notify: string } {
-  let filters = 0;
-  try {
-    filters = Number(/^Seccomp_filters:\s*(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
-  } catch { /* out of reach: as src/loader.ts reads it */ }
-  // Filters this process did not load could kill the probe: children are not supervised then anyway.
-  if (filters > 0) return { filters, notify: 'foreign filters' };
-  const support = binding!.notifySupport();
-  return { filters, notify: support.notify ? 'notify' : `no: ${support.reason ?? ''}` };
-}
-
-/** What to start `command` with: from run's cache, or compiled now (and cached). */
+/** What to start `command` with: the policy compiled (and verified) for this start. */
 function planFor(file: string, values: Record<string, unknown>, command: string, args: string[], out: Output): StartPlan {
+  const { planLaunch } = require('../launcher') as typeof import('../launcher');
   const executable = resolveExecutable(command, process.env.PATH);
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch {
-    bytes = Buffer.alloc(0); // the parser says what is wrong with it
-  }
-  const launcher = launcherPath();
-  const facts = supervisionFacts();
-  const flags = ['fs-read', 'fs-write', 'fs-execute', 'net-bind', 'net-connect', 'isolate', 'best-effort']
-    .map((k) => `${k}=${JSON.stringify(values[k] ?? null)}`);
-  const key = cacheKey({
-    policyFile: fs.existsSync(file) ? fs.realpathSync(file) : file, policyBytes: bytes, flags, executable,
-    // what planning reads from the environment (src/exec.ts: execLandlockNeeds; src/landlock: planLandlock)
-    environment: ['NODE_EXTRA_CA_CERTS', 'NOTIFY_SOCKET'].map((name) => `${name}=${process.env[name] ?? ''}`),
-    bindingPath: bindingPath ?? '', launcher, libseccomp: binding!.libraryInfo().version ?? '', filtersInForce: facts.filters,
-    notify: facts.notify,
-  });
-  let entry = readCache(key);
-  if (!entry) {
-    entry = compileRun(file, values, command, args, executable);
-    writeCache(key, entry);
-  }
-  for (const note of entry.notes) out.stderr(`${file}: note: ${note}\n`);
-  return {
-    command: launcher, executable, mode: 'kill', notify: entry.notify, ...(entry.reason ? { reason: entry.reason } : {}),
-    readProc: entry.readProc,
-    programs: entry.programs.map((p) => ({ template: { bytes: Buffer.from(p.bytes, 'base64'), sites: p.sites, conflicts: p.conflicts }, listener: p.listener })),
-    ...(entry.landlock ? { landlock: entry.landlock } : {}),
-  };
+  const { policy, notes, warnings } = fullPolicy(file, values);
+  printNotes(file, notes, warnings, out);
+  return planLaunch({ policy, file: command, args, env: process.env, cwd: process.cwd(), executable });
 }
 
 // A violation is named with the syscall tables and the groups, loaded only when one comes.
@@ -215,7 +149,7 @@ export const run: Command = {
   name: 'run',
   summary: 'run a program under a policy from its first instruction, naming any call it makes outside it',
   usage: 'run --policy FILE [--fs-read PATH] [--fs-write PATH] [--fs-execute PATH] [--net-bind PORT] [--net-connect PORT] ' +
-    '[--isolate on|off] [--best-effort] [--exec] -- COMMAND [ARG...]\n' +
+    `[--isolate on|off] [--best-effort] ${OCI_WIDTHS_USAGE} [--exec] -- COMMAND [ARG...]\n` +
     '  --exec   replace this process with the program instead of supervising it (violations are then kills by the\n' +
     '           kernel, named only in the kernel log)',
   run(argv, out) {
@@ -223,14 +157,14 @@ export const run: Command = {
     const { values, positionals } = parse(argv, {
       policy: { type: 'string', short: 'p' },
       'fs-read': many, 'fs-write': many, 'fs-execute': many, 'net-bind': many, 'net-connect': many,
-      isolate: { type: 'string' }, 'best-effort': { type: 'boolean' }, exec: { type: 'boolean' },
+      isolate: { type: 'string' }, 'best-effort': { type: 'boolean' }, exec: { type: 'boolean' }, ...OCI_WIDTHS_OPTION,
     });
     if (!values.policy) throw new UsageError('--policy FILE is required');
     const [command, ...args] = positionals;
     if (!command) throw new UsageError('name the program to run after --');
     if (values.exec) {
-      const { policy, notes } = fullPolicy(values.policy, values);
-      for (const note of notes) out.stderr(`${values.policy}: note: ${note}\n`);
+      const { policy, notes, warnings } = fullPolicy(values.policy, values);
+      printNotes(values.policy, notes, warnings, out);
       // Replaces this process: the exit status seen by the caller is the program's own.
       return (require('../exec') as typeof import('../exec')).execUnderPolicy(policy, command, args);
     }

@@ -21,6 +21,7 @@
  */
 import * as path from 'node:path';
 import { SeccompError } from '../errors';
+import type { KeyList } from '../known-keys';
 import { FS_ACCESS_NAMES, PORT_ACCESS_NAMES, type FsAccessName, type PortAccessName } from './rights';
 
 export type FsRules = { [K in FsAccessName]?: string[] };
@@ -46,6 +47,8 @@ export interface LandlockRules {
 /** The options that carry Landlock rules, wherever options are taken (lockdown, spawn, runSandboxed). */
 export const LANDLOCK_OPTION_KEYS = ['fs', 'net', 'isolate', 'bestEffort'] as const;
 export type LandlockOptions = Pick<LandlockRules, (typeof LANDLOCK_OPTION_KEYS)[number]>;
+/** The same keys as a key list (known-keys.ts), to spread into the option lists that take them. */
+export const LANDLOCK_OPTION_KEY_LIST: KeyList<LandlockOptions> = { fs: true, net: true, isolate: true, bestEffort: true };
 
 const ISOLATION_KEYS = ['signals', 'abstractUnix'] as const;
 const RULE_KEYS = [...LANDLOCK_OPTION_KEYS, 'needs'] as const;

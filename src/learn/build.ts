@@ -22,7 +22,7 @@ import { compileFor } from '../loader';
 import { sameAction, type Action, type Policy, type Rule } from '../policy';
 import { formatPolicy, parsePolicy } from '../policy-file';
 import { syscallNumber } from '../syscalls';
-import type { Observations, SyscallUsage } from './observations';
+import { LIBSECCOMP_PROBES, type Observations, type SyscallUsage } from './observations';
 import { shellQuote } from '../testing/exec';
 import { INJECTED_ENOSYS } from './strace';
 import { conditionsHold, tracker, trackers, type Args } from './trackers';
@@ -264,6 +264,16 @@ function attemptBuild(o: Observations, options: BuildOptions, arch: ArchName, dr
     const seen = u?.injected ? `  # ${plural(u.injected, 'call')} while learning` : '';
     enosys.push(`${name}: return ENOSYS${seen}`);
   }
+  // libseccomp's own probes: answered as the kernel answered them, unless a group does already.
+  const probes: string[] = [];
+  for (const probe of LIBSECCOMP_PROBES) {
+    const count = o.probes.get(probe.syscall);
+    if (count === undefined) continue;
+    const answer = parsePolicy(probe.rule, { arch }).rules[0];
+    if (included.some((r) => r.syscall === probe.syscall && sameAction(r.action, answer.action) &&
+      conditionsHold(r.syscall, r.conditions, probe.args) === true)) continue;
+    probes.push(`${probe.rule}  # ${count ? plural(count, 'call') : 'earlier runs'}`);
+  }
   // A process ends eventually, even if it did not while it was watched.
   const always: string[] = [];
   if (options.mode === 'process') {
@@ -299,6 +309,7 @@ function attemptBuild(o: Observations, options: BuildOptions, arch: ArchName, dr
     }),
     ...(enosys.length ? ['', '# --- answered with ENOSYS, as while learning: libc falls back to clone (flags checked), libuv to epoll',
       '# (io_uring operations would bypass seccomp)', ...enosys] : []),
+    ...(probes.length ? ['', `# --- seccomp-node's own: ${LIBSECCOMP_PROBES[0].why}; it gets that answer here, not an allow`, ...probes] : []),
     ...(always.length ? ['', '# --- every process needs these to end, though it did not end while learning', ...always] : []),
     ...(unwatched.length ? ['', '# --- let through unseen while learning (the launcher\'s own way out); every program ends with it',
       ...unwatched] : []),
@@ -314,13 +325,13 @@ function attemptBuild(o: Observations, options: BuildOptions, arch: ArchName, dr
     policyText = policyText.replace(/^@default kill$/m, action);
   }
   const policy = parsePolicy(policyText, { file: '<learned policy>', arch });
-  // From exec, io_uring_setup answers ENOSYS from the first instruction: no ring can exist.
-  const noRings = options.mode === 'exec' && policy.rules.some((r) => r.syscall === 'io_uring_setup' && !r.conditions?.length &&
-    sameAction(r.action, { errno: 'ENOSYS' }));
-  const review = lintPolicy(policy).map((w) => `#   ${w.message}${w.syscall === 'io_uring_enter' && noRings
-    ? ' (no ring can exist here: io_uring_setup fails from the first instruction)' : ''}`);
+  // The same findings, in the same words, as `seccomp-node check` prints for this file.
+  const review = [...new Set(lintPolicy(policy).map((w) => `${w.severity}: ${w.message}`))].flatMap((line) => {
+    const [first, ...rest] = wrap(line, '#     ');
+    return [`#   ${first.slice('#     '.length)}`, ...rest];
+  });
   if (review.length) {
-    policyText = policyText.replace(/^@default /m, `# Review: these grants deserve a second look (seccomp-node check lists them too):\n${[...new Set(review)].join('\n')}\n\n@default `);
+    policyText = policyText.replace(/^@default /m, `# Review: what seccomp-node check says about these grants:\n${review.join('\n')}\n\n@default `);
   }
   return { text: policyText, policy, groups: [...forcedKept.filter((g) => !partialGroups[g]), ...auto], partialGroups };
 }

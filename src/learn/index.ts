@@ -21,11 +21,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { nativeArch } from '../arch';
-import { SeccompError } from '../errors';
+import { fromNative, SeccompError } from '../errors';
 import { resolveExecutable } from '../exec';
 import { isNodeProgram, shellQuote } from '../testing/exec';
 import { requireSupport } from '../loader';
 import { binding } from '../native';
+import { watchOwnCalls } from '../own-calls';
 import type { LandlockRules } from '../landlock/policy';
 import type { Action } from '../policy';
 import { buildPolicy, type LearnedPolicy, type LearnMode } from './build';
@@ -199,7 +200,7 @@ export async function learnCommand(command: string, args: readonly string[] = []
     const trace = parseStrace(text);
     if (trace.calls.length === 0) {
       const why = /^(?:\S*\/)?strace: .*$/m.exec(exit.stderr)?.[0] ?? `strace ended with ${exit.signal ?? `status ${exit.code}`}`;
-      throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', `learn recorded nothing: ${why}` +
+      throw new SeccompError('ERR_SECCOMP_LEARN_FAILED', `learn recorded nothing: ${why}` +
         (/ptrace|permit/i.test(why) ? ' (tracing needs ptrace: in a container, allow it, e.g. docker run --cap-add SYS_PTRACE, ' +
           'or learn with seccomp user notification, which needs no ptrace: observer \'seccomp\')' : ''),
       { stderr: exit.stderr });
@@ -258,13 +259,13 @@ let activeSession = false;
 async function start(options: LearnOptions & { attachTimeoutMs?: number } = {}): Promise<LearnSession> {
   requireSupport();
   if (activeSession) {
-    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'a learning session is already running in this process: stop() it first');
+    throw new SeccompError('ERR_SECCOMP_LEARN_BUSY', 'a learning session is already running in this process: stop() it first');
   }
   const strace = findStrace(options.strace);
   const scope = ptraceScope();
   const root = process.geteuid?.() === 0;
   if (scope >= 3 || (scope === 2 && !root)) {
-    throw new SeccompError('ERR_SECCOMP_UNSUPPORTED',
+    throw new SeccompError('ERR_SECCOMP_LEARN_FAILED',
       `learning in-process needs ptrace, which kernel.yama.ptrace_scope=${scope} forbids` +
       (scope === 2 ? ' to non-root users (run as root, or learn the program with `seccomp-node learn -- CMD`)' : ''), { ptraceScope: scope });
   }
@@ -275,14 +276,21 @@ async function start(options: LearnOptions & { attachTimeoutMs?: number } = {}):
   const child = spawn('/bin/sh', ['-c', 'read _ && exec "$0" "$@"', strace.path, ...straceOptions(true), '-o', traceFile,
     '-p', String(process.pid)], { stdio: ['pipe', 'ignore', 'pipe'] });
   const tracer = child.pid!;
-  if (scope === 1 && !root && binding) binding.allowTracer(tracer);
+  if (scope === 1 && !root && binding) {
+    try {
+      binding.allowTracer(tracer);
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw fromNative(error, 'ERR_SECCOMP_LEARN_FAILED', (why) => `strace cannot be allowed to trace this process: ${why}`);
+    }
+  }
   let stderr = '';
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
   activeSession = true;
   exited.then(() => { activeSession = false; }, () => { activeSession = false; });
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new SeccompError('ERR_SECCOMP_UNSUPPORTED', `strace did not attach within ${options.attachTimeoutMs ?? 10_000} ms: ${stderr.trim()}`)),
+      const timer = setTimeout(() => fail(new SeccompError('ERR_SECCOMP_LEARN_FAILED', `strace did not attach within ${options.attachTimeoutMs ?? 10_000} ms: ${stderr.trim()}`)),
         options.attachTimeoutMs ?? 10_000);
       function fail(error: Error) { clearTimeout(timer); try { child.kill('SIGKILL'); } catch { /* gone */ } reject(error); }
       child.stderr!.setEncoding('utf8').on('data', (d: string) => {
@@ -290,7 +298,7 @@ async function start(options: LearnOptions & { attachTimeoutMs?: number } = {}):
         if (/Process \d+ attached/.test(stderr)) { clearTimeout(timer); resolve(); }
       });
       child.on('error', fail);
-      child.on('close', () => fail(new SeccompError('ERR_SECCOMP_UNSUPPORTED', `strace could not attach to this process: ${stderr.trim() || 'it exited'}` +
+      child.on('close', () => fail(new SeccompError('ERR_SECCOMP_LEARN_FAILED', `strace could not attach to this process: ${stderr.trim() || 'it exited'}` +
         (/ptrace|permit/i.test(stderr) ? ' (attaching needs root or CAP_SYS_PTRACE; in a container, docker run --cap-add SYS_PTRACE)' : ''))));
       child.stdin!.end('\n');
     });
@@ -298,6 +306,9 @@ async function start(options: LearnOptions & { attachTimeoutMs?: number } = {}):
     fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  // From here to strace's end, the library marks its own calls (src/own-calls.ts).
+  watchOwnCalls(true);
+  exited.then(() => watchOwnCalls(false), () => watchOwnCalls(false));
   let stopped: Promise<LearnResult> | undefined;
   return {
     tracer,

@@ -12,7 +12,7 @@ import { groups as allGroups } from '../groups';
 import type { LandlockRules } from '../landlock/policy';
 import { sameAction, type Action, type Rule } from '../policy';
 import { parse } from '../policy-file/parser';
-import { emptyObservations, usage, type Observations } from './observations';
+import { emptyObservations, LIBSECCOMP_PROBES, usage, type Observations } from './observations';
 import { INJECTED_ENOSYS } from './strace';
 import { tracker } from './trackers';
 
@@ -29,6 +29,12 @@ export interface PreviousPolicy {
   landlock?: LandlockRules;
 }
 
+/** The probe among LIBSECCOMP_PROBES whose answer `rule` is, if any. */
+function probeAnswered(rule: Rule, arch: ArchName): (typeof LIBSECCOMP_PROBES)[number] | undefined {
+  const same = (a: Rule, b: Rule) => JSON.stringify([a.syscall, a.action, a.conditions ?? []]) === JSON.stringify([b.syscall, b.action, b.conditions ?? []]);
+  return LIBSECCOMP_PROBES.find((p) => p.syscall === rule.syscall && same(rule, parse(p.rule, { arch }).policy.rules[0]));
+}
+
 /** Whether `rule` is one of the refusals learn writes itself (rewritten after a merge). */
 function isLearnRefusal(rule: Rule): boolean {
   if (typeof rule.action !== 'object') return false;
@@ -43,7 +49,9 @@ export function readPreviousPolicy(file: string, arch: ArchName): PreviousPolicy
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `cannot read the policy to merge into, ${file}: ${(error as Error).message}`, { file });
+    const errno = (error as NodeJS.ErrnoException).code;
+    throw new SeccompError('ERR_SECCOMP_POLICY_FILE', `cannot read the policy to merge into, ${file}: ${(error as Error).message}`,
+      { file, ...(errno ? { errno } : {}) });
   }
   if (/^\s*\{/.test(text)) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', `--merge needs a policy file in the policy file format; ${file} is JSON`, { file });
@@ -70,6 +78,9 @@ export function readPreviousPolicy(file: string, arch: ArchName): PreviousPolicy
       }
       if (!u.any && u.classes.size === 0) o.syscalls.delete(rule.syscall);
       kept.push(rule);
+    } else if (probeAnswered(rule, arch)) {
+      // learn's answer to libseccomp's probe: written again when still needed
+      if (!o.probes.has(rule.syscall)) o.probes.set(rule.syscall, 0);
     } else if (!isLearnRefusal(rule)) {
       kept.push(rule);
     }

@@ -6,6 +6,7 @@
 import type { ArchName } from '../arch';
 import { syscallName, syscallNumber } from '../syscalls';
 import { emptyAccess, mergeAccess, recordAccess, type AccessObservations } from './landlock';
+import { OWN_CALLS_BEGIN, OWN_CALLS_END } from '../own-calls';
 import type { ParsedTrace, TracedCall } from './strace';
 import { tracker, type Args } from './trackers';
 
@@ -42,10 +43,12 @@ export interface Observations {
   notes: string[];
   /** Paths and TCP ports touched, for the Landlock proposal. */
   access: AccessObservations;
+  /** libseccomp's probes seen (LIBSECCOMP_PROBES), by system call: answered in the policy, not allowed. */
+  probes: Map<string, number>;
 }
 
 export function emptyObservations(arch: ArchName): Observations {
-  return { arch, syscalls: new Map(), calls: 0, threads: 0, unknown: new Map(), notes: [], access: emptyAccess() };
+  return { arch, syscalls: new Map(), calls: 0, threads: 0, unknown: new Map(), notes: [], access: emptyAccess(), probes: new Map() };
 }
 
 export function usage(o: Observations, name: string): SyscallUsage {
@@ -91,9 +94,41 @@ export interface ObserveOptions {
   ignore?: (call: TracedCall) => boolean;
 }
 
+/**
+ * What seccomp-node itself does and a policy must not be learned from:
+ * - calls a thread makes between the library's markers (src/own-calls.ts: `status()`'s
+ *   /proc reads while in-process learning watches, which never happen once locked down);
+ * - libseccomp's probe of the seccomp() call, strict mode with a flag the kernel refuses
+ *   with EINVAL (made once, the first time the library asks libseccomp anything). It is
+ *   answered, not allowed: with the EINVAL the probe expects, which @node's rule gives and
+ *   the policy otherwise gets in a line of its own (LIBSECCOMP_PROBES).
+ */
+function ownCalls(): (call: TracedCall) => 'marker' | 'own' | 'probe' | undefined {
+  const depth = new Map<number, number>();
+  return (call) => {
+    const fd = call.name === 'close' ? call.args[0] : undefined;
+    if (fd === BigInt(OWN_CALLS_BEGIN)) { depth.set(call.pid, (depth.get(call.pid) ?? 0) + 1); return 'marker'; }
+    if (fd === BigInt(OWN_CALLS_END)) { depth.set(call.pid, Math.max(0, (depth.get(call.pid) ?? 0) - 1)); return 'marker'; }
+    if ((depth.get(call.pid) ?? 0) > 0) return 'own';
+    return LIBSECCOMP_PROBES.some((p) => p.syscall === call.name && p.args.every((a, i) => call.args[i] === a)) ? 'probe' : undefined;
+  };
+}
+
+/**
+ * libseccomp's probes of the kernel that get an error by design, and the rule that gives a
+ * policy the same answer (what `@node` writes for it).
+ */
+export const LIBSECCOMP_PROBES = [{
+  syscall: 'seccomp', args: [0n, 1n, 0n],
+  rule: 'seccomp: arg0 == SECCOMP_SET_MODE_STRICT => errno EINVAL',
+  why: 'libseccomp probes the seccomp() call with strict mode and a flag the kernel refuses (EINVAL)',
+}] as const;
+
 /** Observations from a parsed strace log. */
 export function observe(trace: ParsedTrace, options: ObserveOptions, into = emptyObservations(options.arch)): Observations {
   const o = into;
+  const own = ownCalls();
+  let ownCount = 0;
   let skipExecve = options.skipFirstExecveOf;
   const foreign = new Set<number>();
   for (const line of trace.personalities) {
@@ -107,6 +142,10 @@ export function observe(trace: ParsedTrace, options: ObserveOptions, into = empt
   for (const call of trace.calls) {
     if (foreign.has(call.pid)) continue;
     if (options.ignore?.(call)) continue;
+    const library = own(call);
+    if (library === 'probe') o.probes.set(call.name, (o.probes.get(call.name) ?? 0) + 1);
+    if (library === 'own') ownCount++;
+    if (library) continue;
     if (skipExecve !== undefined && call.pid === skipExecve && call.name === 'execve') {
       skipExecve = undefined;
       o.notes.push('the execve that starts the program is not listed: `seccomp-node run` allows that one call itself');
@@ -120,6 +159,10 @@ export function observe(trace: ParsedTrace, options: ObserveOptions, into = empt
     o.calls++;
     record(o, name, call.args, call.injected);
     if (call.decoded) recordAccess(o.access, name, call.decoded.args, call.decoded.ok, call.decoded.inProgress);
+  }
+  if (ownCount > 0) {
+    o.notes.push(`${ownCount} calls seccomp-node made for itself while learning watched (status() reading /proc) are not ` +
+      'listed: once a filter is in force, status() makes none of them');
   }
   o.threads += trace.pids.size;
   return o;
@@ -142,6 +185,7 @@ export function mergeObservations(a: Observations, b: Observations): Observation
   a.calls += b.calls;
   a.threads += b.threads;
   for (const [name, n] of b.unknown) a.unknown.set(name, (a.unknown.get(name) ?? 0) + n);
+  for (const [name, n] of b.probes) a.probes.set(name, (a.probes.get(name) ?? 0) + n);
   a.notes.push(...b.notes.filter((n) => !a.notes.includes(n)));
   mergeAccess(a.access, b.access);
   return a;

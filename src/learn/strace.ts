@@ -38,13 +38,13 @@ export function findStrace(explicit?: string, searchPath = process.env.PATH ?? '
       const [major, minor] = m[1].split('.').map(Number);
       // -e inject (4.15) and clone3 by name (5.3)
       if (major < 5 || (major === 5 && minor < 3)) {
-        throw new SeccompError('ERR_SECCOMP_UNSUPPORTED',
+        throw new SeccompError('ERR_SECCOMP_LEARN_FAILED',
           `learn needs strace 5.3 or later; ${candidate} is ${m[1]}. Upgrade it: ${STRACE_INSTALL_HINT}`, { strace: candidate, version: m[1] });
       }
       return { path: candidate, version: m[1] };
     }
   }
-  throw new SeccompError('ERR_SECCOMP_UNSUPPORTED',
+  throw new SeccompError('ERR_SECCOMP_LEARN_FAILED',
     `learn needs strace, which ${explicit ? `is not at ${explicit}` : 'is not on PATH'}; ${STRACE_INSTALL_HINT}`,
     { tool: 'strace', install: 'apt-get install -y strace' });
 }

@@ -4,6 +4,7 @@
  * seccomp profiles, and an order of actions by how much they restrict.
  */
 import type { ArchName } from '../arch';
+import type { KeyList } from '../known-keys';
 import type { Action, CompareOp } from '../policy';
 
 /** One `args` entry of an OCI syscall rule. Values are uint64: bigint where beyond 2^53. */
@@ -14,11 +15,30 @@ export interface OciArg {
   op: string;
 }
 
+/** Docker's `includes` / `excludes`: when a syscall entry applies. */
+export interface OciFilter {
+  arches?: string[];
+  caps?: string[];
+  minKernel?: string;
+}
+
 export interface OciSyscall {
   names: string[];
   action: string;
   errnoRet?: number;
   args?: OciArg[];
+  /** Docker: the legacy one-name form. */
+  name?: string;
+  /** Docker: free text. */
+  comment?: string;
+  includes?: OciFilter;
+  excludes?: OciFilter;
+}
+
+/** Docker's `archMap` entries. */
+export interface OciArchMap {
+  architecture: string;
+  subArchitectures?: string[];
 }
 
 export interface OciProfile {
@@ -26,7 +46,29 @@ export interface OciProfile {
   defaultErrnoRet?: number;
   architectures?: string[];
   syscalls: OciSyscall[];
+  /** Docker: an architecture with the sub-architectures it runs. */
+  archMap?: OciArchMap[];
+  /** Runtime flags (SECCOMP_FILTER_FLAG_*): not applicable to an in-process filter. */
+  flags?: string[];
+  /** For SCMP_ACT_NOTIFY: not applicable to an in-process filter. */
+  listenerPath?: string;
+  listenerMetadata?: string;
 }
+
+/**
+ * The keys of each part of a profile (the OCI runtime spec's, plus Docker's), one line each
+ * (known-keys.ts). A misspelt key is an error: `"arg"` for `"args"` would otherwise leave
+ * an unconditional rule behind.
+ */
+export const OCI_PROFILE_KEYS: KeyList<OciProfile> = {
+  defaultAction: true, defaultErrnoRet: true, architectures: true, syscalls: true, archMap: true, flags: true,
+  listenerPath: true, listenerMetadata: true,
+};
+export const OCI_SYSCALL_KEYS: KeyList<OciSyscall> = {
+  names: true, action: true, errnoRet: true, args: true, name: true, comment: true, includes: true, excludes: true,
+};
+export const OCI_ARG_KEYS: KeyList<OciArg> = { index: true, value: true, valueTwo: true, op: true };
+export const OCI_ARCH_MAP_KEYS: KeyList<OciArchMap> = { architecture: true, subArchitectures: true };
 
 /** `architectures` / `archMap` use libseccomp's SCMP_ARCH_* names. */
 export const SCMP_ARCH: Record<ArchName, string> = {

@@ -2,18 +2,19 @@
  * {@link Policy} → OCI runtime-spec / Docker seccomp profile, for running the same
  * allowlist under a container runtime.
  */
-import { nativeArch, requireArch, type ArchName } from '../arch';
+import { nativeArch, requireArch, type ArchInput, type ArchName } from '../arch';
 import { compile, errnoNumber } from '../compiler';
 import { checkPolicy } from '../policy';
 import { sameAction, type Action, type Policy, type Rule } from '../policy';
 import { resolveSyscall } from '../syscalls';
 import { SeccompError } from '../errors';
 import { bindForExport } from '../self-pid';
+import { checkKnownKeys, type KeyList } from '../known-keys';
 import { MASKED_EQ, NATIVE_OPS, SCMP_ARCH, jsonInteger, type OciArg, type OciProfile, type OciSyscall } from './common';
 
 export interface OciExportOptions {
-  /** Architectures to list in `architectures`; default the native one. */
-  arches?: ArchName[];
+  /** Architectures to list in `architectures` (the kernel's names or Node's); default the native one. */
+  arches?: ArchInput[];
   /**
    * The pid `$pid` stands for (the process that will load the filter): needed when the policy
    * compares with it, as `@node` does. A container's first process often has pid 1 in its
@@ -56,7 +57,10 @@ function exportConditions(rule: Rule, arch: ArchName): OciArg[][] {
 /** JSON for grouping keys; bigints included. */
 const key = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
 
+const EXPORT_OPTION_KEYS: KeyList<OciExportOptions> = { arches: true, pid: true };
+
 export function toOciProfile(policy: Policy, options: OciExportOptions = {}): OciExportResult {
+  checkKnownKeys(options, EXPORT_OPTION_KEYS, 'OCI export options');
   const checked = bindForExport(checkPolicy(policy), options.pid, 'the pid option (toOciProfile(policy, { pid }))');
   if (options.arches !== undefined && (!Array.isArray(options.arches) || options.arches.length === 0)) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'options.arches must be a non-empty list such as ["x86_64", "aarch64"]');

@@ -7,22 +7,41 @@
  * resolved fail-closed and explained in `notes`.
  */
 import * as os from 'node:os';
-import { nativeArch, requireArch, type ArchName } from '../arch';
+import { nativeArch, requireArch, type ArchInput, type ArchName } from '../arch';
 import { compile } from '../compiler';
 import { SeccompError, type SeccompErrorCode } from '../errors';
 import { binding } from '../native';
 import { actionToString, sameAction, type Action, type CompareOp, type Condition, type Policy, type Rule } from '../policy';
 import { isSyscallName, syscallTablesKernel } from '../syscalls';
-import { ARCH_ALIASES, SCMP_ARCH, SCMP_CMP, U32, U64, restrictiveness } from './common';
+import { checkKnownKeys, type KeyList } from '../known-keys';
+import { argWidth } from '../syscall-args';
+import {
+  ARCH_ALIASES, OCI_ARCH_MAP_KEYS, OCI_ARG_KEYS, OCI_PROFILE_KEYS, OCI_SYSCALL_KEYS, SCMP_ARCH, SCMP_CMP, U32, U64,
+  restrictiveness,
+} from './common';
+
+/**
+ * How wide the profile's comparisons are:
+ * - 'per-argument' (default): as in policy files, C `int` arguments compare their low 32
+ *   bits and the rest all 64 (seccomp-node's table of arguments). Stricter than runc: a deny
+ *   rule on an `int` cannot be dodged with garbage in the register's upper half.
+ * - 'runc': every comparison on all 64 bits, as runc and libseccomp apply OCI profiles.
+ */
+export type OciArgWidths = 'per-argument' | 'runc';
 
 export interface OciImportOptions {
-  /** Architecture the policy is for; default the native one. */
-  arch?: ArchName;
+  /** Architecture the policy is for (the kernel's name or Node's, such as `x64`); default the native one. */
+  arch?: ArchInput;
   /** Capabilities the process holds (`CAP_SYS_ADMIN` or `sys_admin`); default none. */
   capabilities?: string[];
   /** Kernel release for `minKernel`, e.g. "6.8.0"; default `os.release()`. */
   kernel?: string;
+  /** Comparison widths; default 'per-argument' (see {@link OciArgWidths}). */
+  argWidths?: OciArgWidths;
 }
+
+const IMPORT_OPTION_KEYS: KeyList<OciImportOptions> = { arch: true, capabilities: true, kernel: true, argWidths: true };
+export const OCI_ARG_WIDTHS: readonly OciArgWidths[] = ['per-argument', 'runc'];
 
 export interface OciImportResult {
   policy: Policy;
@@ -122,17 +141,16 @@ function importAction(name: unknown, errnoRet: unknown, where: string, notes: Se
     'SCMP_ACT_TRACE, SCMP_ACT_NOTIFY', { action: name });
 }
 
-/**
- * OCI comparisons are libseccomp's 64-bit ones, so conditions get `width: 64`; the one
- * exception is a MASKED_EQ on exactly the low 32 bits, which is a 32-bit `eq` (what
- * toOciProfile writes for one) and reads better that way.
- */
-function importArgs(input: unknown, where: string, notes: Set<string>): Condition[] {
+/** One OCI comparison, as written: 64-bit values, OCI's MASKED_EQ being `(arg & mask) == value`. */
+interface OciComparison { arg: number; op: CompareOp; value: bigint; mask?: bigint; at: string }
+
+function importArgs(input: unknown, where: string, notes: Set<string>): OciComparison[] {
   if (input === undefined || input === null) return [];
   if (!Array.isArray(input)) fail('ERR_SECCOMP_POLICY_SYNTAX', `${where} must be a list, not ${show(input)}`);
-  const conditions = input.map((raw, i): Condition => {
+  return input.map((raw, i): OciComparison => {
     const at = `${where}[${i}]`;
     const a = object(raw, at);
+    checkKnownKeys(a, OCI_ARG_KEYS, 'an OCI argument comparison', at);
     if (typeof a.index !== 'number' || !Number.isInteger(a.index) || a.index < 0 || a.index > 5) {
       fail('ERR_SECCOMP_INVALID_ARGUMENT_INDEX', `${at}.index is ${show(a.index)}: system calls have arguments 0 to 5`,
         { index: a.index });
@@ -143,10 +161,55 @@ function importArgs(input: unknown, where: string, notes: Set<string>): Conditio
     const valueTwo = a.valueTwo === undefined ? 0n : uint64(a.valueTwo, `${at}.valueTwo`);
     if (op !== 'masked-eq') {
       if (valueTwo !== 0n) notes.add(`${at}: valueTwo is only used by SCMP_CMP_MASKED_EQ and was ignored`);
-      return { arg: a.index, op, value: value.toString(), width: 64 };
+      return { arg: a.index, op, value, at };
     }
-    // OCI's MASKED_EQ: (arg & value) == valueTwo.
-    return { arg: a.index, op, mask: value.toString(), value: valueTwo.toString(), width: 64 };
+    // OCI's MASKED_EQ: (arg & value) == valueTwo, where libseccomp (and so runc) first
+    // masks valueTwo too; a policy's masked-eq is literal, so keep runc's meaning here.
+    if ((valueTwo & ~value) !== 0n) notes.add(`${at}: valueTwo has bits outside the mask, which libseccomp ignores; so does this import`);
+    return { arg: a.index, op, mask: value, value: valueTwo & value, at };
+  });
+}
+
+/**
+ * A 64-bit OCI value as the 32-bit value of a C `int` argument: zero-extended or
+ * sign-extended (how libc may pass a negative int). Anything else has bits above an int.
+ */
+function int32(value: bigint): bigint | undefined {
+  const high = value >> 32n;
+  if (high === 0n) return value;
+  if (high === U32 && (value & 0x80000000n) !== 0n) return value & U32;
+  return undefined;
+}
+
+/**
+ * The comparisons of one rule for `syscall`. With 'runc' widths every condition is 64-bit.
+ * With 'per-argument' widths an `int` argument compares its low 32 bits, as in policy files,
+ * and a value that no int can have is an error rather than a guess. A MASKED_EQ on exactly
+ * the low 32 bits is a 32-bit `eq` (what toOciProfile writes for one) and reads better that way.
+ */
+function conditionsFor(syscall: string, comparisons: OciComparison[], widths: OciArgWidths): Condition[] {
+  const conditions = comparisons.map((c): Condition => {
+    let { value, mask } = c;
+    let width: 32 | 64 | undefined = 64;
+    if (widths === 'per-argument') {
+      width = undefined; // the argument table decides, as for policy files
+      if (argWidth(syscall, c.arg) === 32) {
+        const narrowed = [int32(value), mask === undefined ? 0n : int32(mask)];
+        if (narrowed[0] === undefined || narrowed[1] === undefined) {
+          const bad = narrowed[0] === undefined ? value : mask!;
+          fail('ERR_SECCOMP_VALUE_OUT_OF_RANGE', `${c.at}: 0x${bad.toString(16)} is not a 32-bit value, and argument ` +
+            `${c.arg} of ${syscall} is a C int, compared on its low 32 bits (see README, "OCI / Docker JSON profiles"). ` +
+            "Fix the profile, or import it with runc's 64-bit comparisons (argWidths: 'runc', --oci-widths runc)",
+          { syscall, arg: c.arg, value: bad.toString() });
+        }
+        value = narrowed[0];
+        mask = mask === undefined ? undefined : narrowed[1];
+      }
+    }
+    const w = width === undefined ? {} : { width };
+    return mask === undefined
+      ? { arg: c.arg, op: c.op, value: value.toString(), ...w }
+      : { arg: c.arg, op: c.op, mask: mask.toString(), value: value.toString(), ...w };
   });
   const perArg = (index: number) => conditions.filter((c) => c.arg === index).length;
   return conditions.map((c) => (c.op === 'masked-eq' && c.mask === U32.toString() && BigInt(c.value) <= U32 &&
@@ -211,6 +274,7 @@ function checkArch(profile: Json, arch: ArchName): void {
     if (!Array.isArray(profile.archMap)) fail('ERR_SECCOMP_POLICY_SYNTAX', 'archMap must be a list');
     profile.archMap.forEach((m, i) => {
       const entry = object(m, `archMap[${i}]`);
+      checkKnownKeys(entry, OCI_ARCH_MAP_KEYS, 'an archMap entry', `archMap[${i}]`);
       if (typeof entry.architecture !== 'string') fail('ERR_SECCOMP_POLICY_SYNTAX', `archMap[${i}].architecture must be a string`);
       listed.push(entry.architecture, ...strings(entry.subArchitectures, `archMap[${i}].subArchitectures`));
     });
@@ -270,6 +334,12 @@ function resolveConflict(syscall: string, rules: Rule[], defaultAction: Action, 
 
 export function fromOciProfile(json: unknown, options: OciImportOptions = {}): OciImportResult {
   const opts = object(options, 'options') as OciImportOptions;
+  checkKnownKeys(opts, IMPORT_OPTION_KEYS, 'OCI import options');
+  const widths = opts.argWidths ?? 'per-argument';
+  if (!OCI_ARG_WIDTHS.includes(widths)) {
+    throw new SeccompError('ERR_SECCOMP_INVALID_OPTION',
+      `options.argWidths must be ${OCI_ARG_WIDTHS.map((w) => `"${w}"`).join(' or ')}, not ${show(widths)}`);
+  }
   if (opts.capabilities !== undefined && (!Array.isArray(opts.capabilities) || !opts.capabilities.every((c) => typeof c === 'string'))) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'options.capabilities must be a list of names such as "CAP_NET_ADMIN"');
   }
@@ -279,6 +349,7 @@ export function fromOciProfile(json: unknown, options: OciImportOptions = {}): O
   const arch = opts.arch === undefined ? nativeArch() : requireArch(opts.arch);
   const target: Target = { arch, caps: new Set((opts.capabilities ?? []).map(capName)), kernel: kernelVersion(opts.kernel ?? os.release()) };
   const profile = object(json, 'the profile');
+  checkKnownKeys(profile, OCI_PROFILE_KEYS, 'an OCI seccomp profile');
   const notes = new Set<string>();
   checkArch(profile, arch);
   if (profile.defaultAction === undefined) fail('ERR_SECCOMP_POLICY_SYNTAX', 'defaultAction is missing');
@@ -296,9 +367,10 @@ export function fromOciProfile(json: unknown, options: OciImportOptions = {}): O
   ((profile.syscalls ?? []) as unknown[]).forEach((raw, i) => {
     const where = `syscalls[${i}]`;
     const entry = object(raw, where);
+    checkKnownKeys(entry, OCI_SYSCALL_KEYS, 'an OCI syscall rule', where);
     const list = names(entry, where);
     const action = importAction(entry.action, entry.errnoRet, where, notes);
-    const conditions = importArgs(entry.args, `${where}.args`, notes);
+    const comparisons = importArgs(entry.args, `${where}.args`, notes);
     const verdict = applies(entry, where, target);
     if (verdict === 'no') return;
     if (verdict !== 'yes') {
@@ -309,6 +381,7 @@ export function fromOciProfile(json: unknown, options: OciImportOptions = {}): O
     }
     for (const syscall of list) {
       if (!knownSomewhere(syscall)) { unknown.add(syscall); continue; }
+      const conditions = conditionsFor(syscall, comparisons, widths);
       const rule: Rule = { syscall, action, ...(conditions.length ? { conditions } : {}) };
       rules.set(JSON.stringify(rule), rule);
     }

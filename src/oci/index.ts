@@ -3,7 +3,7 @@
  * profile to sandbox a Node process with it, or export a policy for a container runtime.
  */
 export { fromOciProfile } from './import';
-export type { OciImportOptions, OciImportResult } from './import';
+export type { OciArgWidths, OciImportOptions, OciImportResult } from './import';
 export { toOciProfile, stringifyOciProfile, parseOciProfile } from './export';
 export type { OciExportOptions, OciExportResult } from './export';
 export type { OciProfile, OciSyscall, OciArg } from './common';

@@ -74,3 +74,71 @@ export function negate(dnf: Dnf, widthOf: (c: Condition) => Width): Dnf | undefi
   }
   return result;
 }
+
+/** Whether `c` holds for an argument whose low `width` bits are `value`. */
+function holds(c: Condition, value: bigint, width: Width): boolean {
+  const v = unsigned(value, width);
+  const k = unsigned(BigInt(c.value), width);
+  switch (c.op) {
+    case 'eq': return v === k;
+    case 'ne': return v !== k;
+    case 'lt': return v < k;
+    case 'le': return v <= k;
+    case 'gt': return v > k;
+    case 'ge': return v >= k;
+    case 'masked-eq': return (v & unsigned(BigInt(c.mask ?? '0'), width)) === k;
+  }
+}
+
+function mergeMasked(a: Condition, b: Condition, width: Width): Condition | undefined {
+  const [ma, mb] = [unsigned(BigInt(a.mask ?? '0'), width), unsigned(BigInt(b.mask ?? '0'), width)];
+  const [va, vb] = [unsigned(BigInt(a.value), width) & ma, unsigned(BigInt(b.value), width) & mb];
+  if (((va ^ vb) & ma & mb) !== 0n) return undefined;
+  return { ...a, mask: String(ma | mb), value: String(va | vb) };
+}
+
+/**
+ * The same alternatives with what an equality already decides taken out: next to
+ * `arg1 == 5`, `arg1 != 4` is dropped and `arg1 != 5` makes the alternative impossible;
+ * masked comparisons of one argument merged into one; and without alternatives that
+ * another one already covers. libseccomp takes one comparison per argument in a rule, and
+ * negations (`; return ERRNO`, filter lists) would otherwise pile several up.
+ * Conditions of different widths are left as they are.
+ */
+export function simplify(dnf: Dnf, widthOf: (c: Condition) => Width): Dnf {
+  const out: Dnf = [];
+  for (const alternative of dnf) {
+    const pinned = new Map<string, Condition>();
+    for (const c of alternative) if (c.op === 'eq') pinned.set(`${c.arg}/${widthOf(c)}`, pinned.get(`${c.arg}/${widthOf(c)}`) ?? c);
+    let possible = true;
+    const kept: Condition[] = [];
+    const seen = new Set<string>();
+    const maskedAt = new Map<string, number>();
+    for (const c of alternative) {
+      const at = `${c.arg}/${widthOf(c)}`;
+      const anchor = pinned.get(at);
+      if (anchor && anchor !== c) {
+        if (!holds(c, BigInt(anchor.value), widthOf(c))) { possible = false; break; }
+        continue;
+      }
+      if (c.op === 'masked-eq' && maskedAt.has(at)) {
+        // (x & m1) == v1 && (x & m2) == v2  is  (x & (m1|m2)) == (v1|v2), when they agree where both look.
+        const index = maskedAt.get(at)!;
+        const merged = mergeMasked(kept[index], c, widthOf(c));
+        if (!merged) { possible = false; break; }
+        kept[index] = merged;
+        continue;
+      }
+      const key = JSON.stringify(c);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (c.op === 'masked-eq') maskedAt.set(at, kept.length);
+      kept.push(c);
+    }
+    if (possible) out.push(kept);
+  }
+  // An alternative that holds every condition of another one adds nothing to it.
+  const keys = out.map((alternative) => new Set(alternative.map((c) => JSON.stringify(c))));
+  return out.filter((_, i) => !keys.some((other, j) => j !== i && other.size <= keys[i].size &&
+    [...other].every((key) => keys[i].has(key)) && (other.size < keys[i].size || j < i)));
+}

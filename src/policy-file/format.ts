@@ -51,7 +51,8 @@ function conditionText(c: Condition): string {
   return `${arg} ${OPERATORS[c.op]} ${value}`;
 }
 
-function ruleText(rule: Rule): string {
+/** One rule as a policy file line: `socket: arg0 == 1 => errno EPERM`. */
+export function formatRule(rule: Rule): string {
   if (typeof rule.syscall !== 'string' || !NAME.test(rule.syscall)) throw unwritable('the system call name', rule.syscall);
   const action = actionText(rule.action);
   if (!rule.conditions?.length) {
@@ -67,7 +68,7 @@ export function formatPolicy(policy: Policy): string {
   const lines: string[] = [];
   const defaultAction = actionText(policy.defaultAction);
   if (defaultAction !== 'kill') lines.push(`@default ${defaultAction}`);
-  for (const rule of policy.rules) lines.push(ruleText(rule));
+  for (const rule of policy.rules) lines.push(formatRule(rule));
   lines.push(...formatLandlock(policy.landlock));
   return lines.map((line) => `${line}\n`).join('');
 }

@@ -3,12 +3,12 @@
  * parse them into a {@link Policy}, check them against the compiler with file/line
  * locations, and write policies back out.
  */
-import { nativeArch, type ArchName } from '../arch';
+import { nativeArch, requireArch, type ArchInput, type ArchName } from '../arch';
 import { compile } from '../compiler';
-import { SeccompError } from '../errors';
 import type { Policy } from '../policy';
 import { builtinGroups } from '../groups';
 import { parse as parseWith, parseFile as parseFileWith, type ParsedPolicy, type ParseOptions } from './parser';
+import { locateRuleError } from '../rule-origin';
 import { bindForChecking } from '../self-pid';
 
 // The public entry points know the built-in groups unless told otherwise.
@@ -20,8 +20,8 @@ export { formatPolicy } from './format';
 export { policySyntaxError } from './errors';
 
 export interface FileOptions {
-  /** Which `[arch ...]` sections apply (and, for checkPolicyFile, the target); default native. */
-  arch?: ArchName;
+  /** Which `[arch ...]` sections apply (and, for checkPolicyFile, the target): the kernel's name or Node's; default native. */
+  arch?: ArchInput;
 }
 
 export interface PolicyFileCheck extends ParsedPolicy {
@@ -52,21 +52,12 @@ export function parsePolicyFile(file: string, options: FileOptions = {}): Policy
  */
 export function checkPolicyFile(file: string, options: FileOptions = {}): PolicyFileCheck {
   const parsed = parseFile(file, options);
-  const arch = options.arch ?? nativeArch();
+  const arch = options.arch === undefined ? nativeArch() : requireArch(options.arch);
   try {
     const { skipped } = compile(bindForChecking(parsed.policy), { arch, report: false, optimize: 2 });
     return { ...parsed, arch, skipped };
   } catch (error) {
-    throw locate(error, parsed);
+    throw locateRuleError(error, parsed.policy);
   }
 }
 
-/** The compiler's error, prefixed with where the first rule for its system call was written. */
-function locate(error: unknown, parsed: ParsedPolicy): unknown {
-  if (!(error instanceof SeccompError) || typeof error.details.syscall !== 'string') return error;
-  const index = parsed.policy.rules.findIndex((rule) => rule.syscall === error.details.syscall);
-  if (index < 0) return error;
-  const { file, line, column } = parsed.locations[index];
-  return new SeccompError(error.code, `${file}:${line}:${column}: ${error.message}`,
-    { ...error.details, file, line, column });
-}

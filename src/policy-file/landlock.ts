@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import { checkLandlock, type FsRules, type LandlockRules, type NetRules } from '../landlock/policy';
 import { FS_ACCESS_NAMES, PORT_ACCESS_NAMES, type FsAccessName, type PortAccessName } from '../landlock/rights';
 import { policySyntaxError } from './errors';
-import { suggest } from './rule';
+import { suggest } from './cursor';
 
 export const LANDLOCK_DIRECTIVES = ['@fs', '@net', '@needs', '@isolate', '@landlock'];
 

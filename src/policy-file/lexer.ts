@@ -1,6 +1,7 @@
 /**
- * Splits one line of a policy file into tokens. Lines are independent in this format, so
- * the lexer works a line at a time and every token knows its 1-based column.
+ * Splits one line of a policy file into tokens. The lexer works a physical line at a time
+ * (a line continued with `\\` is tokenized line by line, see lines.ts), and every token
+ * knows its 1-based line and column.
  */
 import { policySyntaxError } from './errors';
 
@@ -9,6 +10,8 @@ export type TokenKind = 'name' | 'number' | 'directive' | 'symbol' | 'op' | 'inv
 export interface Token {
   kind: TokenKind;
   text: string;
+  /** The physical line it is on (a statement continued with `\\` spans several). */
+  line: number;
   column: number;
   /** For numbers. */
   value?: bigint;
@@ -26,7 +29,7 @@ const NUMBER = /-?[0-9][A-Za-z0-9_]*/y;
 // Longest first, so that "==" is never read as "=" "=". "=" and "!" exist only to be reported
 // with a suggestion ("==", "!=").
 const OPERATORS = ['=>', '==', '!=', '<=', '>=', '&&', '||', '<', '>', '&', '|', '~', '(', ')', ':', ';', ',',
-  '[', ']', '*', '=', '!'];
+  '[', ']', '{', '}', '*', '=', '!'];
 
 /** The part of a line before its `#` comment. */
 export function stripComment(text: string): string {
@@ -67,29 +70,29 @@ export function tokenizeLine(line: string, file: string, lineNumber: number): To
       if (value === undefined) {
         const error = policySyntaxError(file, lineNumber, column, 'a number (decimal, 0x hexadecimal or 0 octal)',
           undefined, { found: JSON.stringify(text), problem: `malformed number "${text}"` });
-        tokens.push({ kind: 'invalid', text, column, error });
+        tokens.push({ kind: 'invalid', text, line: lineNumber, column, error });
         break;
       }
-      tokens.push({ kind: 'number', text, column, value });
+      tokens.push({ kind: 'number', text, line: lineNumber, column, value });
     } else if ((text = matchAt(NAME, content, i)) !== undefined) {
-      tokens.push({ kind: 'name', text, column });
+      tokens.push({ kind: 'name', text, line: lineNumber, column });
     } else if ((text = matchAt(DIRECTIVE, content, i)) !== undefined) {
-      tokens.push({ kind: 'directive', text, column });
+      tokens.push({ kind: 'directive', text, line: lineNumber, column });
     } else if ((text = matchAt(SYMBOL, content, i)) !== undefined) {
-      tokens.push({ kind: 'symbol', text, column });
+      tokens.push({ kind: 'symbol', text, line: lineNumber, column });
     } else if ((text = OPERATORS.find((op) => content.startsWith(op, i))) !== undefined) {
-      tokens.push({ kind: 'op', text, column });
+      tokens.push({ kind: 'op', text, line: lineNumber, column });
     } else {
       text = String.fromCodePoint(content.codePointAt(i) ?? 0);
       const found = JSON.stringify(text);
       const error = policySyntaxError(file, lineNumber, column, 'a name, a number or an operator', undefined,
         { found, problem: `unexpected character ${found}` });
-      tokens.push({ kind: 'invalid', text, column, error });
+      tokens.push({ kind: 'invalid', text, line: lineNumber, column, error });
       break;
     }
     i += text.length;
     end = i;
   }
-  tokens.push({ kind: 'end', text: '', column: end + 1 });
+  tokens.push({ kind: 'end', text: '', line: lineNumber, column: end + 1 });
   return tokens;
 }

@@ -1,60 +1,22 @@
 /**
- * Parsing of what follows `syscall:` on a rule line (actions, argument expressions and
- * constant values), and of actions wherever they appear (`@default`).
+ * Parsing of actions (after `syscall:` and in `@default`), argument expressions and
+ * constant values. What a rule line as a whole means is body.ts.
  */
-import type { SeccompError } from '../errors';
 import { binding } from '../native';
 import type { Action, CompareOp, Condition } from '../policy';
 import { argWidth } from '../syscall-args';
 import { SELF_PID } from '../self-pid';
-import { closestName } from '../syscalls';
-import { MAX_ALTERNATIVES, and, anyBitSet, negate, negateCondition, unsigned, type Dnf, type Width } from './dnf';
-import { policySyntaxError } from './errors';
+import { MAX_ALTERNATIVES, and, anyBitSet, negateCondition, unsigned, type Dnf, type Width } from './dnf';
+import { Cursor, isOp, isWord, suggest } from './cursor';
 import { tokenizeLine, type Token } from './lexer';
-
-/** Reads one line's tokens and reports errors at the token at hand. */
-export class Cursor {
-  private index = 0;
-  constructor(private readonly tokens: Token[], readonly file: string, readonly line: number) {}
-
-  peek(): Token {
-    const token = this.tokens[this.index];
-    if (token.error) throw token.error;
-    return token;
-  }
-  next(): Token {
-    const token = this.peek();
-    if (token.kind !== 'end') this.index++;
-    return token;
-  }
-  /** Consumes the next token if it is operator `op`. */
-  acceptOp(op: string): Token | undefined {
-    return isOp(this.peek(), op) ? this.next() : undefined;
-  }
-  expectEnd(expected: string): void {
-    const token = this.peek();
-    if (token.kind !== 'end') throw this.fail(expected, token);
-  }
-  fail(expected: string, token: Token, options: { suggestion?: string; problem?: string } = {}): SeccompError {
-    return policySyntaxError(this.file, this.line, token.column, expected, options.suggestion,
-      { found: describe(token), ...(options.problem === undefined ? {} : { problem: options.problem }) });
-  }
-}
-
-export function isOp(token: Token, op: string): boolean { return token.kind === 'op' && token.text === op; }
-export function isWord(token: Token, word: string): boolean { return token.kind === 'name' && token.text === word; }
-function describe(token: Token): string { return token.kind === 'end' ? 'end of line' : JSON.stringify(token.text); }
-
-/** Did-you-mean, skipped for very long input (edit distance is quadratic). */
-export function suggest(input: string, candidates: Iterable<string>): string | undefined {
-  return input.length <= 64 ? closestName(input, candidates) : undefined;
-}
 
 // ---------------------------------------------------------------------------------------
 // Actions
 
+export const ARG = /^arg(\d+)$/;
+
 const ACTION_WORDS = ['allow', 'kill', 'kill-process', 'trap', 'log', 'errno', 'return'];
-const ACTION_EXPECTED = 'an action (1, allow, kill, trap, log, errno NAME or return ERRNO)';
+export const ACTION_EXPECTED = 'an action (1, allow, kill, trap, log, errno NAME or return ERRNO)';
 
 export function parseAction(c: Cursor, expected = ACTION_EXPECTED): Action {
   const t = c.next();
@@ -80,7 +42,7 @@ export function parseAction(c: Cursor, expected = ACTION_EXPECTED): Action {
   throw c.fail(expected, t, { suggestion: t.kind === 'name' ? suggest(t.text.toLowerCase(), ACTION_WORDS) : undefined });
 }
 
-function parseErrno(c: Cursor): string | number {
+export function parseErrno(c: Cursor): string | number {
   const expected = 'an errno name (EPERM, EACCES...) or number (0 to 4095)';
   const t = c.next();
   if (t.kind === 'number' && t.value !== undefined && t.value >= 0n && t.value <= 4095n) return Number(t.value);
@@ -93,54 +55,14 @@ function parseErrno(c: Cursor): string | number {
 }
 
 // ---------------------------------------------------------------------------------------
-// Rule bodies and expressions
+// Expressions
 
-export interface RuleBody {
-  /** Unconditional when absent. */
-  when?: Dnf;
-  action: Action;
-  /** `; return ERRNO`: the rules for calls that `when` does not match. */
-  otherwise?: { when: Dnf; action: Action };
-}
-
-const ARG = /^arg(\d+)$/;
-
-export function parseRuleBody(c: Cursor, syscall: string): RuleBody {
-  const first = c.peek();
-  if (!(first.kind === 'name' && ARG.test(first.text))) {
-    const action = parseAction(c, `${ACTION_EXPECTED} or a condition such as "arg0 == 1"`);
-    c.expectEnd('end of line after the action');
-    return { action };
-  }
-  const when = parseExpression(c, syscall);
-  const arrow = c.acceptOp('=>');
-  const action = arrow ? parseAction(c) : 'allow';
-  let otherwise: RuleBody['otherwise'];
-  const semicolon = c.acceptOp(';');
-  if (semicolon) {
-    const word = c.next();
-    if (!isWord(word, 'return')) throw c.fail('"return ERRNO" after ";"', word, { suggestion: word.kind === 'name' ? 'return' : undefined });
-    const errno = c.peek();
-    const other = { errno: parseErrno(c) };
-    const negated = negate(when, (cond) => cond.width ?? argWidth(syscall, cond.arg));
-    if (!negated) throw c.fail('a simpler expression', errno, { problem: tooLarge('the calls it does not match') });
-    otherwise = { when: negated, action: other };
-  }
-  const next = c.peek();
-  if (next.kind !== 'end') {
-    const suggestion = isOp(next, '&') || isWord(next, 'and') ? '&&' : isWord(next, 'or') ? '||' : undefined;
-    const expected = semicolon ? 'end of line after the errno'
-      : arrow ? '"; return ERRNO" or end of line after the action' : '"&&", "||", "=>", "; return ERRNO" or end of line';
-    throw c.fail(expected, next, { suggestion });
-  }
-  return { when, action, ...(otherwise ? { otherwise } : {}) };
-}
-
-function tooLarge(what: string): string {
+export function tooLarge(what: string): string {
   return `${what} would take more than ${MAX_ALTERNATIVES} rules; split the line or simplify the expression`;
 }
 
-function parseExpression(c: Cursor, syscall: string): Dnf {
+/** `argN OP VALUE` atoms joined by `&&` and `||`, as alternatives (OR) of conjunctions (AND). */
+export function parseExpression(c: Cursor, syscall: string): Dnf {
   let dnf = parseConjunction(c, syscall);
   for (let op = c.acceptOp('||'); op; op = c.acceptOp('||')) {
     dnf = [...dnf, ...parseConjunction(c, syscall)];
@@ -249,7 +171,15 @@ function parseValue(c: Cursor, ctx: ArgContext, depth = 0): bigint {
 function parseTerm(c: Cursor, ctx: ArgContext, depth: number): bigint {
   const t = c.next();
   if (depth > MAX_NESTING) throw c.fail('a simpler value', t, { problem: `values nest more than ${MAX_NESTING} deep` });
-  if (isOp(t, '~')) return unsigned(~parseTerm(c, ctx, depth + 1), ctx.width); // complement at the argument's width
+  if (isOp(t, '~')) {
+    const again = c.peek();
+    if (isOp(again, '~')) {
+      // Both minijail implementations refuse it; it is almost surely a slip for one "~".
+      throw c.fail('a value after "~"', again, { problem: 'a double complement "~~" is refused, as minijail refuses it: ' +
+        'write the value itself, or "~(~VALUE)" if you mean it' });
+    }
+    return unsigned(~parseTerm(c, ctx, depth + 1), ctx.width); // complement at the argument's width
+  }
   if (isOp(t, '(')) {
     const value = parseValue(c, ctx, depth + 1);
     const close = c.next();

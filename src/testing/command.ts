@@ -5,11 +5,10 @@
  * with faults from its main module, the policy at exec and the faults by a preload once
  * Node's own startup is done.
  */
-import { compileFor } from '../loader';
+import { buildVerified, compileFor } from '../loader';
 import { bindingPath } from '../native';
 import type { Policy } from '../policy';
 import { prepareLaunch, type PreparedLaunch } from '../launcher';
-import { serialiseSpec } from './preload';
 
 export interface CommandPlan {
   command: string;
@@ -42,7 +41,7 @@ export function prepareCommand(plan: CommandPlan): PreparedCommand {
   let laterErrnos: string[] | undefined;
   if (faults && plan.faultsFrom === 'main') {
     // Compiled here, so that the preload needs nothing of the package but the addon.
-    env.SECCOMP_NODE_FAULTS = serialiseSpec(compileFor(faults, { report: false }).spec);
+    env.SECCOMP_NODE_FAULTS = buildVerified(compileFor(faults, { report: false })).bytes.toString('base64');
     env.SECCOMP_NODE_ADDON = bindingPath ?? '';
     env.SECCOMP_NODE_FAULTS_FD = String(plan.reportFd);
     args = ['--require', plan.preload, ...args];

@@ -10,6 +10,7 @@
  */
 import { checkCondition, type Condition, type Policy, type Rule } from '../policy';
 import { SeccompError } from '../errors';
+import { checkKnownKeys, type KeyList } from '../known-keys';
 import { parsePolicy } from '../policy-file';
 
 /** One injected failure: the errno, and optionally the calls it applies to. */
@@ -33,6 +34,7 @@ export type FaultSpec = Record<string, Fault | Fault[]>;
 export interface FaultExemption { syscall: string; arg: number; value: bigint | number; width?: 32 | 64 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const FAULT_RULE_KEYS: KeyList<FaultRule> = { errno: true, when: true };
 
 function invalid(message: string, details: Record<string, unknown> = {}): SeccompError {
   return new SeccompError('ERR_SECCOMP_INVALID_OPTION', message, details);
@@ -40,7 +42,10 @@ function invalid(message: string, details: Record<string, unknown> = {}): Seccom
 
 function normalise(fault: Fault, syscall: string): FaultRule {
   if (typeof fault === 'string' || typeof fault === 'number') return { errno: fault };
-  if (typeof fault === 'object' && fault !== null && 'errno' in fault) return fault;
+  if (typeof fault === 'object' && fault !== null && 'errno' in fault) {
+    checkKnownKeys(fault, FAULT_RULE_KEYS, 'a fault', `fail.${syscall}`);
+    return fault;
+  }
   throw invalid(`fault for ${syscall} must be an errno name or number, or { errno, when? }: ${JSON.stringify(fault)}`,
     { syscall });
 }
@@ -54,7 +59,7 @@ function faultRules(syscall: string, fault: FaultRule): Rule[] {
   const action = { errno };
   if (fault.when === undefined) return [{ syscall, action }];
   if (Array.isArray(fault.when)) {
-    return [{ syscall, action, ...(fault.when.length ? { conditions: fault.when.map(checkCondition) } : {}) }];
+    return [{ syscall, action, ...(fault.when.length ? { conditions: fault.when.map((c, i) => checkCondition(c, `fail.${syscall}.when[${i}]`)) } : {}) }];
   }
   if (typeof fault.when !== 'string' || !fault.when.trim()) {
     throw invalid(`"when" for ${syscall} must be an expression such as "arg0 == 1" or a list of conditions`, { syscall });

@@ -17,17 +17,18 @@ import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import { AssertionError } from 'node:assert';
 import { isDeepStrictEqual } from 'node:util';
-import { SeccompError } from '../errors';
+import { isSeccompErrorCode, SeccompError } from '../errors';
 import { resolveExecutable } from '../exec';
 import { Filter } from '../filter';
 import { defaultDaemonProfile, entriesNeeds, expandEntries, type GroupEntry } from '../groups';
 import {
-  addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEYS, mergeLandlock, type LandlockOptions,
+  addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEY_LIST, mergeLandlock, type LandlockOptions,
 } from '../landlock/policy';
 import { compileFor, planLandlockFor } from '../loader';
 import { launchFailureError, type SupervisedViolation, type Supervision } from '../launcher';
+import { checkKnownKeys, type KeyList } from '../known-keys';
 import { checkPolicy, parseAction, type Action, type Policy } from '../policy';
-import { readPolicySource } from '../policy-source';
+import { readPolicySpec } from '../policy-spec';
 import { prepareCommand } from './command';
 import { isNodeProgram } from './exec';
 import { faultPolicy, type FaultExemption, type FaultSpec } from './faults';
@@ -60,7 +61,7 @@ export type SandboxTarget =
 export interface RunSandboxedOptions extends LandlockOptions {
   /** As for lockdown(): names, '@groups' and rules. Replaces the default profile. */
   allow?: GroupEntry[];
-  /** A whole policy: data, a Filter, or a policy file path (relative to `cwd`). */
+  /** A whole policy: data, a Filter, or a policy string (a file path relative to `cwd`, a preset, a list such as '@node,@fs-read', JSON). */
   policy?: Policy | Filter | string;
   /** The action for calls no rule matches. Default 'kill-process'. */
   defaultAction?: Action;
@@ -146,8 +147,14 @@ function invalid(message: string): SeccompError {
   return new SeccompError('ERR_SECCOMP_INVALID_OPTION', message);
 }
 
-const OPTIONS: readonly string[] = ['allow', 'policy', 'defaultAction', 'report', 'optimize', 'fail', 'faultsFrom', 'args', 'timeoutMs',
-  'env', 'cwd', 'input', 'keepAlive', ...LANDLOCK_OPTION_KEYS];
+const MODULE_TARGET_KEYS: KeyList<Extract<SandboxTarget, { module: string }>> = { module: true, export: true };
+const COMMAND_TARGET_KEYS: KeyList<Extract<SandboxTarget, { command: string }>> = { command: true, args: true };
+
+/** Every runSandboxed option, one line each (known-keys.ts): anything else is refused. */
+const OPTION_KEYS: KeyList<RunSandboxedOptions> = {
+  allow: true, policy: true, defaultAction: true, report: true, optimize: true, fail: true, faultsFrom: true,
+  args: true, timeoutMs: true, env: true, cwd: true, input: true, keepAlive: true, ...LANDLOCK_OPTION_KEY_LIST,
+};
 
 /** The policy the options ask for (undefined: faults only). */
 function resolvePolicy(options: RunSandboxedOptions, cwd: string, forCommand: boolean): Policy | undefined {
@@ -159,8 +166,8 @@ function resolvePolicy(options: RunSandboxedOptions, cwd: string, forCommand: bo
   let policy: Policy;
   if (options.policy !== undefined) {
     policy = options.policy instanceof Filter ? options.policy.toPolicy()
-      : typeof options.policy === 'string' ? readPolicySource(path.resolve(cwd, options.policy)).policy
-        : checkPolicy(options.policy);
+      : typeof options.policy === 'string' ? readPolicySpec(options.policy, { cwd }).policy
+        : checkPolicy(options.policy, 'policy');
   } else if (options.allow !== undefined) {
     if (!Array.isArray(options.allow)) throw invalid('`allow` must be an array of names, groups and rules');
     policy = { defaultAction: 'kill-process', rules: expandEntries(options.allow) };
@@ -217,9 +224,7 @@ function functionSource(fn: (...args: never[]) => unknown): string {
  */
 export async function runSandboxed(target: SandboxTarget, options: RunSandboxedOptions = {}): Promise<SandboxedResult> {
   if (typeof options !== 'object' || options === null) throw invalid('runSandboxed() takes an options object');
-  for (const key of Object.keys(options)) {
-    if (!OPTIONS.includes(key)) throw invalid(`unknown runSandboxed option "${key}"; options: ${OPTIONS.join(', ')}`);
-  }
+  checkKnownKeys(options, OPTION_KEYS, 'runSandboxed() options', '', { timeout: 'timeoutMs', faults: 'fail' });
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   const report = options.report ?? true;
@@ -230,10 +235,12 @@ export async function runSandboxed(target: SandboxTarget, options: RunSandboxedO
   if (typeof target === 'function') {
     spec = { mode: 'function', source: functionSource(target), report, resultFd: RESULT_FD, keepAlive: Boolean(options.keepAlive) };
   } else if (typeof target === 'object' && target !== null && 'module' in target && typeof target.module === 'string') {
+    checkKnownKeys(target, MODULE_TARGET_KEYS, 'a module target', 'target');
     const file = path.resolve(cwd, target.module);
     if (!fs.existsSync(file)) throw invalid(`module ${file} does not exist`);
     spec = { mode: 'module', module: file, export: target.export ?? 'default', report, resultFd: RESULT_FD, keepAlive: Boolean(options.keepAlive) };
   } else if (isCommand && typeof (target as { command: unknown }).command === 'string') {
+    checkKnownKeys(target as object, COMMAND_TARGET_KEYS, 'a command target', 'target');
     const { command, args = [] } = target as { command: string; args?: readonly string[] };
     resolveExecutable(command, env.PATH, cwd); // fails now, with a clear message, when it does not exist
     spec = { mode: 'command', command, commandArgs: [...args], report: false, resultFd: RESULT_FD, keepAlive: false };
@@ -349,7 +356,7 @@ async function launch(spec: RunnerSpec, o: LaunchOptions): Promise<SandboxedResu
     const outcome = await collect(child, o);
     const setup = outcome.messages.find((m) => m.kind === 'setup-error');
     if (setup && 'error' in setup) {
-      const error = new SeccompError(/^ERR_SECCOMP_/.test(setup.error.code ?? '') ? setup.error.code as SeccompError['code'] : 'ERR_SECCOMP_INVALID_OPTION',
+      const error = new SeccompError(isSeccompErrorCode(setup.error.code) ? setup.error.code : 'ERR_SECCOMP_INVALID_OPTION',
         `the sandboxed child could not start: ${setup.error.message}`, { child: setup.error, stderr: outcome.stderr });
       throw error;
     }

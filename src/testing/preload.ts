@@ -9,7 +9,8 @@
  * no more than loading a shared library for the faults to be armed.
  *
  * Environment (removed once read, so that child processes do not re-arm):
- * - SECCOMP_NODE_FAULTS: the compiled filter (the addon's filter spec) as JSON;
+ * - SECCOMP_NODE_FAULTS: the fault filter's BPF program, base64, compiled and verified
+ *   against its policy by the caller (the addon loads exactly those bytes);
  * - SECCOMP_NODE_ADDON: the addon's path;
  * - SECCOMP_NODE_FAULTS_FD: a descriptor to report to (armed, uncaught exception), one
  *   JSON line per event. Writes to it are exempted from the faults by the caller.
@@ -20,7 +21,6 @@
  */
 import * as fs from 'node:fs';
 import Module = require('node:module');
-import type { NativeFilterSpec } from '../native';
 
 const faults = process.env.SECCOMP_NODE_FAULTS;
 const addonPath = process.env.SECCOMP_NODE_ADDON;
@@ -49,22 +49,6 @@ function describe(error: unknown): object {
   return { name: e.name, message: e.message, ...(e.code ? { code: e.code } : {}), ...(e.syscall ? { syscall: e.syscall } : {}) };
 }
 
-/** The spec as the runner wrote it: bigints as decimal strings. */
-export function reviveSpec(json: string): NativeFilterSpec {
-  const spec = JSON.parse(json) as NativeFilterSpec;
-  for (const rule of spec.rules) {
-    for (const c of rule.conditions) {
-      c.a = BigInt(c.a as unknown as string);
-      c.b = BigInt(c.b as unknown as string);
-    }
-  }
-  return spec;
-}
-
-export function serialiseSpec(spec: NativeFilterSpec): string {
-  return JSON.stringify(spec, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-}
-
 if (faults && addonPath) {
   let armed = false;
   const arm = (when: string): void => {
@@ -72,8 +56,8 @@ if (faults && addonPath) {
     armed = true;
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const addon = require(addonPath) as { buildFilter(spec: NativeFilterSpec, mode: 'load'): void };
-      addon.buildFilter(reviveSpec(faults), 'load');
+      const addon = require(addonPath) as { loadProgram(program: Buffer, options: { tsync: boolean; report: boolean }): void };
+      addon.loadProgram(Buffer.from(faults, 'base64'), { tsync: true, report: false });
       send({ event: 'armed', when });
     } catch (error) {
       process.stderr.write(`seccomp-node: could not arm the faults: ${(error as Error).message}\n`);

@@ -15,7 +15,7 @@ function expectInvalid(input: Uint8Array | readonly Instruction[], message: RegE
   let caught: unknown;
   try { parseProgram(input); } catch (e) { caught = e; }
   expect(caught).toBeInstanceOf(SeccompError);
-  expect((caught as SeccompError).code).toBe('ERR_SECCOMP_INVALID_OPTION');
+  expect((caught as SeccompError).code).toBe('ERR_SECCOMP_INVALID_PROGRAM');
   expect((caught as SeccompError).message).toMatch(message);
 }
 

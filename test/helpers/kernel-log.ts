@@ -17,7 +17,10 @@ export type KernelRecord =
 const RECORD = /type=1326 audit\([\d.:]+\):.* pid=(\d+) .*\bsig=31 arch=([0-9a-f]+) syscall=(\d+) /;
 const ARCHES: Record<string, string> = { c000003e: 'x86_64', '40000003': 'i386', c00000b7: 'aarch64', '40000028': 'arm' };
 
-/** The kernel's kill record for `pid`, from everything /dev/kmsg still holds. */
+/**
+ * The kernel's kill record for `pid`, from everything /dev/kmsg still holds: the latest
+ * one, since pids are reused and the log keeps the kills of earlier runs.
+ */
 export function kernelKillRecord(pid: number): KernelRecord {
   let fd: number;
   try {
@@ -27,18 +30,19 @@ export function kernelKillRecord(pid: number): KernelRecord {
   }
   try {
     const buffer = Buffer.alloc(16 * 1024);
+    let latest: KernelRecord = { readable: true, found: false };
     for (;;) {
       let n: number;
       try {
         n = fs.readSync(fd, buffer, 0, buffer.length, null);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EPIPE') continue; // overwritten while reading
-        return { readable: true, found: false }; // EAGAIN: the end of the log
+        return latest; // EAGAIN: the end of the log
       }
-      if (n <= 0) return { readable: true, found: false };
+      if (n <= 0) return latest;
       const record = buffer.toString('utf8', 0, n);
       const m = RECORD.exec(record);
-      if (m && Number(m[1]) === pid) return { readable: true, found: true, nr: Number(m[3]), arch: ARCHES[m[2]] ?? m[2], record };
+      if (m && Number(m[1]) === pid) latest = { readable: true, found: true, nr: Number(m[3]), arch: ARCHES[m[2]] ?? m[2], record };
     }
   } finally {
     fs.closeSync(fd);

@@ -40,8 +40,12 @@ export async function startPostgres(): Promise<Postgres> {
   fs.mkdirSync(socketDir);
   const asRoot = process.getuid?.() === 0;
   if (asRoot) execFileSync('chown', ['-R', 'postgres:postgres', base]);
+  // The server is the test's fixture, not code under test: it runs without what the suite's
+  // runner may preload (npm run test:asan puts libasan into every child, and PostgreSQL
+  // under it hangs in initdb).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(LD_PRELOAD|ASAN_OPTIONS|UBSAN_OPTIONS)$/.test(key)));
   const run = (tool: string, args: string[]) => execFileSync(asRoot ? 'runuser' : path.join(bin, tool),
-    asRoot ? ['-u', 'postgres', '--', path.join(bin, tool), ...args] : args, { stdio: 'pipe' });
+    asRoot ? ['-u', 'postgres', '--', path.join(bin, tool), ...args] : args, { stdio: 'pipe', env, timeout: 180_000 });
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'app', '--no-sync']);
   const port = await freePort();
   run('pg_ctl', ['-D', data, '-l', path.join(base, 'log'), '-w', '-t', '120', 'start',

@@ -8,6 +8,7 @@
 // a locked-down process would. This addon is built for the tests (test/global-setup.ts) and
 // is never part of the package: a shipped raw-syscall primitive would be a gift to an
 // attacker who has only JavaScript.
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -521,7 +522,23 @@ Napi::Value ExecAt(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// runtimeCpu() -> { count, frequency } as abseil answers V8 on its first contended lock
+// and first queued waiter (Node 22+), or null when the runtime has no abseil (Node 20).
+Napi::Value RuntimeCpu(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto count =
+      reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "_ZN4absl13base_internal7NumCPUsEv"));
+  auto frequency = reinterpret_cast<double (*)()>(
+      dlsym(RTLD_DEFAULT, "_ZN4absl13base_internal19NominalCPUFrequencyEv"));
+  if (count == nullptr || frequency == nullptr) return env.Null();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("count", count());
+  out.Set("frequency", frequency());
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("runtimeCpu", Napi::Function::New<RuntimeCpu>(env, "runtimeCpu"));
   exports.Set("ioUringRing", Napi::Function::New<IoUringRing>(env, "ioUringRing"));
   exports.Set("ioUringOpenat", Napi::Function::New<IoUringOpenat>(env, "ioUringOpenat"));
   exports.Set("threadBlockingSignal",

@@ -10,6 +10,9 @@ import { compile as compilePolicy } from '../../src/compiler';
 import { SeccompError } from '../../src/errors';
 import type { Policy } from '../../src/policy';
 import { fromOciProfile } from '../../src/oci';
+import { runFilter } from '../../src/bpf/emulator';
+import { Filter } from '../../src/filter';
+import { syscallNumber } from '../../src/syscalls';
 
 const DOCKER = JSON.parse(fs.readFileSync(DOCKER_PROFILE, 'utf8')) as unknown;
 const compile = (policy: Policy, arch = nativeArch()) =>
@@ -33,12 +36,12 @@ describe('the Docker default profile', () => {
 
   it('keeps the argument rules: clone masked 0x7E020000, personality, socket families', () => {
     expect(rulesFor(policy, 'clone')).toEqual([{ syscall: 'clone', action: 'allow',
-      conditions: [{ arg: 0, op: 'masked-eq', mask: String(0x7e020000), value: '0', width: 64 }] }]);
+      conditions: [{ arg: 0, op: 'masked-eq', mask: String(0x7e020000), value: '0' }] }]);
     expect(rulesFor(policy, 'personality').map((r) => r.conditions![0].value))
       .toEqual(['0', '8', '131072', '131080', '4294967295']);
     expect(rulesFor(policy, 'socket').map((r) => r.conditions![0])).toEqual([
-      { arg: 0, op: 'lt', value: '38', width: 64 }, { arg: 0, op: 'eq', value: '39', width: 64 },
-      { arg: 0, op: 'gt', value: '40', width: 64 }]);
+      { arg: 0, op: 'lt', value: '38' }, { arg: 0, op: 'eq', value: '39' },
+      { arg: 0, op: 'gt', value: '40' }]);
     expect(rulesFor(policy, 'clone3')).toEqual([{ syscall: 'clone3', action: { errno: 'ENOSYS' } }]);
   });
 
@@ -195,8 +198,8 @@ describe('overlapping rules with different actions', () => {
   it('carves the stricter single comparisons out of an unconditional rule, exactly', () => {
     const r = fromOciProfile(socket({ action: 'SCMP_ACT_ALLOW' }, { action: 'SCMP_ACT_ERRNO', errnoRet: 97, ...arg0('SCMP_CMP_EQ', 16) }), { arch: 'x86_64' });
     expect(r.policy.rules).toEqual([
-      { syscall: 'socket', action: 'allow', conditions: [{ arg: 0, op: 'ne', value: '16', width: 64 }] },
-      { syscall: 'socket', action: { errno: 'EAFNOSUPPORT' }, conditions: [{ arg: 0, op: 'eq', value: '16', width: 64 }] },
+      { syscall: 'socket', action: 'allow', conditions: [{ arg: 0, op: 'ne', value: '16' }] },
+      { syscall: 'socket', action: { errno: 'EAFNOSUPPORT' }, conditions: [{ arg: 0, op: 'eq', value: '16' }] },
     ]);
     expect(r.notes[0]).toMatch(/^socket: rules with actions "allow", "errno\(EAFNOSUPPORT\)" overlap; "allow" now applies only/);
     compile(r.policy, 'x86_64');
@@ -211,7 +214,7 @@ describe('overlapping rules with different actions', () => {
   it('otherwise keeps only the strictest rules, unconditional when the default is laxer', () => {
     const closed = fromOciProfile(socket({ action: 'SCMP_ACT_ALLOW', ...arg0('SCMP_CMP_LT', 10) },
       { action: 'SCMP_ACT_KILL_PROCESS', ...arg0('SCMP_CMP_EQ', 5) }), { arch: 'x86_64' });
-    expect(closed.policy.rules).toEqual([{ syscall: 'socket', action: 'kill-process', conditions: [{ arg: 0, op: 'eq', value: '5', width: 64 }] }]);
+    expect(closed.policy.rules).toEqual([{ syscall: 'socket', action: 'kill-process', conditions: [{ arg: 0, op: 'eq', value: '5' }] }]);
     // a masked comparison cannot be negated into one comparison, so nothing is carved out
     const open = fromOciProfile({ ...socket({ action: 'SCMP_ACT_LOG' },
       { action: 'SCMP_ACT_KILL_PROCESS', args: [{ index: 0, value: 0xf0, valueTwo: 0x20, op: 'SCMP_CMP_MASKED_EQ' }] }),
@@ -224,8 +227,8 @@ describe('overlapping rules with different actions', () => {
     const r = fromOciProfile({ ...socket({ action: 'SCMP_ACT_LOG' }, { action: 'SCMP_ACT_KILL_PROCESS', ...arg0('SCMP_CMP_GT', 5) }),
       defaultAction: 'SCMP_ACT_ALLOW' }, { arch: 'x86_64' });
     expect(r.policy.rules).toEqual([
-      { syscall: 'socket', action: 'log', conditions: [{ arg: 0, op: 'le', value: '5', width: 64 }] },
-      { syscall: 'socket', action: 'kill-process', conditions: [{ arg: 0, op: 'gt', value: '5', width: 64 }] },
+      { syscall: 'socket', action: 'log', conditions: [{ arg: 0, op: 'le', value: '5' }] },
+      { syscall: 'socket', action: 'kill-process', conditions: [{ arg: 0, op: 'gt', value: '5' }] },
     ]);
   });
 
@@ -245,7 +248,7 @@ describe('arguments', () => {
     const ops = ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT'];
     expect(withArgs(ops.map((op, index) => ({ index, value: 7, op })))!.map((c) => c.op)).toEqual(['ne', 'lt', 'le', 'eq', 'ge', 'gt']);
     expect(withArgs([{ index: 3, value: 0xf0, valueTwo: 0x20, op: 'SCMP_CMP_MASKED_EQ' }]))
-      .toEqual([{ arg: 3, op: 'masked-eq', mask: '240', value: '32', width: 64 }]);
+      .toEqual([{ arg: 3, op: 'masked-eq', mask: '240', value: '32' }]);
     // exactly the low 32 bits: a 32-bit eq (what toOciProfile writes for one)
     expect(withArgs([{ index: 0, value: 0xffffffff, valueTwo: 5, op: 'SCMP_CMP_MASKED_EQ' }]))
       .toEqual([{ arg: 0, op: 'eq', value: '5', width: 32 }]);
@@ -292,5 +295,78 @@ describe('malformed profiles', () => {
     expect(thrown(() => fromOciProfile(DOCKER, { arch: 'mips' as never })).code).toBe('ERR_SECCOMP_UNKNOWN_ARCH');
     expect(thrown(() => fromOciProfile(DOCKER, { capabilities: 'CAP_SYS_ADMIN' as never })).code).toBe('ERR_SECCOMP_INVALID_OPTION');
     expect(thrown(() => fromOciProfile(DOCKER, { kernel: 6 as never })).code).toBe('ERR_SECCOMP_INVALID_OPTION');
+  });
+});
+
+describe('argument widths', () => {
+  // A default-allow profile refusing netlink sockets, as issue 9 reproduced it.
+  const netlink = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['socket'], action: 'SCMP_ACT_ERRNO',
+    args: [{ index: 0, value: 16, op: 'SCMP_CMP_EQ' }] }] };
+  const X86_64 = 0xc000003e;
+  const ALLOW = 0x7fff0000;
+  /** The compiled filter's answer to socket(family, SOCK_RAW, 0), through the emulator. */
+  const verdict = (policy: Policy, family: bigint) => runFilter(Filter.fromPolicy(policy).exportBpf({ arch: 'x86_64' }),
+    { nr: syscallNumber('socket', 'x86_64')!, arch: X86_64, args: [family, 3n, 0n] });
+
+  it('by default compares an int argument on its low 32 bits, so garbage above cannot dodge a deny rule', () => {
+    const { policy } = fromOciProfile(netlink, { arch: 'x86_64' });
+    expect(policy.rules).toEqual([{ syscall: 'socket', action: { errno: 'EPERM' }, conditions: [{ arg: 0, op: 'eq', value: '16' }] }]);
+    for (const upper of [0n, 1n, 0xffffffffn, 0xdeadbeefn]) expect(verdict(policy, (upper << 32n) | 16n)).not.toBe(ALLOW);
+    expect(verdict(policy, 2n)).toBe(ALLOW);
+    expect(verdict(policy, (1n << 32n) | 2n)).toBe(ALLOW);
+  });
+
+  it("keeps runc's 64-bit comparisons when asked", () => {
+    const { policy } = fromOciProfile(netlink, { arch: 'x86_64', argWidths: 'runc' });
+    expect(policy.rules[0].conditions).toEqual([{ arg: 0, op: 'eq', value: '16', width: 64 }]);
+    expect(verdict(policy, 16n)).not.toBe(ALLOW);
+    expect(verdict(policy, (1n << 32n) | 16n)).toBe(ALLOW); // what runc does: the dodge works
+  });
+
+  it('reads a sign-extended value as the int it extends, and refuses values no int can have', () => {
+    const withValue = (value: bigint, extra = {}) => ({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['socket'],
+      action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value, op: 'SCMP_CMP_EQ', ...extra }] }] });
+    expect(fromOciProfile(withValue(0xffffffffffffff9cn), { arch: 'x86_64' }).policy.rules[0].conditions)
+      .toEqual([{ arg: 0, op: 'eq', value: String(0xffffff9c) }]);
+    const e = thrown(() => fromOciProfile(withValue(0x100000010n), { arch: 'x86_64' }));
+    expect(e.code).toBe('ERR_SECCOMP_VALUE_OUT_OF_RANGE');
+    expect(e.message).toMatch(/syscalls\[0\]\.args\[0\]: 0x100000010 is not a 32-bit value, and argument 0 of socket is a C int.*argWidths: 'runc'/);
+    // a mask with bits above an int is refused as well; 64-bit arguments keep all their bits
+    expect(thrown(() => fromOciProfile(withValue(0x1n, { op: 'SCMP_CMP_MASKED_EQ', value: 0xff00000000n, valueTwo: 0 }),
+      { arch: 'x86_64' })).code).toBe('ERR_SECCOMP_VALUE_OUT_OF_RANGE');
+    expect(fromOciProfile(withValue(0x100000010n), { arch: 'x86_64', argWidths: 'runc' }).policy.rules).toHaveLength(1);
+    const mmap = fromOciProfile({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mmap'], action: 'SCMP_ACT_ERRNO',
+      args: [{ index: 1, value: 0x100000000n, op: 'SCMP_CMP_GE' }] }] }, { arch: 'x86_64' }).policy;
+    expect(mmap.rules[0].conditions).toEqual([{ arg: 1, op: 'ge', value: String(0x100000000) }]);
+  });
+
+  it('checks the option', () => {
+    const e = thrown(() => fromOciProfile(netlink, { argWidths: '64' as never }));
+    expect([e.code, e.message]).toEqual(['ERR_SECCOMP_INVALID_OPTION', 'options.argWidths must be "per-argument" or "runc", not "64"']);
+  });
+});
+
+describe('unknown keys', () => {
+  const bad = (profile: unknown) => thrown(() => fromOciProfile(profile, { arch: 'x86_64' }));
+
+  it('are errors with a did-you-mean, at every level, so that a misspelt key never drops a condition', () => {
+    let e = bad({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['socket'], action: 'SCMP_ACT_ERRNO',
+      arg: [{ index: 0, value: 16, op: 'SCMP_CMP_EQ' }] }] });
+    expect([e.code, e.details.path, e.details.suggestion]).toEqual(['ERR_SECCOMP_INVALID_OPTION', 'syscalls[0].arg', 'args']);
+    expect(e.message).toMatch(/^syscalls\[0\]\.arg: unknown key in an OCI syscall rule; did you mean "args"\?/);
+    e = bad({ defaultAction: 'SCMP_ACT_ALLOW', syscall: [] });
+    expect([e.details.path, e.details.suggestion]).toEqual(['syscall', 'syscalls']);
+    e = bad({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['socket'], action: 'SCMP_ACT_ERRNO',
+      args: [{ index: 0, value: 16, valueTow: 1, op: 'SCMP_CMP_EQ' }] }] });
+    expect([e.details.path, e.details.suggestion]).toEqual(['syscalls[0].args[0].valueTow', 'valueTwo']);
+    e = bad({ defaultAction: 'SCMP_ACT_ALLOW', archMap: [{ architecture: 'SCMP_ARCH_X86_64', subArchitecture: [] }], syscalls: [] });
+    expect(e.details.path).toBe('archMap[0].subArchitecture');
+    expect(thrown(() => fromOciProfile(DOCKER, { arhc: 'x86_64' } as never)).details.suggestion).toBe('arch');
+  });
+
+  it("accepts Docker's own keys", () => {
+    expect(() => fromOciProfile({ defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 1, architectures: [], archMap: [],
+      flags: [], listenerPath: '', listenerMetadata: '', syscalls: [{ names: ['read'], name: 'write', action: 'SCMP_ACT_ALLOW',
+        comment: 'x', includes: {}, excludes: {}, errnoRet: 1, args: [] }] }, { arch: 'x86_64' })).not.toThrow();
   });
 });

@@ -5,9 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { expect, it } from 'vitest';
-import { DOCKER_PROFILE } from '../helpers/child';
-import { PROBES_ADDON } from '../helpers/probes';
+import { describe, expect, it } from 'vitest';
+import { DOCKER_PROFILE, describe as describeChild, runChild } from '../helpers/child';
+import { PROBES, PROBES_ADDON } from '../helpers/probes';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -73,4 +73,36 @@ it('an HTTP server and client run under the imported Docker default profile; bpf
   await annotate(without === 'EPERM'
     ? 'without the profile bpf already fails with EPERM here (unprivileged, or an outer filter): the EXDEV variant is what shows the profile refuses it'
     : `without the profile bpf fails with ${without}: the EPERM above is the profile's, and so is the EXDEV`);
+});
+
+describe('an imported deny rule on an int argument, on the real kernel', () => {
+  // A default-allow profile that refuses netlink sockets (issue 9, item 6). The kernel reads
+  // socket()'s family as an int, so 0x1_00000010 is AF_NETLINK to it: a 64-bit comparison
+  // lets that through, a 32-bit one does not.
+  const child = (argWidths: string) => runChild(`
+    ${PROBES}
+    const profile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['socket'], action: 'SCMP_ACT_ERRNO',
+      args: [{ index: 0, value: 16, op: 'SCMP_CMP_EQ' }] }] };
+    const socket = (family, type) => {
+      const r = raw('socket', family, type, 0);
+      if (r.result >= 0) raw('close', r.result);
+      return r.code ?? 'fd';
+    };
+    // Without a filter the disguised family opens a netlink socket: the kernel ignores the upper half.
+    const before = socket(0x100000010n, 3);
+    seccomp.Filter.fromPolicy(seccomp.fromOciProfile(profile, { argWidths: ${JSON.stringify(argWidths)} }).policy).load();
+    report({ before, disguised: socket(0x100000010n, 3), netlink: socket(16, 3), inet: socket(2, 1) });
+  `);
+
+  it('is not dodged by garbage in the upper half with the default per-argument widths', async () => {
+    const r = await child('per-argument');
+    expect(r.reports, describeChild(r)).toEqual([{ before: 'fd', disguised: 'EPERM', netlink: 'EPERM', inet: 'fd' }]);
+    expect(r.code, describeChild(r)).toBe(0);
+  });
+
+  it("is dodged, as under runc, with runc's 64-bit comparisons", async () => {
+    const r = await child('runc');
+    expect(r.reports, describeChild(r)).toEqual([{ before: 'fd', disguised: 'fd', netlink: 'EPERM', inet: 'fd' }]);
+    expect(r.code, describeChild(r)).toBe(0);
+  });
 });

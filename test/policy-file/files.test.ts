@@ -100,9 +100,10 @@ describe('@include', () => {
     expect(dirError.message).toBe(`${fixture('x.policy')}:1:10: cannot read ".": not a regular file`);
   });
 
-  it('a missing top-level file is an option error', () => {
+  it('a missing top-level file is a file error, with its errno', () => {
     const error = failure(() => parsePolicyFile(fixture('nope.policy')));
-    expect(error.code).toBe('ERR_SECCOMP_INVALID_OPTION');
+    expect(error.code).toBe('ERR_SECCOMP_POLICY_FILE');
+    expect(error.details.errno).toBe('ENOENT');
     expect(error.message).toContain('nope.policy": ENOENT');
   });
 
@@ -158,5 +159,34 @@ describe('checkPolicyFile', () => {
 
   it('checks for the native architecture by default', () => {
     expect(checkPolicyFile(fixture('common.policy')).policy.rules).toHaveLength(COMMON.length);
+  });
+});
+
+describe('@default belongs to the top-level file (issue 9, item 8)', () => {
+  // An app policy that kills by default includes a file that says "@default allow": on
+  // today's main the included line became the app's default, and ptrace was allowed.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-default-'));
+  fs.mkdirSync(path.join(tmp, 'lib'));
+  fs.writeFileSync(path.join(tmp, 'lib', 'permissive.policy'), 'read: 1\n@default allow\n');
+  fs.writeFileSync(path.join(tmp, 'lib', 'middle.policy'), 'write: 1\n@include permissive.policy\n');
+  fs.writeFileSync(path.join(tmp, 'app.policy'), '@default kill\n@include lib/middle.policy\nclose: 1\n');
+  fs.writeFileSync(path.join(tmp, 'plain.policy'), '@include lib/permissive.policy\n');
+
+  it('in an included file it is an error naming the include chain, however deep', () => {
+    const e = failure(() => parsePolicyFile(path.join(tmp, 'app.policy'), { arch: 'x86_64' }));
+    expect(e.code).toBe('ERR_SECCOMP_POLICY_SYNTAX');
+    expect(e.message).toBe(`${path.join(tmp, 'lib', 'permissive.policy')}:2:1: @default in an included file ` +
+      `(${path.join(tmp, 'app.policy')} -> ${path.join(tmp, 'lib', 'middle.policy')} -> ${path.join(tmp, 'lib', 'permissive.policy')}): ` +
+      'only the top-level policy sets the default action. Move it there, or remove it');
+    // also when the top-level file sets no default of its own
+    expect(failure(() => parsePolicyFile(path.join(tmp, 'plain.policy'), { arch: 'x86_64' })).message).toMatch(/@default in an included file/);
+  });
+
+  it('in the top-level file it sets the default, before or after its includes', () => {
+    fs.writeFileSync(path.join(tmp, 'lib', 'permissive.policy'), 'read: 1\n');
+    const { defaultAction } = parsePolicyFile(path.join(tmp, 'app.policy'), { arch: 'x86_64' });
+    expect(defaultAction).toBe('kill-process');
+    fs.writeFileSync(path.join(tmp, 'last.policy'), '@include lib/middle.policy\n@default errno EPERM\n');
+    expect(parsePolicyFile(path.join(tmp, 'last.policy'), { arch: 'x86_64' }).defaultAction).toEqual({ errno: 'EPERM' });
   });
 });

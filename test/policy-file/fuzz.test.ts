@@ -24,7 +24,10 @@ const VOCABULARY = ['arg0', 'arg5', 'arg7', ':', ':32', ';', '==', '=', '!=', '<
   '||', '~', '(', ')', 'in', '=>', 'return', 'errno', 'EPERM', 'kill', 'allow', 'log', 'trap', '1', '0', '-1',
   '0x', '0xffffffffffffffffff', '08', 'AF_INET', 'O_ACCMODE', '@include', '@include common.policy',
   '@include cycle-a.policy', '@frequency', '@default', '@allow', '@node', '@nope', '[arch', '[arch *]', ']', ',',
-  '*', '#', '\n', '\r\n', '\t', ' ', '"', '$pid', '$', '$ppid', 'arg0 == $pid', '\u0000', '\u00e9', '\ud83d', '(((((((((((((((((((((((((((((((((((', '~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~'];
+  '*', '#', '\n', '\r\n', '\t', ' ', '"', '$pid', '$', '$ppid', 'arg0 == $pid', '\u0000', '\u00e9', '\ud83d', '(((((((((((((((((((((((((((((((((((', '~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~',
+  // minijail's constructs: continuation, lists, metadata, @denylist
+  '\\', ' \\\n', '{', '}', '{read, write}', '[arch=x86_64]', '[arch=arm64,x86]', '=', '; log', '; return', '@denylist',
+  '@frequency ./nope.frequency', 'io@libc'];
 
 interface Edit { at: number; remove: number; insert: string }
 const edit: fc.Arbitrary<Edit> = fc.record({

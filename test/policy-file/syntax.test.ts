@@ -220,11 +220,3 @@ describe('[arch] sections (extension)', () => {
     expect(() => parsePolicy('', { arch: 'vax' as 'x86_64' })).toThrow(expect.objectContaining({ code: 'ERR_SECCOMP_UNKNOWN_ARCH' }));
   });
 });
-
-describe('@frequency (minijail)', () => {
-  it('is accepted and ignored, with a note', () => {
-    const parsed = parsePolicyWithLocations('@frequency ./app.frequency\nread: 1\n', { file: 'app.policy' });
-    expect(parsed.policy.rules).toEqual([{ syscall: 'read', action: 'allow' }]);
-    expect(parsed.notes).toEqual([expect.stringMatching(/^app\.policy:1: @frequency .* ignores it$/)]);
-  });
-});

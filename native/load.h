@@ -1,0 +1,5 @@
+#pragma once
+#include <napi.h>
+namespace seccomp_node {
+void InitLoad(Napi::Env env, Napi::Object exports);
+}

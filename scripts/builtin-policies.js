@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Parses the built-in groups and profiles (policies/) into lib/builtin-policies.json, which
+ * the package loads instead of running the policy parser at every start
+ * (src/builtin-policies.ts). Run by `npm run build` after tsc, and by the test suite's
+ * global setup. The policy files stay the source of truth: the file is an artefact of the
+ * build in lib/, never committed, and test/builtin-policies.test.ts fails when it and a
+ * fresh parse differ.
+ *
+ * Without the native addon (not built yet, or not Linux) there are no constants to parse
+ * with: the file is removed, and the package parses the policies at run time.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+
+const lib = path.resolve(__dirname, '..', 'lib');
+const { BUILTIN_DATA_FILE, parseBuiltins } = require(path.join(lib, 'builtin-policies.js'));
+const { binding, loadError } = require(path.join(lib, 'native.js'));
+
+fs.rmSync(BUILTIN_DATA_FILE, { force: true });
+if (!binding) {
+  process.stderr.write(`builtin-policies: not written (${loadError}); the policies are parsed at run time\n`);
+  process.exit(0);
+}
+const data = parseBuiltins();
+// Written whole or not at all: a reader never sees half a file.
+const tmp = `${BUILTIN_DATA_FILE}.${process.pid}.tmp`;
+fs.writeFileSync(tmp, JSON.stringify(data) + '\n');
+fs.renameSync(tmp, BUILTIN_DATA_FILE);
