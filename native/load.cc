@@ -35,10 +35,11 @@ std::vector<std::string> Strings(Napi::Value value) {
   return out;
 }
 
-// loadProgram(program: Buffer, options: { tsync: boolean, report: boolean, syscallNames? }):
-// tsync synchronises every thread (in-process lockdown; false right before execve); report
-// installs the SIGSYS reporter first, so that the first trap finds it, with the native
-// syscall names (from the kernel's tables in TypeScript) it prints.
+// loadProgram(program: Buffer, options: { tsync: boolean, report: boolean, syscallNames?,
+// syscallHints? }): tsync synchronises every thread (in-process lockdown; false right before
+// execve); report installs the SIGSYS reporter first, so that the first trap finds it, with
+// the native syscall names (from the kernel's tables in TypeScript) and the hint line for
+// each (which groups would allow it) that it prints.
 Napi::Value LoadProgram(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsBuffer() || !info[1].IsObject()) {
@@ -66,7 +67,8 @@ Napi::Value LoadProgram(const Napi::CallbackInfo& info) {
   bool reporter_installed = false;
   if (options.Get("report").ToBoolean() &&
       !InstallViolationReporter(&previous, &reporter_installed,
-                                Strings(options.Get("syscallNames")))) {
+                                Strings(options.Get("syscallNames")),
+                                Strings(options.Get("syscallHints")))) {
     ThrowErrno(env, errno, "sigaction(SIGSYS)");
   }
   unsigned int flags = options.Get("tsync").ToBoolean() ? SECCOMP_FILTER_FLAG_TSYNC : 0;

@@ -29,6 +29,7 @@ constexpr uint32_t kX32Bit = 0x40000000;
 
 // Filled once, before the handler is installed, and never changed afterwards.
 const char* g_syscall_names[kMaxNativeSyscalls];
+const char* g_syscall_hints[kMaxNativeSyscalls];
 uint32_t g_native_arch = 0;
 pid_t g_pid = 0;
 bool g_installed = false;
@@ -67,7 +68,7 @@ class LineWriter {
   }
 
  private:
-  char buf_[256];
+  char buf_[512];  // the call line and the hint line
   size_t len_ = 0;
 };
 
@@ -136,6 +137,13 @@ void OnSigsys(int signo, siginfo_t* info, void* context) {
   line.Number(tid);
   if (tid == g_pid) line.Text(" (main)");
   line.Text("; killing the process with SIGSYS\n");
+  const char* hint = nullptr;
+  if (arch == g_native_arch && nr >= 0 && nr < kMaxNativeSyscalls) hint = g_syscall_hints[nr];
+  if (hint != nullptr) {
+    line.Text("seccomp-node: ");
+    line.Text(hint);
+    line.Text("\n");
+  }
   line.WriteTo(STDERR_FILENO);
 
   // The disposition is SIG_DFL now: the same call traps again and the process dies.
@@ -147,18 +155,23 @@ void OnSigsys(int signo, siginfo_t* info, void* context) {
   errno = saved_errno;
 }
 
-void FillSyscallNames(const Libseccomp& lib, const std::vector<std::string>& names) {
+void FillSyscallNames(const Libseccomp& lib, const std::vector<std::string>& names,
+                      const std::vector<std::string>& hints) {
   g_native_arch = lib.arch_native();
   for (size_t nr = 0; nr < names.size() && nr < kMaxNativeSyscalls; nr++) {
     // Kept for the life of the process: the handler may read them at any time.
     if (!names[nr].empty()) g_syscall_names[nr] = strdup(names[nr].c_str());
+  }
+  for (size_t nr = 0; nr < hints.size() && nr < kMaxNativeSyscalls; nr++) {
+    if (!hints[nr].empty()) g_syscall_hints[nr] = strdup(hints[nr].c_str());
   }
 }
 
 }  // namespace
 
 bool InstallViolationReporter(struct sigaction* previous, bool* installed_now,
-                              const std::vector<std::string>& names) {
+                              const std::vector<std::string>& names,
+                              const std::vector<std::string>& hints) {
   *installed_now = false;
   if (g_installed) return true;
   std::string why;
@@ -167,7 +180,7 @@ bool InstallViolationReporter(struct sigaction* previous, bool* installed_now,
     errno = ENOSYS;
     return false;
   }
-  if (g_native_arch == 0) FillSyscallNames(*lib, names);
+  if (g_native_arch == 0) FillSyscallNames(*lib, names, hints);
   g_pid = getpid();
 
   struct sigaction action {};

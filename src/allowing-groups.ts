@@ -50,3 +50,31 @@ export function groupsAllowing(syscall: string, args: readonly (bigint | number 
     .filter(([, group]) => group.rules.some((rule) => allows(rule, syscall, registers, options.pid)))
     .map(([name]) => name);
 }
+
+/**
+ * For the in-process violation line, which is printed by a signal handler that can only copy
+ * text prepared before the load: for each syscall name (by number, as the report prints them),
+ * the groups that allow it, without arguments to go on. `@fs-write would allow fsync`;
+ * `@fs-read would allow openat with some arguments` when a group allows only some calls;
+ * `no built-in group allows reboot`. Empty where there is no name.
+ */
+export function violationHints(names: readonly string[]): string[] {
+  const always = new Map<string, string[]>();
+  const sometimes = new Map<string, string[]>();
+  for (const [name, group] of Object.entries(groups())) {
+    for (const rule of group.rules) {
+      if (rule.action !== 'allow' && rule.action !== 'log') continue;
+      const table = rule.conditions?.length ? sometimes : always;
+      const list = table.get(rule.syscall) ?? [];
+      if (!list.includes(name)) table.set(rule.syscall, [...list, name]);
+    }
+  }
+  return names.map((syscall) => {
+    if (!syscall) return '';
+    const all = always.get(syscall);
+    if (all) return `${all.join(', ')} would allow ${syscall}`;
+    const some = sometimes.get(syscall);
+    if (some) return `${some.join(', ')} would allow ${syscall} with some arguments`;
+    return `no built-in group allows ${syscall}`;
+  });
+}

@@ -3,6 +3,7 @@
  * Both `sandbox.lockdown()` and `Filter#load()` come through here, so they behave alike.
  */
 import * as fs from 'node:fs';
+import { violationHints } from './allowing-groups';
 import { ARCH_TOKENS, byteOrderOf, archName as archNameOf, nativeArch, type ArchName } from './arch';
 import { decodeAction, runFilter } from './bpf/emulator';
 import { parseProgram, type Instruction } from './bpf/program';
@@ -369,6 +370,21 @@ function primeLazyResources(policy: Policy, inProcess: boolean): Date {
   return at;
 }
 
+/**
+ * The report's hint lines (which groups would allow each call). Only the first load installs
+ * the report, and only before any filter of ours is in force is reading the groups' data
+ * sure to be allowed (a fault filter may fail openat): later, or if reading fails, the report
+ * goes without hints rather than the load failing over them.
+ */
+function reportHints(names: string[]): string[] {
+  if (loadedPrograms.length > 0) return [];
+  try {
+    return violationHints(names);
+  } catch {
+    return [];
+  }
+}
+
 export function processSnapshot(): ProcessSnapshot | undefined { return snapshot; }
 
 /**
@@ -495,7 +511,7 @@ export function loadPolicy(policy: Policy, source: string, options: LoadOptions)
     // program's policy meanwhile.
     binding!.loadProgram(program.bytes, {
       tsync: !options.beforeExec, report: compiled.spec.report,
-      ...(compiled.spec.syscallNames ? { syscallNames: compiled.spec.syscallNames } : {}),
+      ...(compiled.spec.syscallNames ? { syscallNames: compiled.spec.syscallNames, syscallHints: reportHints(compiled.spec.syscallNames) } : {}),
     });
   } catch (error) {
     if (landlock) endHalfLockedDown(isNativeError(error) ? error.code ?? error.message : String(error));

@@ -317,12 +317,24 @@ group('architectures', () => {
 });
 
 group('actions and reports', () => {
-  it('prints exactly one report line and still dies by SIGSYS', async () => {
+  it('prints exactly one report with the groups\' hint, and still dies by SIGSYS', async () => {
     const r = await runChild(`${PROBES} seccomp.sandbox.lockdown(); raw('ptrace', -1, 0, 0, 0);`);
     expect(r.signal).toBe('SIGSYS');
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('seccomp-node:'));
-    expect(lines).toHaveLength(1);
+    expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^seccomp-node: blocked system call ptrace \(nr 101, arch x86_64\) in thread \d+ \(main\); killing the process with SIGSYS$/);
+    expect(lines[1]).toBe('seccomp-node: no built-in group allows ptrace');
+  });
+
+  it('names the groups that would allow the blocked call (all of its calls, or some)', async () => {
+    // @node alone: fsync is in @fs-write; socket(AF_INET...) only with some arguments (@dns, @net-client)
+    const fsync = await runChild(`${PROBES} seccomp.sandbox.lockdown({ allow: ['@node'] }); raw('fsync', 1);`);
+    expect(fsync.signal, describe(fsync)).toBe('SIGSYS');
+    expect(fsync.violation?.syscall).toBe('fsync');
+    expect(fsync.stderr).toContain('\nseccomp-node: @fs-write would allow fsync\n');
+    const socket = await runChild(`${PROBES} seccomp.sandbox.lockdown({ allow: ['@node'] }); raw('socket', 2, 1, 0);`);
+    expect(socket.signal, describe(socket)).toBe('SIGSYS');
+    expect(socket.stderr).toMatch(/\nseccomp-node: (@[a-z-]+, )*@net-client(, @[a-z-]+)* would allow socket with some arguments\n/);
   });
 
   it('report: false dies by SIGSYS without a line', async () => {

@@ -119,8 +119,13 @@ export interface SandboxedResult {
   arch?: string;
   thread?: number;
   mainThread?: boolean;
-  /** Commands, from a notification: the six argument registers (hex) and the built-in groups that would allow the call. */
+  /** Commands, from a notification: the six argument registers (hex). */
   args?: string[];
+  /**
+   * The built-in groups that would allow the blocked call: for commands, with exactly these
+   * arguments (from the notification); for functions, from the report's hint line, groups
+   * that allow the call with at least some arguments. [] when none does.
+   */
   groups?: string[];
   syscallSource?: 'report' | 'notification' | 'kernel-log';
   stdout: string;
@@ -133,14 +138,25 @@ export interface SandboxedResult {
   durationMs: number;
 }
 
-export interface Violation { syscall: string; nr: number; arch: string; thread: number; main: boolean }
+export interface Violation {
+  syscall: string; nr: number; arch: string; thread: number; main: boolean;
+  /** From the hint line: the built-in groups that allow the call (some of its calls, where a group's rule has conditions). */
+  groups?: string[];
+}
 
 const VIOLATION = /^seccomp-node: blocked system call (\S+) \(nr (-?\d+), arch (\S+)\) in thread (\d+)( \(main\))?; killing the process with SIGSYS$/m;
+/** The line the report adds (src/allowing-groups.ts violationHints). */
+const HINT = /^seccomp-node: (?:no built-in group allows \S+|(@[a-z0-9-]+(?:, @[a-z0-9-]+)*) would allow \S+(?: with some arguments)?)$/;
 
-/** The violation report line in `stderr`, parsed. */
+/** The violation report line in `stderr`, parsed, with its hint line where there is one. */
 export function parseViolation(stderr: string): Violation | undefined {
   const m = VIOLATION.exec(stderr);
-  return m ? { syscall: m[1], nr: Number(m[2]), arch: m[3], thread: Number(m[4]), main: Boolean(m[5]) } : undefined;
+  if (!m) return undefined;
+  const violation: Violation = { syscall: m[1], nr: Number(m[2]), arch: m[3], thread: Number(m[4]), main: Boolean(m[5]) };
+  const next = stderr.slice(m.index + m[0].length + 1).split('\n', 1)[0];
+  const hint = HINT.exec(next);
+  if (hint) violation.groups = hint[1] ? hint[1].split(', ') : [];
+  return violation;
 }
 
 function invalid(message: string): SeccompError {
@@ -386,7 +402,7 @@ async function toResult(o: Outcome, durationMs: number, kernelLog?: ReturnType<t
     });
   } else if (violation) {
     Object.assign(result, { syscall: violation.syscall, nr: violation.nr, arch: violation.arch, thread: violation.thread,
-      mainThread: violation.main, syscallSource: 'report' });
+      mainThread: violation.main, ...(violation.groups ? { groups: violation.groups } : {}), syscallSource: 'report' });
   } else if (result.blocked && kernelLog && o.pid !== undefined) {
     const found = await kernelLog.find(o.pid);
     if (found) Object.assign(result, { ...found, syscallSource: 'kernel-log' });
@@ -416,6 +432,7 @@ export function describeResult(r: SandboxedResult): string {
   const how = r.timedOut ? 'timed out' : r.signal ? `died by ${r.signal}` : `exited with status ${r.code}`;
   const lines = [`the sandboxed child ${how} (outcome "${r.outcome}")`];
   if (r.syscall) lines.push(`blocked system call: ${r.syscall} (nr ${r.nr}, ${r.arch})`);
+  if (r.syscall && r.groups) lines.push(r.groups.length ? `${r.groups.join(', ')} would allow it` : 'no built-in group allows it');
   if (r.error) lines.push(`error: ${r.error.name}: ${r.error.message}${r.error.code ? ` [${r.error.code}]` : ''}`);
   if (r.outcome === 'returned') lines.push(`returned: ${safeJson(r.value)}`);
   if (r.stderr.trim()) lines.push(`stderr:\n${indent(r.stderr)}`);

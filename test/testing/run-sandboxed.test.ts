@@ -11,8 +11,9 @@ import { AssertionError } from 'node:assert';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../src/testing/vitest.mts';
 import {
-  assertBlockedBySeccomp, assertExitedCleanly, assertFailedWithErrno, assertReturned, parseViolation, runSandboxed,
+  assertBlockedBySeccomp, assertExitedCleanly, assertFailedWithErrno, assertReturned, describeResult, parseViolation, runSandboxed,
 } from '../../src/testing';
+import { PROBES_ADDON } from '../helpers/probes';
 import { Filter } from '../../src/filter';
 import { reportLine } from '../helpers/report-line';
 
@@ -90,6 +91,16 @@ describe('functions', () => {
     expect(r.syscall).toBe('openat');
     expect(r.mainThread).toBe(false);
     expect(r.thread).toBeGreaterThan(0);
+  });
+
+  it('names the groups that would allow the blocked call, in the result and its description', async () => {
+    const fsync = await runSandboxed(() => require('fs').fsyncSync(1), { allow: ['@node'] });
+    expect(fsync).toMatchObject({ outcome: 'blocked', syscall: 'fsync', groups: ['@fs-write'] });
+    expect(describeResult(fsync)).toContain('\n@fs-write would allow it');
+    const mount = await runSandboxed({ command: process.execPath, args: ['-e', `require(${JSON.stringify(PROBES_ADDON)}).rawSyscall('native', 165, 0, 0, 0, 0, 0)`] },
+      { allow: ['@node', '@exec-start'] });
+    expect(mount).toMatchObject({ outcome: 'blocked', syscall: 'mount', groups: [] });
+    expect(describeResult(mount)).toContain('\nno built-in group allows it');
   });
 
   it('with report off, it still dies by SIGSYS but the call is not named', async () => {
