@@ -4,7 +4,7 @@
 // /proc/sys/vm/overcommit_memory (check_may_shrink_heap) and caches the answer. Under a
 // policy without read-only opens that openat would kill the process, at a moment nobody
 // can predict. A short-lived thread that fills and frees its own arena makes glibc read
-// it now. Best effort: if the thread shares the main arena, nothing happens.
+// it now (see ShrinkOwnArena).
 //
 // V8 in Node 22 and later locks with abseil's Mutex. The first contended lock asks
 // absl::base_internal::NumCPUs() (reads /sys/devices/system/cpu/online), the first waiter
@@ -16,6 +16,8 @@
 #include <napi.h>
 #include <pthread.h>
 
+#include <malloc.h>
+
 #include <cstdlib>
 
 #include "common.h"
@@ -24,23 +26,45 @@
 namespace seccomp_node {
 namespace {
 
-void* ShrinkOwnArena(void*) {
-  // 512 KiB in blocks below the 128 KiB mmap threshold, so that they come from this
-  // thread's arena: freed, they leave a top chunk well above the 128 KiB trim threshold and
-  // top pad, and glibc shrinks the heap. Few large blocks rather than many pages: malloc
-  // touches only their headers, so this costs a few page faults, not hundreds.
-  constexpr int kBlocks = 8;
+// The non-main arenas' total size, which shrinking a heap lowers. mallinfo() rather than
+// mallinfo2(): the latter needs glibc 2.33, the prebuild 2.28; the sizes here fit an int.
+size_t ArenaBytes() {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  return static_cast<size_t>(static_cast<unsigned int>(mallinfo().arena));
+#pragma GCC diagnostic pop
+}
+
+// glibc shrinks a thread's heap only when the free top exceeds the trim threshold, and that
+// threshold grows (to twice the mmap threshold, up to 64 MiB) each time the process frees a
+// large mmapped block, as Node does with buffers. So this tries growing sizes, 512 KiB to
+// 32 MiB, in 64 KiB blocks (below any mmap threshold, so they come from this thread's arena;
+// malloc touches only their headers), until freeing them shrinks the heap. Returns whether
+// it did.
+void* ShrinkOwnArena(void* shrunk) {
   constexpr size_t kBlockSize = 64 * 1024;
-  void* blocks[kBlocks];
-  for (int i = 0; i < kBlocks; i++) blocks[i] = malloc(kBlockSize);
-  for (int i = kBlocks - 1; i >= 0; i--) free(blocks[i]);
+  constexpr size_t kMaxBlocks = 512;  // 32 MiB
+  void* blocks[kMaxBlocks];
+  for (size_t count = 8; count <= kMaxBlocks; count *= 4) {
+    size_t allocated = 0;
+    while (allocated < count && (blocks[allocated] = malloc(kBlockSize)) != nullptr) allocated++;
+    const size_t before = ArenaBytes();
+    while (allocated > 0) free(blocks[--allocated]);
+    if (ArenaBytes() < before) {
+      *static_cast<bool*>(shrunk) = true;
+      break;
+    }
+  }
   return nullptr;
 }
 
+// primeLibc() -> whether glibc shrank a heap (and so read its overcommit setting) just now.
+// False may also mean it had read it before: it reads it once per process.
 Napi::Value PrimeLibc(const Napi::CallbackInfo& info) {
   pthread_t thread;
-  if (pthread_create(&thread, nullptr, ShrinkOwnArena, nullptr) == 0) pthread_join(thread, nullptr);
-  return info.Env().Undefined();
+  bool shrunk = false;
+  if (pthread_create(&thread, nullptr, ShrinkOwnArena, &shrunk) == 0) pthread_join(thread, nullptr);
+  return Napi::Boolean::New(info.Env(), shrunk);
 }
 
 // Mangled names of `int absl::base_internal::NumCPUs()` and

@@ -356,12 +356,15 @@ export function readSeccompField(field: 'Seccomp' | 'Seccomp_filters' | 'NoNewPr
  * locks is contended, on Node 22+) and, under Landlock file rules, the extra CA certificates. Returns the load's
  * timestamp.
  */
+let libcPrimed = false;
+
 function primeLazyResources(policy: Policy, inProcess: boolean): Date {
   const at = new Date();
   at.getTimezoneOffset();
   void process.stdout;
   void process.stderr;
-  binding!.primeLibc();
+  // glibc reads the setting once per process: once a heap has shrunk, that is done.
+  libcPrimed ||= binding!.primeLibc();
   binding!.primeRuntime();
   // Node 22+ reads NODE_EXTRA_CA_CERTS on first TLS use; Landlock would then refuse it.
   if (inProcess && policy.landlock?.fs && process.env.NODE_EXTRA_CA_CERTS) {

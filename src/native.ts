@@ -74,7 +74,8 @@ export interface Binding {
   syscallNames(arch: number, max: number): (string | null)[];
   prepareExec(path: string, argv: string[], env: string[], inheritFds: number[]): bigint;
   execPrepared(): never;
-  primeLibc(): void;
+  /** Makes glibc read its overcommit setting now (a heap shrinks); true when a heap did. */
+  primeLibc(): boolean;
   /** Runs the runtime's own lazy probes (abseil's CPU count and frequency in Node 22+); false when it has none. */
   primeRuntime(): boolean;
   /** prctl(PR_SET_PTRACER, pid): let `pid` ptrace this process (learn mode's strace). */
