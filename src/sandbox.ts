@@ -33,7 +33,7 @@ export interface LockdownOptions {
    * A complete policy instead of `allow`: plain policy data, a Filter, or a string: the path
    * of a policy file (policy file format, OCI/Docker JSON profile, or policy JSON), a preset
    * (`'compute'`), a list of groups and names (`'@node,@net-server'`) or policy JSON, read
-   * as everywhere a policy string is taken (README, "Policy strings").
+   * as everywhere a policy string is taken (docs/policy-files.md, "Policy strings").
    */
   policy?: Policy | Filter | string;
   /** What happens to every call not allowed. Default 'kill-process'. */
@@ -49,7 +49,7 @@ export interface LockdownOptions {
    * such as @dns's resolver files). `read`: read files and list directories; `write`: read,
    * and create, change, rename, truncate and remove beneath; `execute`: run programs (and
    * read). Paths must exist (a leading `?` marks one that may not). Outside them, opens fail
-   * with EACCES. See README, "Landlock".
+   * with EACCES. See docs/landlock.md.
    */
   fs?: FsRules;
   /** Landlock: TCP ports the process may bind and connect to; others fail with EACCES. */
