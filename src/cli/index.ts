@@ -19,7 +19,8 @@ import { groupsCommand } from './groups';
 import { learn } from './learn';
 import { run } from './run';
 
-const COMMANDS: Command[] = [check, compileCommand, dump, explain, run, groupsCommand, learn, chaos];
+/** Every command, in the order `--help` lists them. */
+export const COMMANDS: readonly Command[] = [check, compileCommand, dump, explain, run, groupsCommand, learn, chaos];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
