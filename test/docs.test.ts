@@ -219,6 +219,8 @@ function checkCommand(words: string[]): string | undefined {
       if (args[0] === 'run') return PACKAGE.scripts[args[1]] ? undefined : `no npm script "${args[1]}"`;
       if (args[0] === 'test') return PACKAGE.scripts.test ? undefined : 'no test script';
       return ['ci', 'install'].includes(args[0]) ? undefined : `npm ${args[0]} is not checked here`;
+    case 'vitest':
+      return args[0] === 'run' && args.slice(1).every((f) => fs.existsSync(path.join(ROOT, f))) ? undefined : 'vitest run with files that exist';
     case 'node': case 'bash':
       return fs.existsSync(path.join(ROOT, args[0])) ? undefined : `no file ${args[0]}`;
     case 'apt-get': case 'dnf': case 'apk':
