@@ -111,6 +111,16 @@ describe('code blocks', () => {
     expect(failures).toEqual([]);
   });
 
+  it('the command table in docs/cli.md names commands and options that exist', () => {
+    const page = fs.readFileSync(path.join(ROOT, 'docs', 'cli.md'), 'utf8');
+    const rows = [...page.matchAll(/^\| `([a-z]+)((?: [^`]*)?)`/gm)];
+    expect(rows.length).toBeGreaterThanOrEqual(COMMANDS.length);
+    expect(new Set(rows.map((r) => r[1]))).toEqual(new Set(COMMANDS.map((c) => c.name)));
+    const failures = rows.map((r) => checkCli([r[1], ...(r[2].match(/--[\w-]+/g) ?? []), '--']))
+      .filter((problem): problem is string => problem !== undefined);
+    expect(failures).toEqual([]);
+  });
+
   it('report lines shown in text blocks have the form the package prints', () => {
     const lines = BLOCKS.filter((b) => b.lang === 'text').flatMap((b) => b.text.split('\n')
       .filter((l) => l.includes('seccomp-node: blocked system call')).map((l) => ({ block: b, line: l.replace(/^.*?(seccomp-node: blocked)/, '$1') })));
