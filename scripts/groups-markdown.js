@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-// Prints the README's table of groups from the group files themselves (policies/groups), so the
-// documentation cannot drift: test/readme.test.ts checks README against this output.
-//   node scripts/groups-markdown.js --write   rewrites the table in README.md
+// Prints the table of groups in docs/groups.md from the group files themselves (policies/groups),
+// so the documentation cannot drift: test/readme.test.ts checks docs/groups.md against this output.
+//   node scripts/groups-markdown.js --write   rewrites the table in docs/groups.md
 'use strict';
 const path = require('node:path');
 const { groups, defaultProfileGroups } = require('..');
+
+const ROOT = path.join(__dirname, '..');
+/** The page that holds the table; its links to the group files are relative to it. */
+const PAGE = path.join(ROOT, 'docs', 'groups.md');
+const link = (file) => path.relative(path.dirname(PAGE), path.resolve(ROOT, file));
 
 function describeEntry(entry) {
   if (entry.action === 'allow' && !entry.conditions) return `\`${entry.syscall}\``;
@@ -36,32 +41,31 @@ function markdown() {
     const described = [...group.includes.map((g) => `everything in \`${g}\``), ...[...cells.values()].map((rules) => rules.length === 1
       ? describeEntry(rules[0])
       : `\`${rules[0].syscall}\` (${rules.length} argument rules${rules[0].action === 'allow' ? '' : `, → errno ${rules[0].action.errno}`})`)];
-    const file = path.relative(path.join(__dirname, '..'), group.file);
+    const file = link(group.file);
     const needs = describeNeeds(group.needs);
     lines.push(`| [\`${name}\`](${file}) | ${group.description} | ${described.join(', ')}${needs ? `. Under Landlock rules it needs: ${needs}` : ''} |`);
   }
-  lines.push('', `Default daemon profile ([policies/profiles/daemon.policy](policies/profiles/daemon.policy)): ${defaultProfileGroups().map((g) => `\`${g}\``).join(' + ')}.`);
+  lines.push('', `Default daemon profile ([policies/profiles/daemon.policy](${link('policies/profiles/daemon.policy')})): ${defaultProfileGroups().map((g) => `\`${g}\``).join(' + ')}.`);
   return lines.join('\n');
 }
 
 const START = '<!-- groups:start -->';
 const END = '<!-- groups:end -->';
 
-/** README.md with the table between the markers replaced by the current data. */
-function updatedReadme(readme) {
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error('README.md lacks the groups markers');
-  return `${readme.slice(0, start + START.length)}\n${markdown()}\n${readme.slice(end)}`;
+/** The page's text with the table between the markers replaced by the current data. */
+function updatedPage(text) {
+  const start = text.indexOf(START);
+  const end = text.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`${path.relative(ROOT, PAGE)} lacks the groups markers`);
+  return `${text.slice(0, start + START.length)}\n${markdown()}\n${text.slice(end)}`;
 }
 
-module.exports = { markdown, updatedReadme };
+module.exports = { markdown, updatedPage, PAGE };
 
 if (require.main === module) {
   if (process.argv.includes('--write')) {
     const fs = require('node:fs');
-    const file = require('node:path').join(__dirname, '..', 'README.md');
-    fs.writeFileSync(file, updatedReadme(fs.readFileSync(file, 'utf8')));
+    fs.writeFileSync(PAGE, updatedPage(fs.readFileSync(PAGE, 'utf8')));
   } else {
     console.log(markdown());
   }

@@ -4,7 +4,7 @@
  */
 
 /**
- * Every code, one per kind of failure a caller would handle differently. README's errors
+ * Every code, one per kind of failure a caller would handle differently. docs/api.md's errors
  * table documents each; test/error-codes.test.ts keeps the two in step.
  */
 export const SECCOMP_ERROR_CODES = [

@@ -81,7 +81,7 @@ export class Filter {
 
   /**
    * A Filter from a policy file: the policy file format, an OCI/Docker JSON profile, or
-   * seccomp-node policy JSON (see README, "Policy files"). `arch` selects `[arch ...]`
+   * seccomp-node policy JSON (see docs/policy-files.md). `arch` selects `[arch ...]`
    * sections and OCI rules; default the native architecture.
    */
   static fromFile(file: string, options: SourceOptions = {}): Filter {

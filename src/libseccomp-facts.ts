@@ -69,7 +69,7 @@ const REQUIREMENTS: Omit<LibseccompRequirement, 'met'>[] = [
 ];
 
 const LOWERED = 'conditions reach libseccomp as masked equalities (src/lowering.ts), never as ranges; every program is ' +
-  'checked against the policy before it is loaded or exported (README, "Verified compilation")';
+  'checked against the policy before it is loaded or exported (docs/threat-model.md, "Verified compilation")';
 const NE_SHAPES = '!= reaches libseccomp only as a lone 64-bit comparison in the shapes it handles (src/not-equal.ts); every other ' +
   '!= becomes masked equalities, and every program is verified';
 

@@ -405,7 +405,7 @@ function checkIoUring(program: readonly Instruction[], arch: ArchName, rings: nu
   throw new SeccompError('ERR_SECCOMP_IO_URING_BLOCKED',
     `this Node process opened ${rings} io_uring ring(s) at startup and aborts if io_uring_enter fails, but the policy ` +
     `answers io_uring_enter with ${action}. Either allow it (add 'io_uring_enter' to \`allow\`; operations submitted ` +
-    'through the existing rings then bypass seccomp, see README "Threat model"), or apply the policy before Node starts ' +
+    'through the existing rings then bypass seccomp, see docs/threat-model.md), or apply the policy before Node starts ' +
     '(seccomp-node run, sandbox.spawn or sandbox.fork), where no ring ever exists', { rings, action });
 }
 

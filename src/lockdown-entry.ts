@@ -16,7 +16,7 @@
  * loaded, the process exits with status 1 before the application starts.
  *
  * Unlike `sandbox.spawn`/`fork`, this runs after Node's startup: what Node opened by then
- * stays open, including, on Node 22 and later, its io_uring rings (see README, "Threat
+ * stays open, including, on Node 22 and later, its io_uring rings (see docs/threat-model.md, "Threat
  * model"). For a filter from the first instruction, start the process with `sandbox.fork`
  * or `seccomp-node run`.
  */

@@ -29,7 +29,7 @@ export const learn: typeof Learn.learn = {
   start: (...args) => learnModule().learn.start(...args),
 };
 
-/** Runs a command under strace and learns the policy it needs (see README, "Learn mode"). */
+/** Runs a command under strace and learns the policy it needs (see docs/learn.md). */
 export function learnCommand(...args: Parameters<typeof Learn.learnCommand>): ReturnType<typeof Learn.learnCommand> {
   return learnModule().learnCommand(...args);
 }

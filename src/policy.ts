@@ -12,7 +12,7 @@ import { isSelfPid, SELF_PID } from './self-pid';
 import { atPath, checkKnownKeys, pathTo, type KeyList } from './known-keys';
 import { carryOrigin } from './rule-origin';
 
-/** What a filter does with a call. `kill-thread` is deliberately not offered: see README. */
+/** What a filter does with a call. `kill-thread` is deliberately not offered: see docs/api.md, "Actions". */
 export type SimpleAction = 'allow' | 'kill-process' | 'trap' | 'log';
 /** Fail the call with this errno instead of running it (a name such as 'EPERM', or a number). */
 export interface ErrnoAction { errno: string | number }

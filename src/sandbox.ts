@@ -24,47 +24,69 @@ import { execFile, fork, readPolicySpec, spawn } from './on-demand';
 
 export interface LockdownOptions {
   /**
-   * What to allow: syscall names, '@groups', and rule objects `{ syscall, conditions?, action? }`.
-   * Given alone, it replaces the default daemon profile entirely; given with `policy`, its
-   * entries are added to that policy. Default: the daemon profile.
+   * What to allow: system call names, `'@groups'` and rule objects
+   * `{ syscall, conditions?, action? }`. Given alone, it replaces the default daemon profile
+   * entirely; given with `policy`, its entries are added to that policy.
+   * @defaultValue the default daemon profile
    */
   allow?: GroupEntry[];
   /**
-   * A complete policy instead of `allow`: plain policy data, a Filter, or a string: the path
-   * of a policy file (policy file format, OCI/Docker JSON profile, or policy JSON), a preset
-   * (`'compute'`), a list of groups and names (`'@node,@net-server'`) or policy JSON, read
-   * as everywhere a policy string is taken (README, "Policy strings").
+   * A complete policy: plain policy data, a `Filter`, or a policy string (a file path, a
+   * preset such as `'compute'`, a list such as `'@node,@net-server'`, or JSON; see
+   * docs/policy-files.md, "Policy strings"). `allow`, when given too, adds to it.
    */
   policy?: Policy | Filter | string;
-  /** What happens to every call not allowed. Default 'kill-process'. */
+  /**
+   * What happens to every call no rule allows. Given with `policy`, it replaces the policy's
+   * own default.
+   * @defaultValue `'kill-process'` (with `policy`: the policy's)
+   */
   defaultAction?: Action;
-  /** Print one line naming the blocked call before the process dies. Default true. */
+  /**
+   * Print one line naming the blocked call (docs/api.md, "Violation report") before the
+   * process dies by SIGSYS.
+   * @defaultValue `true`
+   */
   report?: boolean;
-  /** On a system without seccomp, do nothing (status() says why) instead of throwing. */
+  /**
+   * On a system without seccomp, do nothing instead of throwing `ERR_SECCOMP_UNSUPPORTED`;
+   * `status().skipped` says why.
+   * @defaultValue `false`
+   */
   optional?: boolean;
-  /** libseccomp layout: 2 (default) binary tree, 1 linear. */
+  /**
+   * libseccomp's layout: `2` is a binary tree over system call numbers, `1` a linear chain.
+   * @defaultValue `2`
+   */
   optimize?: 1 | 2;
   /**
    * Landlock: restrict the file system to these paths (and what the policy's groups need,
-   * such as @dns's resolver files). `read`: read files and list directories; `write`: read,
-   * and create, change, rename, truncate and remove beneath; `execute`: run programs (and
-   * read). Paths must exist (a leading `?` marks one that may not). Outside them, opens fail
-   * with EACCES. See README, "Landlock".
+   * such as `@dns`'s resolver files): `{ read, write, execute }`, lists of paths. `read`:
+   * read files and list directories; `write`: read, and create, change, rename, truncate and
+   * remove beneath; `execute`: run programs (and read). Paths must exist (a leading `?` marks
+   * one that may not). Outside them, opens fail with `EACCES`. See docs/landlock.md.
+   * @defaultValue no file system rules
    */
   fs?: FsRules;
-  /** Landlock: TCP ports the process may bind and connect to; others fail with EACCES. */
+  /**
+   * Landlock: `{ bind, connect }`, the TCP ports the process may bind and connect to; other
+   * ports fail with `EACCES`, and a list left out allows no port.
+   * @defaultValue no port rules
+   */
   net?: NetRules;
   /**
-   * Isolation from processes outside the sandbox (no ptrace or /proc/<pid>/mem of them; on
-   * Landlock ABI 6+, no signals to them and no abstract Unix sockets with them). Default:
-   * on wherever the kernel has Landlock, best effort. `false` turns it off; `true` or an
-   * object asks for it explicitly (then a kernel that cannot isolate makes lockdown throw).
+   * Isolation from processes outside the sandbox (no ptrace or `/proc/<pid>/mem` of them; on
+   * Landlock ABI 6+, no signals to them and no abstract Unix sockets with them). `false`
+   * turns it off; `true` or `{ signals, abstractUnix }` asks for it explicitly (then a
+   * kernel that cannot isolate makes lockdown throw).
+   * @defaultValue on wherever the kernel has Landlock, best effort
    */
   isolate?: boolean | Isolation;
   /**
    * Apply what this kernel's Landlock can enforce and list the rest in
    * `status().landlock.notEnforced` (with a process warning), instead of throwing
-   * ERR_SECCOMP_LANDLOCK_UNAVAILABLE. Default false.
+   * `ERR_SECCOMP_LANDLOCK_UNAVAILABLE`.
+   * @defaultValue `false`
    */
   bestEffort?: boolean;
 }

@@ -6,7 +6,7 @@
  * A policy is plain data written before anyone knows which process will load it, so it
  * holds the symbol, and this step replaces it with a number right before compilation, in
  * the process that loads the filter: `lockdown()` and `Filter#load()` in that process, and
- * the exec helper (`seccomp-node run`, `sandbox.spawn`) in itself, whose pid the program
+ * the launcher (`seccomp-node run`, `sandbox.spawn`) in itself, whose pid the program
  * keeps across execve. The compiler and everything after it only ever see numbers.
  *
  * Exporting a program (`Filter#exportBpf`, `seccomp-node compile`) binds the symbol to a pid

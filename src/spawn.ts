@@ -85,25 +85,36 @@ const MISSING_DIR = '/proc/self/seccomp-node-no-such-program';
  */
 export interface ChildPolicyOptions extends LandlockOptions {
   /**
-   * A complete policy: plain policy data, a Filter, or a policy string (a file path, a
-   * preset such as `'compute'`, a list such as `'@node,@fs-read'`, or policy JSON; README,
-   * "Policy strings"). `profile('compute')` and the other presets return policy data.
+   * The child's policy: plain policy data, a `Filter`, or a policy string (a file path, a
+   * preset such as `'compute'`, a list such as `'@node,@fs-read'`, or JSON; see
+   * docs/policy-files.md, "Policy strings"). `profile('compute')` and the other presets
+   * return policy data. Either `policy` or `allow` is required, not both.
    */
   policy?: Policy | Filter | string;
-  /** Or an allow list, as for lockdown: syscall names, '@groups' and rule objects. */
+  /**
+   * Instead of `policy`: an allow list, as for `lockdown()` (system call names, `'@groups'`
+   * and rule objects). Given together with `policy`, spawn throws
+   * `ERR_SECCOMP_INVALID_OPTION`.
+   */
   allow?: GroupEntry[];
-  /** What happens to calls the policy does not allow. Default 'kill-process'. */
+  /**
+   * What happens to calls the policy does not allow.
+   * @defaultValue `'kill-process'` (with `policy`: the policy's)
+   */
   defaultAction?: Action;
   /**
-   * Add `@exec-start` (what every program does between execve and main: the dynamic loader
-   * mapping its libraries read-only, libc setting up TLS, Node raising its file limit).
-   * Default true: without it almost no dynamically linked program can start. Note that it
-   * allows read-only opens. The presets include it already.
+   * Add `@exec-start`: what every program does between execve and `main()` (the dynamic
+   * loader mapping its libraries read-only, libc setting up TLS, Node raising its file
+   * limit). Without it almost no dynamically linked program starts. It allows read-only
+   * opens; the presets include it already.
+   * @defaultValue `true`
    */
   execStart?: boolean;
   /**
-   * When the child dies by SIGSYS, write one line naming it and the blocked call to this
-   * process's stderr. Default true. The ChildProcess emits 'seccomp-violation' either way.
+   * When the child dies by SIGSYS, write one line naming it and the blocked call (with its
+   * arguments and the groups that would allow it) to this process's stderr. The
+   * `ChildProcess` emits `'seccomp-violation'` either way.
+   * @defaultValue `true`
    */
   report?: boolean;
 }

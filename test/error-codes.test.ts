@@ -1,5 +1,5 @@
 /**
- * Every error code is documented, and every documented code exists: README's errors table
+ * Every error code is documented, and every documented code exists: the errors table in docs/api.md
  * against SECCOMP_ERROR_CODES, the list the SeccompErrorCode type is made from (so every
  * `new SeccompError(code, ...)` in src/ is checked against it by the compiler).
  */
@@ -9,12 +9,12 @@ import { expect, it } from 'vitest';
 import { SECCOMP_ERROR_CODES, isSeccompErrorCode } from '../src/errors';
 
 function documentedCodes(): string[] {
-  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('### Errors'), readme.indexOf('\n### ', readme.indexOf('### Errors') + 1));
+  const page = fs.readFileSync(path.join(__dirname, '..', 'docs', 'api.md'), 'utf8');
+  const section = page.slice(page.indexOf('## Errors'), page.indexOf('\n## ', page.indexOf('## Errors') + 1));
   return [...section.matchAll(/^\| `(ERR_SECCOMP_[A-Z_]+)` \|/gm)].map((m) => m[1]);
 }
 
-it('README\'s errors table has one row for each code, and no code that does not exist', () => {
+it('the errors table (docs/api.md) has one row for each code, and no code that does not exist', () => {
   const documented = documentedCodes();
   expect(documented.length).toBeGreaterThan(20);
   expect(new Set(documented).size, 'a code documented twice').toBe(documented.length);

@@ -1,20 +1,23 @@
-/** README's group table is generated from the group data; this keeps them in step. */
+/** docs/groups.md's group table is generated from the group data; this keeps them in step. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect, it } from 'vitest';
 
-it('README lists every group exactly as the data defines it', () => {
-  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-  const { updatedReadme } = require('../scripts/groups-markdown.js') as { updatedReadme(text: string): string };
-  expect(readme, 'run: node scripts/groups-markdown.js --write').toBe(updatedReadme(readme));
+const DOCS = path.join(__dirname, '..', 'docs');
+
+it('docs/groups.md lists every group exactly as the data defines it', () => {
+  const { updatedPage, PAGE } = require('../scripts/groups-markdown.js') as { updatedPage(text: string): string; PAGE: string };
+  expect(PAGE).toBe(path.join(DOCS, 'groups.md'));
+  const page = fs.readFileSync(PAGE, 'utf8');
+  expect(page, 'run: node scripts/groups-markdown.js --write').toBe(updatedPage(page));
 });
 
-it('the policy file example in README parses and compiles', async () => {
+it('the policy file example in docs/policy-files.md parses and compiles', async () => {
   const os = await import('node:os');
   const { checkPolicyFile } = await import('../src/policy-file');
-  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-  const start = readme.indexOf('# app.policy: comments start with #');
-  const example = readme.slice(start, readme.indexOf('```', start));
+  const page = fs.readFileSync(path.join(DOCS, 'policy-files.md'), 'utf8');
+  const start = page.indexOf('# app.policy: comments start with #');
+  const example = page.slice(start, page.indexOf('```', start));
   expect(example).toContain('@include common.policy');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-policy-'));
   fs.writeFileSync(path.join(dir, 'common.policy'), 'close: 1\n');

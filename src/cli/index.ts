@@ -28,7 +28,8 @@ const LOADERS: Record<string, () => Command> = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-function allCommands(): Command[] {
+/** Every command, in the order `--help` lists them (each module loaded). */
+export function allCommands(): Command[] {
   return Object.values(LOADERS).map((load) => load());
 }
 

@@ -27,20 +27,51 @@ import { FS_ACCESS_NAMES, PORT_ACCESS_NAMES, type FsAccessName, type PortAccessN
 export type FsRules = { [K in FsAccessName]?: string[] };
 export type NetRules = { [K in PortAccessName]?: number[] };
 
+/** The parts of isolation from processes outside the Landlock domain (option `isolate`). */
 export interface Isolation {
-  /** Signals only to processes inside the domain (Landlock ABI 6). */
+  /**
+   * Signals only to processes inside the domain (Landlock ABI 6). Left on by default unless
+   * the process already has children, which it could then no longer stop.
+   * @defaultValue on where the kernel can, best effort
+   */
   signals?: boolean;
-  /** Abstract Unix sockets only to and from processes inside the domain (ABI 6). */
+  /**
+   * Abstract Unix sockets only to and from processes inside the domain (ABI 6). Left on by
+   * default unless `NOTIFY_SOCKET` is an abstract address (systemd's readiness notification).
+   * @defaultValue on where the kernel can, best effort
+   */
   abstractUnix?: boolean;
 }
 
 export interface LandlockNeeds { fs?: FsRules; net?: NetRules }
 
 export interface LandlockRules {
+  /**
+   * Landlock: restrict the file system to these paths (and what the policy's groups need):
+   * `{ read, write, execute }`, lists of paths; a leading `?` marks one that may not exist.
+   * Outside them, opens fail with `EACCES`. See docs/landlock.md.
+   * @defaultValue no file system rules
+   */
   fs?: FsRules;
+  /**
+   * Landlock: `{ bind, connect }`, the TCP ports that may be bound and connected to; other
+   * ports fail with `EACCES`.
+   * @defaultValue no port rules
+   */
   net?: NetRules;
+  /** What groups bring (`@dns` needs the resolver files): granted only where a layer is restricted. */
   needs?: LandlockNeeds;
+  /**
+   * Isolation from processes outside the sandbox: `false`, `true`, or
+   * `{ signals, abstractUnix }` (as for `lockdown()`).
+   * @defaultValue on wherever the kernel has Landlock, best effort
+   */
   isolate?: boolean | Isolation;
+  /**
+   * Apply what this kernel's Landlock can enforce instead of throwing
+   * `ERR_SECCOMP_LANDLOCK_UNAVAILABLE`.
+   * @defaultValue `false`
+   */
   bestEffort?: boolean;
 }
 

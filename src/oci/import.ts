@@ -198,7 +198,7 @@ function conditionsFor(syscall: string, comparisons: OciComparison[], widths: Oc
         if (narrowed[0] === undefined || narrowed[1] === undefined) {
           const bad = narrowed[0] === undefined ? value : mask!;
           fail('ERR_SECCOMP_VALUE_OUT_OF_RANGE', `${c.at}: 0x${bad.toString(16)} is not a 32-bit value, and argument ` +
-            `${c.arg} of ${syscall} is a C int, compared on its low 32 bits (see README, "OCI / Docker JSON profiles"). ` +
+            `${c.arg} of ${syscall} is a C int, compared on its low 32 bits (see docs/policy-files.md, "OCI / Docker JSON profiles"). ` +
             "Fix the profile, or import it with runc's 64-bit comparisons (argWidths: 'runc', --oci-widths runc)",
           { syscall, arg: c.arg, value: bad.toString() });
         }

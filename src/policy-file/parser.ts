@@ -1,6 +1,6 @@
 /**
  * Policy files: seccomp-node reads minijail's `.policy` syntax, so that minijail policies
- * load unchanged (README, "minijail compatibility", lists every construct of both minijail
+ * load unchanged (docs/policy-files.md, "minijail compatibility", lists every construct of both minijail
  * implementations), plus a few extensions (marked *).
  *
  *   # a comment, to the end of the line; blank lines are ignored

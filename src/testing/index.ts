@@ -59,39 +59,70 @@ export type SandboxTarget =
   | { command: string; args?: readonly string[] };
 
 export interface RunSandboxedOptions extends LandlockOptions {
-  /** As for lockdown(): names, '@groups' and rules. Replaces the default profile. */
+  /**
+   * As for `lockdown()`: system call names, `'@groups'` and rules, replacing the default
+   * profile. Not together with `policy` (`ERR_SECCOMP_INVALID_OPTION`).
+   * @defaultValue with none of `allow`, `policy`, `defaultAction` and `fail`: the default
+   * daemon profile (plus `@exec-start` for commands)
+   */
   allow?: GroupEntry[];
-  /** A whole policy: data, a Filter, or a policy string (a file path relative to `cwd`, a preset, a list such as '@node,@fs-read', JSON). */
+  /**
+   * A whole policy: data, a `Filter`, or a policy string (a file path relative to `cwd`, a
+   * preset, a list such as `'@node,@fs-read'`, JSON). Not together with `allow`.
+   */
   policy?: Policy | Filter | string;
-  /** The action for calls no rule matches. Default 'kill-process'. */
+  /**
+   * The action for calls no rule matches.
+   * @defaultValue `'kill-process'` (with `policy`: the policy's)
+   */
   defaultAction?: Action;
-  /** Print the violation line before dying (functions only; lost at exec). Default true. */
+  /**
+   * Print the violation line before dying (functions and modules; the line is lost at a
+   * command's exec).
+   * @defaultValue `true`
+   */
   report?: boolean;
+  /**
+   * libseccomp's layout, as for `lockdown()`: `2` binary tree, `1` linear.
+   * @defaultValue `2`
+   */
   optimize?: 1 | 2;
   /**
-   * Make these calls fail: `{ openat: 'EIO', write: { errno: 'ENOSPC', when: 'arg0 == 1' } }`.
-   * Given without `allow`/`policy`/`defaultAction`, only the faults are loaded.
+   * Make these calls fail: `{ openat: 'EIO', write: { errno: 'ENOSPC', when: 'arg0 == 1' } }`
+   * (docs/testing.md, "Fault injection"). Given without `allow`, `policy` and
+   * `defaultAction`, only the faults are loaded.
    */
   fail?: FaultSpec;
   /**
-   * Commands only: when the faults begin. 'exec': from the program's first instruction.
-   * 'main' (Node programs only): once the main module starts, after Node's own startup.
-   * Default 'main' for Node programs, 'exec' for others.
+   * Commands only: when the faults begin. `'exec'`: from the program's first instruction.
+   * `'main'` (Node programs only): once the main module starts, after Node's own startup.
+   * @defaultValue `'main'` for Node programs, `'exec'` for others
    */
   faultsFrom?: 'exec' | 'main';
   /** Arguments for the function (structured-cloneable values). */
   args?: unknown[];
-  /** Kill the child (SIGKILL) after this long. Default 30 000 ms. */
+  /**
+   * Kill the child (SIGKILL) after this many milliseconds; the outcome is then `'timed-out'`.
+   * @defaultValue `30000`
+   */
   timeoutMs?: number;
-  /** Added to this process's environment. */
+  /** Added to this process's environment for the child. */
   env?: NodeJS.ProcessEnv;
-  /** Working directory of the child. Default: this process's. */
+  /**
+   * Working directory of the child; `require` in a function and relative policy files
+   * resolve from it.
+   * @defaultValue this process's
+   */
   cwd?: string;
-  /** Written to the child's stdin (default: no stdin). */
+  /**
+   * Written to the child's stdin.
+   * @defaultValue no stdin
+   */
   input?: string | Uint8Array;
   /**
    * Functions only: after the function settles, let the child run until its event loop is
-   * empty (default false: it exits at once, so that nothing after the call can interfere).
+   * empty, instead of exiting at once so that nothing after the call can interfere.
+   * @defaultValue `false`
    */
   keepAlive?: boolean;
 }

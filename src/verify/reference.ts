@@ -1,6 +1,6 @@
 /**
  * The reference interpreter: what a policy means, for one system call, read straight from
- * the documented semantics (README, "Conditions", "Rule semantics", "Actions", "Violation
+ * the documented semantics (docs/api.md, "Conditions", "Rule semantics", "Actions", "Violation
  * report"). It shares no code with the compiler or its lowering; it uses only facts
  * tables (syscall numbers, argument widths, errno numbers, architecture tokens), so a bug
  * in the compiler or in libseccomp cannot hide by making both sides agree.
