@@ -41,7 +41,7 @@
     {
       # The launcher (native/launcher.c) that starts a sandboxed child: a small C program
       # beside the addon (build/Release, or the prebuild's directory), found at run time the
-      # way the addon is (src/launcher/binary.ts). Static and without a C library (its own
+      # way the addon is (src/children/launcher/binary.ts). Static and without a C library (its own
       # runtime, native/launcher_runtime.c): it starts in microseconds and needs nothing from
       # the machine. Never built with the sanitizers: it is exec'd, not loaded.
       "target_name": "seccomp-node-launcher",

@@ -17,7 +17,7 @@ const ROOT = path.join(__dirname, '..');
 const TABLES = [
   { name: 'LockdownOptions', source: 'src/sandbox.ts', page: 'docs/api.md' },
   { name: 'Isolation', source: 'src/landlock/policy.ts', page: 'docs/api.md' },
-  { name: 'ChildPolicyOptions', source: 'src/spawn.ts', page: 'docs/api.md' },
+  { name: 'ChildPolicyOptions', source: 'src/children/spawn.ts', page: 'docs/api.md' },
   { name: 'RunSandboxedOptions', source: 'src/testing/index.ts', page: 'docs/testing.md' },
 ];
 

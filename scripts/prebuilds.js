@@ -2,7 +2,7 @@
 // Builds the prebuilt addons shipped in the package: prebuilds/linux-x64 and
 // prebuilds/linux-arm64 (N-API, stripped), so that `npm install` needs no toolchain there.
 // Beside each addon goes the launcher of sandboxed children (native/launcher.c,
-// seccomp-node-launcher), static and stripped, which src/launcher/binary.ts finds there.
+// seccomp-node-launcher), static and stripped, which src/children/launcher/binary.ts finds there.
 // Run by `npm pack` and `npm publish` (the "prepack" script), or by hand:
 //
 //   node scripts/prebuilds.js [--arch x64|arm64]...     (default: both)

@@ -2,7 +2,7 @@
  * Which built-in groups would allow a call: the hint in a violation line ("@net-client
  * would allow it"). It reads the groups' own rules (policies/groups/*.policy), so it answers
  * for the arguments too: `openat` with O_RDONLY is in @exec-start and @fs-read, with O_CREAT
- * only in @fs-write. Used for children (the supervisor's line, src/child-report.ts) and
+ * only in @fs-write. Used for children (the supervisor's line, src/children/report.ts) and
  * usable in-process: `groupsAllowing('socket', [2n, 1n, 0n])`.
  */
 import { groups } from './groups';

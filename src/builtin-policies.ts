@@ -145,7 +145,7 @@ export function parseBuiltins(): BuiltinData {
 }
 
 // ---------------------------------------------------------------------------------------
-// what groups.ts and presets.ts use
+// what groups.ts and children/presets.ts use
 
 /** The names of the built-in groups (without '@') or profiles, sorted. */
 export function builtinNames(kind: BuiltinKind): string[] {

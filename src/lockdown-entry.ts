@@ -21,7 +21,7 @@
  * or `seccomp-node run`.
  */
 import { sandbox } from './sandbox';
-import { parsePolicySpec } from './presets';
+import { parsePolicySpec } from './children/presets';
 
 const POLICY_ENV = 'SECCOMP_NODE_POLICY';
 const OPTIONAL_ENV = 'SECCOMP_NODE_OPTIONAL';

@@ -16,13 +16,13 @@ import type * as Oci from './oci';
 import type * as PolicyFile from './policy-file';
 import type * as PolicySource from './policy-source';
 import type * as PolicySpec from './policy-spec';
-import type * as Spawn from './spawn';
+import type * as Spawn from './children/spawn';
 import type { Policy } from './policy';
 
 const learnModule = (): typeof Learn => require('./learn') as typeof Learn;
 const ociModule = (): typeof Oci => require('./oci') as typeof Oci;
 const policyFileModule = (): typeof PolicyFile => require('./policy-file') as typeof PolicyFile;
-const spawnModule = (): typeof Spawn => require('./spawn') as typeof Spawn;
+const spawnModule = (): typeof Spawn => require('./children/spawn') as typeof Spawn;
 
 /** In-process learning: `const session = await learn.start(); ...warm up...; const { text } = await session.stop();` */
 export const learn: typeof Learn.learn = {

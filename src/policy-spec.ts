@@ -22,7 +22,7 @@
 import * as path from 'node:path';
 import { SeccompError } from './errors';
 import { parsePolicyWithLocations } from './policy-file';
-import { profile, profileNames } from './presets';
+import { profile, profileNames } from './children/presets';
 import { readPolicyJson, readPolicySource, type PolicySource, type PolicySourceOptions } from './policy-source';
 import type { LockdownOptions } from './sandbox';
 import { closestName } from './syscalls';

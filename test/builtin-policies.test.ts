@@ -21,7 +21,7 @@ import { currentFingerprint, loadBuiltinData, parseBuiltins, POLICY_DIR, type Bu
 import { builtinGroups, defaultDaemonProfile, defaultProfileGroups, groups } from '../src/groups';
 import type { Policy } from '../src/policy';
 import { parseFile, type GroupTable } from '../src/policy-file/parser';
-import { profile, profileNames, profiles } from '../src/presets';
+import { profile, profileNames, profiles } from '../src/children/presets';
 import { PACKAGE_ROOT } from './helpers/child';
 
 const DATA_FILE = path.join(PACKAGE_ROOT, 'lib', 'builtin-policies.json');

@@ -9,13 +9,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { execFile, profile } from '../src/spawn';
+import { execFile, profile } from '../src/children/spawn';
 import { runSandboxed } from '../src/testing';
 import { describe as describeResult, PACKAGE_ROOT, runChild } from './helpers/child';
 
 const CLI = path.join(PACKAGE_ROOT, 'bin', 'seccomp-node.js');
 const ENTRY = path.join(PACKAGE_ROOT, 'lib', 'lockdown-entry.js');
-const SPAWN_LIB = JSON.stringify(path.join(PACKAGE_ROOT, 'lib', 'spawn'));
+const SPAWN_LIB = JSON.stringify(path.join(PACKAGE_ROOT, 'lib', 'children', 'spawn'));
 const CAT = fs.realpathSync('/bin/cat');
 let dir = '';
 let ro = '';

@@ -1,5 +1,5 @@
 /**
- * The launcher's templates (src/launcher/template.ts): a child's program is compiled once
+ * The launcher's templates (src/children/launcher/template.ts): a child's program is compiled once
  * with stand-ins and the launcher fills in its pid and its secret addresses. These tests
  * prove the fill exact the hard way, against compiling the policy for the same values:
  * byte for byte when the values are fresh (equal to no other constant of the program: the
@@ -11,10 +11,10 @@
 import { describe, expect, it } from 'vitest';
 import { decodeInstructions, isConditionalJump, OP, type Instruction } from '../src/bpf/program';
 import { compileFor, exportBpf } from '../src/loader';
-import { buildTemplate, fillSites, launcherRules, notifying, SITE, type SiteValues } from '../src/launcher/template';
+import { buildTemplate, fillSites, launcherRules, notifying, SITE, type SiteValues } from '../src/children/launcher/template';
 import type { Policy } from '../src/policy';
 import { bindSelfPid } from '../src/self-pid';
-import { childPolicy, ipcChannelRules, profile } from '../src/spawn';
+import { childPolicy, ipcChannelRules, profile } from '../src/children/spawn';
 import { faultPolicy } from '../src/testing/faults';
 
 /** What compiling `policy` for these values gives: the reference the template must equal. */

@@ -25,7 +25,7 @@ function inChild(body: string): unknown {
 
 const LOCKDOWN = ['loader.js', 'compiler.js', 'verify/index.js', 'bpf/emulator.js', 'syscalls.js', 'syscall-tables.js', 'landlock/index.js'];
 const ON_DEMAND = ['learn/index.js', 'oci/index.js', 'lint.js', 'bpf/disassemble.js', 'policy-file/parser.js', 'policy-file/index.js',
-  'policy-source.js', 'spawn.js', 'exec.js', 'child-report.js', 'cli/index.js', 'testing/index.js'];
+  'policy-source.js', 'children/spawn.js', 'children/exec.js', 'children/report.js', 'cli/index.js', 'testing/index.js'];
 
 describe('require() loads the API, lockdown what it needs, the rest on first use', () => {
   it('leaves the compiler until an export or lockdown, and learn, OCI, lint, the disassembler, the parser and spawn until used', () => {
@@ -75,7 +75,7 @@ describe('require() loads the API, lockdown what it needs, the rest on first use
     expect(out.lintPolicy).toEqual({ value: true, added: ['lint.js'] });
     expect(out.disassemble).toEqual({ value: true, added: expect.arrayContaining(['bpf/disassemble.js']) });
     expect(out.learnFromTrace).toEqual({ value: true, added: expect.arrayContaining(['learn/index.js']) });
-    expect(out.childPolicy).toEqual({ value: true, added: expect.arrayContaining(['spawn.js']) });
+    expect(out.childPolicy).toEqual({ value: true, added: expect.arrayContaining(['children/spawn.js']) });
     // Reading a name loads nothing; calling does.
     expect(out['learn.start']).toEqual({ value: 'function', added: [] });
     expect(out.spawn).toEqual({ value: 'function', added: [] });

@@ -13,8 +13,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SeccompError } from '../src/errors';
 import { parsePolicy } from '../src/policy-file';
 import { policySpecKind, readPolicySpec } from '../src/policy-spec';
-import { profile } from '../src/presets';
-import { execFile } from '../src/spawn';
+import { profile } from '../src/children/presets';
+import { execFile } from '../src/children/spawn';
 import { runSandboxed } from '../src/testing';
 import { PACKAGE_ROOT, runChild } from './helpers/child';
 

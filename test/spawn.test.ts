@@ -18,14 +18,14 @@ import type { Policy } from '../src/policy';
 import { parsePolicy } from '../src/policy-file';
 import {
   childPolicy, execFile, fork, parsePolicySpec, profile, profileNames, profiles, spawn, type ChildViolation,
-} from '../src/spawn';
+} from '../src/children/spawn';
 import { describe as describeResult, PACKAGE_ROOT, runChild } from './helpers/child';
 import { expectChildReport } from './helpers/child-report';
 import { PROBES_ADDON } from './helpers/probes';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'spawn');
 const TASK = path.join(FIXTURES, 'task.js');
-const SPAWN_LIB = JSON.stringify(path.join(PACKAGE_ROOT, 'lib', 'spawn'));
+const SPAWN_LIB = JSON.stringify(path.join(PACKAGE_ROOT, 'lib', 'children', 'spawn'));
 let dir = '';
 let server: http.Server;
 let url = '';
@@ -413,7 +413,7 @@ const SPAWNER_POLICY = `
 /**
  * Filters a child of such a daemon adds: the guard and its own. @node answers some calls with
  * an errno (clone3, io_uring_setup, other ioctls and prctls), which outranks a notification;
- * for those the guard keeps the child's kill-process (src/launcher/notify.ts).
+ * for those the guard keeps the child's kill-process (src/children/launcher/notify.ts).
  */
 const CHILD_OF_DAEMON_FILTERS = 2;
 

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describe as describeResult, PACKAGE_ROOT, runChild } from './helpers/child';
 
-const SPAWN_LIB = JSON.stringify(path.join(PACKAGE_ROOT, 'lib', 'spawn'));
+const SPAWN_LIB = JSON.stringify(path.join(PACKAGE_ROOT, 'lib', 'children', 'spawn'));
 let dir = '';
 
 beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-supervisor-')); });

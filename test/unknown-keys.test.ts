@@ -13,7 +13,7 @@ import { Filter } from '../src/filter';
 import { SeccompError } from '../src/errors';
 import { checkCondition, checkPolicy } from '../src/policy';
 import { readPolicySource } from '../src/policy-source';
-import { execFile, fork, spawn } from '../src/spawn';
+import { execFile, fork, spawn } from '../src/children/spawn';
 import { runSandboxed } from '../src/testing';
 import { PACKAGE_ROOT, describe, runChild } from './helpers/child';
 import { PROBES } from './helpers/probes';

@@ -2,7 +2,7 @@
  * `seccomp-node run --policy FILE -- COMMAND [ARG...]`: the program under the policy from its
  * first instruction.
  *
- * By default this process starts the program through the launcher (src/launcher) and stays
+ * By default this process starts the program through the launcher (src/children/launcher) and stays
  * as its supervisor: a call outside the policy is named on stderr (call, arguments, the
  * built-in group that would allow it) and the program is ended with SIGSYS before the call
  * runs; this process then ends as the program did (its exit status, or the same signal), so
@@ -20,10 +20,10 @@
  * write to (it runs as the same user) would let it weaken its own next start.
  */
 import { spawn } from 'node:child_process';
-import { startPlanned, type StartPlan } from '../launcher/start';
-import { setCallNamer, type SupervisedViolation } from '../launcher/supervision';
+import { startPlanned, type StartPlan } from '../children/launcher/start';
+import { setCallNamer, type SupervisedViolation } from '../children/launcher/supervision';
 import { binding } from '../native';
-import { resolveExecutable } from '../resolve-executable';
+import { resolveExecutable } from '../children/resolve-executable';
 import { OCI_WIDTHS_OPTION, OCI_WIDTHS_USAGE, parse, UsageError, type Command, type Output } from './args';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -68,7 +68,7 @@ function printNotes(file: string, notes: string[], warnings: string[], out: Outp
 
 /** What to start `command` with: the policy compiled (and verified) for this start. */
 function planFor(file: string, values: Record<string, unknown>, command: string, args: string[], out: Output): StartPlan {
-  const { planLaunch } = require('../launcher') as typeof import('../launcher');
+  const { planLaunch } = require('../children/launcher') as typeof import('../children/launcher');
   const executable = resolveExecutable(command, process.env.PATH);
   const { policy, notes, warnings } = fullPolicy(file, values);
   printNotes(file, notes, warnings, out);
@@ -76,7 +76,7 @@ function planFor(file: string, values: Record<string, unknown>, command: string,
 }
 
 // A violation is named with the syscall tables and the groups, loaded only when one comes.
-setCallNamer((...call) => (require('../launcher/naming') as typeof import('../launcher/naming')).nameCall(...call));
+setCallNamer((...call) => (require('../children/launcher/naming') as typeof import('../children/launcher/naming')).nameCall(...call));
 
 /** Signals passed on to the program; SIGINT and SIGQUIT come from the terminal to both. */
 const FORWARDED = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
@@ -85,7 +85,7 @@ const FROM_TERMINAL = ['SIGINT', 'SIGQUIT'] as const;
 function violationLine(command: string, childPid: number, v: SupervisedViolation): string {
   const who = v.pid === childPid ? `${command} (pid ${childPid})` : `process ${v.pid}, started by ${command} (pid ${childPid}),`;
   const how = v.signal === 'SIGKILL' ? 'was killed (SIGKILL: it catches or ignores SIGSYS)' : 'was killed by SIGSYS';
-  const { callDetails, callName } = require('../launcher/describe') as typeof import('../launcher/describe');
+  const { callDetails, callName } = require('../children/launcher/describe') as typeof import('../children/launcher/describe');
   return `seccomp-node run: ${who} ${how}: blocked system call ${callName(v)} in thread ${v.thread}, ${callDetails(v)}\n`;
 }
 
@@ -166,7 +166,7 @@ export const run: Command = {
       const { policy, notes, warnings } = fullPolicy(values.policy, values);
       printNotes(values.policy, notes, warnings, out);
       // Replaces this process: the exit status seen by the caller is the program's own.
-      return (require('../exec') as typeof import('../exec')).execUnderPolicy(policy, command, args);
+      return (require('../children/exec') as typeof import('../children/exec')).execUnderPolicy(policy, command, args);
     }
     return supervise(planFor(values.policy, values, command, args, out), command, args, out);
   },

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { SeccompError, isNativeError } from '../errors';
 import * as path from 'node:path';
-import { LAUNCHER_NAME } from '../launcher/binary';
+import { LAUNCHER_NAME } from '../children/launcher/binary';
 import { binding, bindingPath } from '../native';
 import { compileLandlock, type LandlockLayer, type LandlockPlan, type NotEnforced } from './compile';
 import { knownLandlockSupport, landlockSupport, type LandlockSupport } from './kernel';

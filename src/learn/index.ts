@@ -22,7 +22,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { nativeArch } from '../arch';
 import { fromNative, SeccompError } from '../errors';
-import { resolveExecutable } from '../exec';
+import { resolveExecutable } from '../children/exec';
 import { isNodeProgram, shellQuote } from '../testing/exec';
 import { requireSupport } from '../loader';
 import { binding } from '../native';
@@ -34,7 +34,7 @@ import { readPreviousPolicy } from './merge';
 import { emptyObservations, mergeObservations, observe, type Observations } from './observations';
 import { findStrace, parseStrace, straceOptions } from './strace';
 import { UNWATCHED, watchWithNotifications } from './notify';
-import { supervisionPlan } from '../launcher';
+import { supervisionPlan } from '../children/launcher';
 
 export { buildPolicy } from './build';
 export type { BuildOptions, LearnedPolicy, LearnMode } from './build';

@@ -17,7 +17,7 @@
  */
 import { spawn } from 'node:child_process';
 import { archName, nativeArch } from '../arch';
-import { prepareLaunch, type RecordedCall, type Supervision } from '../launcher';
+import { prepareLaunch, type RecordedCall, type Supervision } from '../children/launcher';
 import type { Policy } from '../policy';
 import { syscallName } from '../syscalls';
 import type { ParsedTrace } from './strace';

@@ -7,8 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { SeccompError } from '../errors';
-import { resolveExecutable } from '../exec';
-import { launchFailureError } from '../launcher';
+import { resolveExecutable } from '../children/exec';
+import { launchFailureError } from '../children/launcher';
 import { compileFor } from '../loader';
 import type { Policy } from '../policy';
 import { prepareCommand } from './command';

@@ -1,6 +1,6 @@
 /**
  * A command under faults and a policy, from its first instruction: runSandboxed({ command })
- * and chaos start it through the launcher (src/launcher), as sandbox.spawn does. The faults
+ * and chaos start it through the launcher (src/children/launcher), as sandbox.spawn does. The faults
  * (errno rules, default allow) are loaded first, then the policy; or, for a Node program
  * with faults from its main module, the policy at exec and the faults by a preload once
  * Node's own startup is done.
@@ -8,7 +8,7 @@
 import { buildVerified, compileFor } from '../loader';
 import { bindingPath } from '../native';
 import type { Policy } from '../policy';
-import { prepareLaunch, type PreparedLaunch } from '../launcher';
+import { prepareLaunch, type PreparedLaunch } from '../children/launcher';
 
 export interface CommandPlan {
   command: string;

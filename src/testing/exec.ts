@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { resolveExecutable } from '../exec';
+import { resolveExecutable } from '../children/exec';
 
 /** Whether `command` is a Node binary (by name, or the same file as this process's). */
 export function isNodeProgram(command: string, env: NodeJS.ProcessEnv = process.env): boolean {

@@ -18,14 +18,14 @@ import * as v8 from 'node:v8';
 import { AssertionError } from 'node:assert';
 import { isDeepStrictEqual } from 'node:util';
 import { isSeccompErrorCode, SeccompError } from '../errors';
-import { resolveExecutable } from '../exec';
+import { resolveExecutable } from '../children/exec';
 import { Filter } from '../filter';
 import { defaultDaemonProfile, entriesNeeds, expandEntries, type GroupEntry } from '../groups';
 import {
   addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEY_LIST, mergeLandlock, type LandlockOptions,
 } from '../landlock/policy';
 import { compileFor, planLandlockFor } from '../loader';
-import { launchFailureError, type SupervisedViolation, type Supervision } from '../launcher';
+import { launchFailureError, type SupervisedViolation, type Supervision } from '../children/launcher';
 import { checkKnownKeys, type KeyList } from '../known-keys';
 import { checkPolicy, parseAction, type Action, type Policy } from '../policy';
 import { readPolicySpec } from '../policy-spec';

@@ -7,7 +7,7 @@
  * then the reason it gives must be that very one.
  */
 import { expect } from 'vitest';
-import type { ChildViolation } from '../../src/spawn';
+import type { ChildViolation } from '../../src/children/spawn';
 import { syscallNumber } from '../../src/syscalls';
 import { kernelKillRecord } from './kernel-log';
 

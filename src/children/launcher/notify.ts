@@ -26,12 +26,12 @@
  * whose filters would refuse one keeps kill-process for its children (nothing is tried that
  * its own filter would kill it for).
  */
-import { ARCH_TOKENS, nativeArch, type ArchName } from '../arch';
-import { decodeAction, traceFilter } from '../bpf/emulator';
-import { OP, parseProgram, type Instruction } from '../bpf/program';
-import { filtersInForce, loadHistory } from '../loader';
-import { binding } from '../native';
-import { syscallNumber, syscallTable } from '../syscalls';
+import { ARCH_TOKENS, nativeArch, type ArchName } from '../../arch';
+import { decodeAction, traceFilter } from '../../bpf/emulator';
+import { OP, parseProgram, type Instruction } from '../../bpf/program';
+import { filtersInForce, loadHistory } from '../../loader';
+import { binding } from '../../native';
+import { syscallNumber, syscallTable } from '../../syscalls';
 
 export interface SupervisionPlan {
   /** Children's violations go to a supervisor in this process. */

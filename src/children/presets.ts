@@ -3,14 +3,14 @@
  * file-reader, and daemon, the default profile), read with the built-in groups (parsed
  * ahead of time where the build could, see src/builtin-policies.ts).
  */
-import { SeccompError } from './errors';
-import { builtinDefinition, builtinNames, definitionFile } from './builtin-policies';
-import { builtinGroups } from './groups';
-import { mergeLandlock, type LandlockRules } from './landlock/policy';
-import type { Policy, Rule } from './policy';
-import { closestName } from './closest-name';
-import type * as PolicySpec from './policy-spec';
-import type { LockdownOptions } from './sandbox';
+import { SeccompError } from '../errors';
+import { builtinDefinition, builtinNames, definitionFile } from '../builtin-policies';
+import { builtinGroups } from '../groups';
+import { mergeLandlock, type LandlockRules } from '../landlock/policy';
+import type { Policy, Rule } from '../policy';
+import { closestName } from '../closest-name';
+import type * as PolicySpec from '../policy-spec';
+import type { LockdownOptions } from '../sandbox';
 
 export interface ProfileDefinition {
   name: string;
@@ -92,5 +92,5 @@ export function profiles(): Record<string, ProfileDefinition> {
  * loaded on first use: reading files, OCI profiles and JSON is not part of `require()`.
  */
 export function parsePolicySpec(spec: string): LockdownOptions {
-  return (require('./policy-spec') as typeof PolicySpec).parsePolicySpec(spec);
+  return (require('../policy-spec') as typeof PolicySpec).parsePolicySpec(spec);
 }

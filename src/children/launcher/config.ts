@@ -3,7 +3,7 @@
  * their sites and pid conflicts) and the Landlock ruleset, in this machine's byte order.
  */
 import { endianness } from 'node:os';
-import type { NativeLandlockSpec } from '../native';
+import type { NativeLandlockSpec } from '../../native';
 import type { ProgramTemplate } from './template';
 
 const MAGIC = 0x314c4e53;

@@ -17,13 +17,13 @@
  * Worker and, were this process to die, would see ENOSYS for every notified call (which
  * still never runs) instead of dying.
  */
-import { nativeArch } from '../arch';
-import { SeccompError } from '../errors';
+import { nativeArch } from '../../arch';
+import { SeccompError } from '../../errors';
 import { execLandlockNeeds, resolveExecutable } from '../exec';
-import { loadHistory, planLandlockFor, requireSupport } from '../loader';
-import type { NativeLandlockSpec } from '../native';
-import type { Policy, Rule } from '../policy';
-import { syscallTable } from '../syscalls';
+import { loadHistory, planLandlockFor, requireSupport } from '../../loader';
+import type { NativeLandlockSpec } from '../../native';
+import type { Policy, Rule } from '../../policy';
+import { syscallTable } from '../../syscalls';
 import { launcherPath } from './binary';
 import type { LaunchConfig } from './config';
 import { nameCall } from './naming';

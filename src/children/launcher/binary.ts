@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SeccompError } from '../errors';
-import { bindingPath, loadError } from '../native';
+import { SeccompError } from '../../errors';
+import { bindingPath, loadError } from '../../native';
 
 export const LAUNCHER_NAME = 'seccomp-node-launcher';
 

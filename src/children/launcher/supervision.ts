@@ -4,9 +4,9 @@
  * outside its policy, from the supervisor thread (native/supervisor.cc).
  */
 import { endianness } from 'node:os';
-import { archName, type ArchName } from '../arch';
-import { SeccompError, type SeccompErrorCode } from '../errors';
-import { binding, type NativeSupervisionEvent } from '../native';
+import { archName, type ArchName } from '../../arch';
+import { SeccompError, type SeccompErrorCode } from '../../errors';
+import { binding, type NativeSupervisionEvent } from '../../native';
 
 /** One call outside the child's policy, as the supervisor read it from the notification. */
 export interface SupervisedViolation {

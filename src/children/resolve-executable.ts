@@ -1,7 +1,7 @@
 /** Finding the program to exec, as a shell would: no heavy imports, for `seccomp-node run`'s start. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SeccompError } from './errors';
+import { SeccompError } from '../errors';
 
 /**
  * The absolute path execve needs: as given when it has a slash, else found on PATH; relative

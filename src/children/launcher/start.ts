@@ -4,8 +4,8 @@
  * supervision. Everything that compiles lives in ./index (planLaunch).
  */
 import * as fs from 'node:fs';
-import type { NativeLandlockSpec } from '../native';
-import { binding } from '../native';
+import type { NativeLandlockSpec } from '../../native';
+import { binding } from '../../native';
 import { encodeConfig, type LaunchConfig } from './config';
 import { superviseChannel, type Supervision } from './supervision';
 

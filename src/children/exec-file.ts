@@ -5,7 +5,7 @@
  */
 import type * as cp from 'node:child_process';
 import { getSystemErrorName } from 'node:util';
-import { SeccompError } from './errors';
+import { SeccompError } from '../errors';
 
 export type ExecFileCallback = (error: cp.ExecFileException | null, stdout: string | Buffer, stderr: string | Buffer) => void;
 

@@ -6,7 +6,7 @@
  * How a child starts. Node spawns the launcher (native/launcher.c, a small static program
  * beside the addon) with the caller's options and one more stdio entry, the channel that
  * carries the child's programs, compiled and verified here once per policy
- * (src/launcher). The launcher applies the Landlock rules, loads the filter and execve's the
+ * (src/children/launcher). The launcher applies the Landlock rules, loads the filter and execve's the
  * program. execve keeps the pid, so the ChildProcess the caller gets back *is* the program:
  * same pid, stdio, signals, IPC channel, 'exit' and 'close', exit code. Messages sent before
  * a forked program opens its channel stay queued in the socket. A forked child always gets
@@ -35,10 +35,10 @@
  *
  * The child itself may exec nothing unless its policy says so: its one execve is allowed by
  * comparing the path pointer with the launcher's copy of the path, at a random address
- * (src/launcher/template.ts). The program that starts has a new address space, so the
+ * (src/children/launcher/template.ts). The program that starts has a new address space, so the
  * comparison no longer matches anything it uses.
  *
- * The violation report (src/child-report.ts). Where seccomp user notification is available,
+ * The violation report (src/children/report.ts). Where seccomp user notification is available,
  * a call outside the child's policy goes to this process's supervisor thread, which names it
  * (call, arguments, the groups that would allow it) and ends the child with SIGSYS: the
  * ChildProcess emits 'seccomp-violation' and (unless `report: false`) this process writes
@@ -50,25 +50,25 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { SeccompError } from './errors';
+import { SeccompError } from '../errors';
 import { collectOutput, type ExecFileBehaviour, type ExecFileCallback } from './exec-file';
-import { Filter } from './filter';
-import { watchForViolation } from './child-report';
-import { entriesNeeds, expandEntries, type GroupEntry } from './groups';
+import { Filter } from '../filter';
+import { watchForViolation } from './report';
+import { entriesNeeds, expandEntries, type GroupEntry } from '../groups';
 import { prepareLaunch } from './launcher';
 import { checkLaunchPolicy } from './launcher/template';
 import {
   addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEY_LIST, mergeLandlock, type LandlockOptions,
-} from './landlock/policy';
-import { planLandlockFor } from './loader';
-import { checkKnownKeys, keyNames, type KeyList } from './known-keys';
-import { checkPolicy, parseAction, type Action, type Policy, type Rule } from './policy';
-import { readPolicySpec } from './policy-spec';
+} from '../landlock/policy';
+import { planLandlockFor } from '../loader';
+import { checkKnownKeys, keyNames, type KeyList } from '../known-keys';
+import { checkPolicy, parseAction, type Action, type Policy, type Rule } from '../policy';
+import { readPolicySpec } from '../policy-spec';
 
 // The presets are for spawning; offered here too.
 export { parsePolicySpec, profile, profileNames, profiles } from './presets';
 export type { ProfileDefinition } from './presets';
-export type { ChildViolation } from './child-report';
+export type { ChildViolation } from './report';
 export type { ExecFileCallback } from './exec-file';
 
 /** A directory that cannot exist or be created: chdir to it fails with ENOENT. */
@@ -293,7 +293,7 @@ function cwdPath(cwd: string | URL | undefined): string {
 }
 
 /**
- * Where `file` is found (src/exec.ts, resolveExecutable), from `cwd`; undefined when it is
+ * Where `file` is found (src/children/exec.ts, resolveExecutable), from `cwd`; undefined when it is
  * not, or when `cwd` (given by the caller) is no directory.
  */
 function findable(file: string, env: Env, cwd: string, cwdGiven: boolean): string | undefined {

@@ -2,7 +2,7 @@
  * Running a program under a policy from its first instruction: the filter is loaded in
  * this process, which then replaces itself with the program (execve). Used by
  * `seccomp-node run --exec`; everything else starts programs through the launcher
- * (src/launcher), which does the same in a small C process and names violations.
+ * (src/children/launcher), which does the same in a small C process and names violations.
  *
  * The policy must let that one execve through. seccomp cannot read the path string, but it
  * can compare the pointer: the path, argv and environment are laid out in an exec image, a
@@ -12,12 +12,12 @@
  * a wrong guess is a forbidden execve. Any other exec is up to the policy.
  */
 import * as path from 'node:path';
-import { fromNative, SeccompError } from './errors';
-import { entriesNeeds } from './groups';
-import { mergeFsRules, type FsRules } from './landlock/policy';
-import { loadPolicy, requireSupport } from './loader';
-import { binding } from './native';
-import type { Policy } from './policy';
+import { fromNative, SeccompError } from '../errors';
+import { entriesNeeds } from '../groups';
+import { mergeFsRules, type FsRules } from '../landlock/policy';
+import { loadPolicy, requireSupport } from '../loader';
+import { binding } from '../native';
+import type { Policy } from '../policy';
 import { resolveExecutable } from './resolve-executable';
 
 export { resolveExecutable } from './resolve-executable';

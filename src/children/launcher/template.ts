@@ -28,13 +28,13 @@
  * conflicts, and the launcher refuses to start there.
  */
 import { endianness } from 'node:os';
-import { OP, decodeInstructions, encodeProgram, type Instruction } from '../bpf/program';
-import { SeccompError } from '../errors';
-import { compileFor, exportBpf } from '../loader';
-import { binding } from '../native';
-import { sameAction, type Condition, type Policy, type Rule } from '../policy';
-import { bindSelfPid, isSelfPid } from '../self-pid';
-import { argWidth } from '../syscall-args';
+import { OP, decodeInstructions, encodeProgram, type Instruction } from '../../bpf/program';
+import { SeccompError } from '../../errors';
+import { compileFor, exportBpf } from '../../loader';
+import { binding } from '../../native';
+import { sameAction, type Condition, type Policy, type Rule } from '../../policy';
+import { bindSelfPid, isSelfPid } from '../../self-pid';
+import { argWidth } from '../../syscall-args';
 
 /** What a site is filled with (native/launcher_protocol.h, enum launcher_site). */
 export const SITE = { pid: 0, pinHigh: 1, execLow: 2, msgLow: 3, fprogLow: 4 } as const;

@@ -3,7 +3,7 @@
  * handler does not survive exec, and the program's own startup runs before it could install
  * one.
  *
- * A supervised child (src/launcher/notify.ts) needs nothing more: the supervisor thread read
+ * A supervised child (src/children/launcher/notify.ts) needs nothing more: the supervisor thread read
  * the blocked call from its seccomp notification (number, architecture, thread, argument
  * registers) before it ended the child, so the line names the call, its arguments and the
  * built-in groups that would allow it, whoever the parent runs as. An unsupervised child
@@ -13,12 +13,12 @@
  */
 import type * as cp from 'node:child_process';
 import * as fs from 'node:fs';
-import { parseSeccompKill, type AuditHit } from './audit-record';
+import { parseSeccompKill, type AuditHit } from '../audit-record';
 import type { LaunchFailure, SupervisedViolation, Supervision } from './launcher';
 import { callDetails, callName } from './launcher/describe';
 
 export { callDetails, callName } from './launcher/describe';
-import { loadHistory } from './loader';
+import { loadHistory } from '../loader';
 
 /** What the parent learnt about a child that died by SIGSYS (or a process it started). */
 export interface ChildViolation {
