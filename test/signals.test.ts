@@ -126,7 +126,7 @@ group('signals within the process keep working', () => {
     expect(r.reports).toEqual([{ sent: SENT, delivered: true }, { terminated: 1 }]);
   });
 
-  it('in a compute-preset child ($pid is the child itself, bound by the exec helper)', async () => {
+  it('in a compute-preset child ($pid is the child itself, bound by the launcher)', async () => {
     const r = await runChild(`
       const child = seccomp.sandbox.spawn(process.execPath, ['-e', ${JSON.stringify(`${PROBES}
         const report = (value) => process.stdout.write('@@' + JSON.stringify(value) + '\\n');
