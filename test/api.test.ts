@@ -96,11 +96,14 @@ describe('packaging', () => {
     expect(status).toMatchObject({ supported: true, locked: false, filters: 0, arch: 'x86_64', node: process.version });
     expect(status.libseccomp).toMatch(/^2\.\d+\.\d+$/);
     expect(status.addon).toMatch(/\.node$/);
-    // Which addon loaded, as node-gyp-build chooses: with PREBUILDS_ONLY (npm run
+    // Which addon loaded, as node-gyp-build chooses: the directory SECCOMP_NODE_PREBUILD
+    // names (npm run test:asan: the sanitized build); with PREBUILDS_ONLY (npm run
     // test:prebuild) the prebuild; otherwise the local build when there is one, else the prebuild.
     const release = path.join(PACKAGE_ROOT, 'build', 'Release', 'seccomp_node.node');
     const prebuilds = path.join(PACKAGE_ROOT, 'prebuilds', `linux-${process.arch}`);
-    if (process.env.PREBUILDS_ONLY || !fs.existsSync(release)) expect(path.dirname(status.addon!)).toBe(prebuilds);
+    const chosen = process.env.SECCOMP_NODE_PREBUILD;
+    if (chosen) expect(status.addon).toBe(path.join(chosen, 'build', 'Release', 'seccomp_node.node'));
+    else if (process.env.PREBUILDS_ONLY || !fs.existsSync(release)) expect(path.dirname(status.addon!)).toBe(prebuilds);
     else expect(status.addon).toBe(release);
   });
 

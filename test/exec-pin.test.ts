@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe as group, expect, it } from 'vitest';
 import { describe, PACKAGE_ROOT, runChild } from './helpers/child';
+import { unsanitizedEnv } from './helpers/unsanitized-env';
 import { PROBES_ADDON } from './helpers/probes';
 
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'seccomp-node.js');
@@ -60,11 +61,15 @@ group('the exec image', () => {
   });
 });
 
-/** Starts `seccomp-node run` with ASLR off under strace; returns the address the pinned execve used. */
+/**
+ * Starts `seccomp-node run` with ASLR off under strace; returns the address the pinned execve
+ * used. Without test:asan's preload: the target maps fixed addresses, which ASan's shadow
+ * memory may hold.
+ */
 function startWithAslrOff(script: string, env: NodeJS.ProcessEnv) {
   const trace = path.join(dir, `trace-${Math.random().toString(16).slice(2)}`);
   const r = spawnSync('setarch', [os.machine(), '-R', 'strace', '-f', '-qq', '-e', 'trace=execve', '-e', 'raw=execve', '-o', trace,
-    process.execPath, BIN, 'run', '--policy', policy, '--', process.execPath, '-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
+    process.execPath, BIN, 'run', '--policy', policy, '--', process.execPath, '-e', script], { encoding: 'utf8', env: { ...unsanitizedEnv(), ...env } });
   // the last successful execve of the launcher is the pinned one; the target's own comes after it
   const execs = fs.readFileSync(trace, 'utf8').split('\n').filter((l) => /execve\(0x[0-9a-f]+,.*\) = 0$/.test(l));
   const pinned = /execve\((0x[0-9a-f]+),/.exec(execs[execs.length - 1] ?? '')?.[1];

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { unsanitizedEnv } from './unsanitized-env';
 
 export interface Postgres {
   port: number;
@@ -43,7 +44,7 @@ export async function startPostgres(): Promise<Postgres> {
   // The server is the test's fixture, not code under test: it runs without what the suite's
   // runner may preload (npm run test:asan puts libasan into every child, and PostgreSQL
   // under it hangs in initdb).
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(LD_PRELOAD|ASAN_OPTIONS|UBSAN_OPTIONS)$/.test(key)));
+  const env = unsanitizedEnv();
   const run = (tool: string, args: string[]) => execFileSync(asRoot ? 'runuser' : path.join(bin, tool),
     asRoot ? ['-u', 'postgres', '--', path.join(bin, tool), ...args] : args, { stdio: 'pipe', env, timeout: 180_000 });
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'app', '--no-sync']);
