@@ -1,5 +1,5 @@
 // Runs examples/http-daemon.js, sends it a few requests, then asks it to exec a program
-// and shows how the filter stops that: one report line on stderr, death by SIGSYS.
+// and shows how the filter stops that: the report on stderr, death by SIGSYS.
 'use strict';
 const { spawn } = require('node:child_process');
 const http = require('node:http');
@@ -14,7 +14,10 @@ const get = (port, p) => new Promise((resolve, reject) => {
 });
 
 const daemon = spawn(process.execPath, [path.join(__dirname, 'http-daemon.js')], { stdio: ['ignore', 'pipe', 'pipe'] });
-daemon.stderr.on('data', (d) => process.stdout.write(`[daemon stderr] ${d}`));
+// Each line of the daemon's stderr, marked (the report is two lines, often in one chunk).
+daemon.stderr.on('data', (d) => {
+  for (const line of String(d).split('\n').filter(Boolean)) process.stdout.write(`[daemon stderr] ${line}\n`);
+});
 const ended = new Promise((resolve) => daemon.on('exit', (code, signal) => resolve({ code, signal })));
 
 daemon.stdout.once('data', async (line) => {

@@ -10,5 +10,6 @@ it('npm run demo: the daemon serves under lockdown, then dies by SIGSYS on exec 
   expect(stdout).toContain('GET /      -> hello from a sandboxed daemon');
   expect(stdout).toContain('GET /file  -> // A small HTTP daemon');
   expect(stdout).toMatch(/seccomp-node: blocked system call clone \(nr 56, arch x86_64\) in thread \d+ \(main\)/);
+  expect(stdout).toContain('[daemon stderr] seccomp-node: @node, @process would allow clone with some arguments\n');
   expect(stdout).toContain('daemon ended: code=null signal=SIGSYS');
 });
