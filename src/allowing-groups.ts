@@ -5,6 +5,7 @@
  * only in @fs-write. Used for children (the supervisor's line, src/children/report.ts) and
  * usable in-process: `groupsAllowing('socket', [2n, 1n, 0n])`.
  */
+import { holdsAt } from './conditions';
 import { groups } from './groups';
 import type { Condition, Rule } from './policy';
 import { isSelfPid } from './self-pid';
@@ -16,21 +17,9 @@ export interface AllowingOptions {
 }
 
 function holds(c: Condition, syscall: string, args: readonly bigint[], pid: number | undefined): boolean {
-  const width = BigInt(c.width ?? argWidth(syscall, c.arg));
-  const bits = (1n << width) - 1n;
   if (isSelfPid(c.value) && pid === undefined) return false;
-  const raw = isSelfPid(c.value) ? BigInt(pid!) : BigInt(c.value);
-  const value = BigInt.asUintN(Number(width), raw);
-  const x = (args[c.arg] ?? 0n) & bits;
-  switch (c.op) {
-    case 'eq': return x === value;
-    case 'ne': return x !== value;
-    case 'lt': return x < value;
-    case 'le': return x <= value;
-    case 'gt': return x > value;
-    case 'ge': return x >= value;
-    case 'masked-eq': return (x & BigInt.asUintN(Number(width), BigInt(c.mask ?? '0'))) === value;
-  }
+  const bound = isSelfPid(c.value) ? { ...c, value: String(pid) } : c;
+  return holdsAt(bound, args[c.arg] ?? 0n, c.width ?? argWidth(syscall, c.arg));
 }
 
 function allows(rule: Rule, syscall: string, args: readonly bigint[], pid: number | undefined): boolean {

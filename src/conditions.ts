@@ -8,6 +8,30 @@ import { isSelfPid, SELF_PID } from './self-pid';
 
 export type ArgValue = number | bigint;
 
+/**
+ * Whether `c` holds for an argument of `value`, both read at `width` bits as the kernel
+ * compares them: unsigned, bits above the width ignored. `c.value` must be a number (bind
+ * `$pid` first; what an unbound one means is the caller's decision). The one evaluation of a
+ * condition outside the compiler, for the checks that reason about policies (the SIGSYS
+ * guard, the groups that would allow a call, learn, the policy file's normal form). The
+ * verifier's reference interpreter keeps its own, on purpose: it must share nothing with
+ * the code it checks.
+ */
+export function holdsAt(c: Condition, value: bigint, width: 32 | 64): boolean {
+  const bits = (1n << BigInt(width)) - 1n;
+  const x = value & bits;
+  const k = BigInt(c.value) & bits;
+  switch (c.op) {
+    case 'eq': return x === k;
+    case 'ne': return x !== k;
+    case 'lt': return x < k;
+    case 'le': return x <= k;
+    case 'gt': return x > k;
+    case 'ge': return x >= k;
+    case 'masked-eq': return (x & BigInt(c.mask ?? '0') & bits) === k;
+  }
+}
+
 const MIN = -(1n << 63n);
 const MAX = (1n << 64n) - 1n;
 

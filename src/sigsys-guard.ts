@@ -20,6 +20,7 @@
  * program against the policy see the same rules.
  */
 import { binding } from './native';
+import { holdsAt } from './conditions';
 import type { Action, Condition, Policy, Rule } from './policy';
 import { carryOrigin } from './rule-origin';
 
@@ -40,21 +41,6 @@ function kills(action: Action): boolean {
   return action === 'kill-process' || action === 'trap';
 }
 
-/** True when some value at `width` bits can satisfy `c` and equal `value`. */
-function holdsAt(c: Condition, value: bigint, width: 32 | 64): boolean {
-  const bits = (1n << BigInt(width)) - 1n;
-  const x = value & bits;
-  const v = BigInt(c.value) & bits;
-  switch (c.op) {
-    case 'eq': return x === v;
-    case 'ne': return x !== v;
-    case 'lt': return x < v;
-    case 'le': return x <= v;
-    case 'gt': return x > v;
-    case 'ge': return x >= v;
-    case 'masked-eq': return (x & BigInt(c.mask ?? '0') & bits) === v;
-  }
-}
 
 /**
  * False when the rule provably never matches rt_sigaction(SIGSYS, act != NULL, ...): one of

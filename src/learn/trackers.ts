@@ -10,6 +10,7 @@
  * exactly @node's clone rule.
  */
 import { binding } from '../native';
+import { holdsAt } from '../conditions';
 import type { Condition } from '../policy';
 import { argWidth } from '../syscall-args';
 import { isSelfPid } from '../self-pid';
@@ -266,18 +267,7 @@ export function conditionHolds(syscall: string, c: Condition, args: Args): boole
   const raw = args[c.arg];
   // `$pid` is the pid of whichever process loads the policy: unknown from a sample alone.
   if (raw === undefined || isSelfPid(c.value)) return undefined;
-  const width = c.width ?? argWidth(syscall, c.arg);
-  const x = BigInt.asUintN(width, raw);
-  const v = BigInt.asUintN(width, BigInt(c.value));
-  switch (c.op) {
-    case 'eq': return x === v;
-    case 'ne': return x !== v;
-    case 'lt': return x < v;
-    case 'le': return x <= v;
-    case 'gt': return x > v;
-    case 'ge': return x >= v;
-    case 'masked-eq': return (x & BigInt.asUintN(width, BigInt(c.mask ?? '0'))) === v;
-  }
+  return holdsAt(c, raw, c.width ?? argWidth(syscall, c.arg));
 }
 
 /** Whether all of a rule's conditions hold (undefined when that depends on unknown arguments). */

@@ -3,6 +3,7 @@
  * holds one AND of conditions, so an expression with `||` becomes one rule per alternative,
  * all with the same action.
  */
+import { holdsAt } from '../conditions';
 import type { Condition } from '../policy';
 
 /** Any alternative (OR) whose conditions all hold (AND). */
@@ -75,20 +76,6 @@ export function negate(dnf: Dnf, widthOf: (c: Condition) => Width): Dnf | undefi
   return result;
 }
 
-/** Whether `c` holds for an argument whose low `width` bits are `value`. */
-function holds(c: Condition, value: bigint, width: Width): boolean {
-  const v = unsigned(value, width);
-  const k = unsigned(BigInt(c.value), width);
-  switch (c.op) {
-    case 'eq': return v === k;
-    case 'ne': return v !== k;
-    case 'lt': return v < k;
-    case 'le': return v <= k;
-    case 'gt': return v > k;
-    case 'ge': return v >= k;
-    case 'masked-eq': return (v & unsigned(BigInt(c.mask ?? '0'), width)) === k;
-  }
-}
 
 function mergeMasked(a: Condition, b: Condition, width: Width): Condition | undefined {
   const [ma, mb] = [unsigned(BigInt(a.mask ?? '0'), width), unsigned(BigInt(b.mask ?? '0'), width)];
@@ -118,7 +105,7 @@ export function simplify(dnf: Dnf, widthOf: (c: Condition) => Width): Dnf {
       const at = `${c.arg}/${widthOf(c)}`;
       const anchor = pinned.get(at);
       if (anchor && anchor !== c) {
-        if (!holds(c, BigInt(anchor.value), widthOf(c))) { possible = false; break; }
+        if (!holdsAt(c, BigInt(anchor.value), widthOf(c))) { possible = false; break; }
         continue;
       }
       if (c.op === 'masked-eq' && maskedAt.has(at)) {
