@@ -34,6 +34,7 @@ import { readPreviousPolicy } from './merge';
 import { emptyObservations, mergeObservations, observe, type Observations } from './observations';
 import { findStrace, parseStrace, straceOptions } from './strace';
 import { UNWATCHED, watchWithNotifications } from './notify';
+import { watchChild } from './watched-child';
 import { supervisionPlan } from '../children/launcher';
 
 export { buildPolicy } from './build';
@@ -170,30 +171,12 @@ export async function learnCommand(command: string, args: readonly string[] = []
   const traceFile = path.join(dir, 'trace');
   try {
     const pipe = (options.stdio ?? 'pipe') === 'pipe';
-    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; timedOut: boolean; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(strace.path, [...straceOptions(), '-o', traceFile, '--', command, ...args], {
-        cwd, env, stdio: pipe ? [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] : 'inherit',
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-      child.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-      if (options.input !== undefined) child.stdin?.end(options.input);
-      child.stdin?.on('error', () => { /* not read */ });
-      let timedOut = false;
-      const timers: NodeJS.Timeout[] = [];
-      if (options.timeoutMs !== undefined) {
-        timers.push(setTimeout(() => {
-          timedOut = true;
-          // The program is strace's child: stop it, and strace ends with it.
-          for (const pid of childPids(child.pid!)) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
-          timers.push(setTimeout(() => {
-            for (const pid of childPids(child.pid!)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-          }, 5000));
-        }, options.timeoutMs));
-      }
-      child.on('error', (error) => { timers.forEach(clearTimeout); reject(error); });
-      child.on('close', (code, signal) => { timers.forEach(clearTimeout); resolve({ code, signal, timedOut, stdout, stderr }); });
+    const child = spawn(strace.path, [...straceOptions(), '-o', traceFile, '--', command, ...args], {
+      cwd, env, stdio: pipe ? [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] : 'inherit',
+    });
+    // The program is strace's child: stop it, and strace ends with it.
+    const exit = await watchChild(child, options, (signal) => {
+      for (const pid of childPids(child.pid!)) { try { process.kill(pid, signal); } catch { /* gone */ } }
     });
     let text = '';
     try { text = fs.readFileSync(traceFile, 'utf8'); } catch { /* strace failed before writing */ }

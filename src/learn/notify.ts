@@ -21,6 +21,7 @@ import { prepareLaunch, type RecordedCall, type Supervision } from '../children/
 import type { Policy } from '../policy';
 import { syscallName } from '../syscalls';
 import type { ParsedTrace } from './strace';
+import { watchChild } from './watched-child';
 import { INJECTED_ENOSYS } from './strace';
 
 /** Calls the observer lets through without seeing them. */
@@ -80,28 +81,13 @@ export function watchWithNotifications(command: string, args: readonly string[],
   const trace: ParsedTrace = { calls: [], pids: new Set(), unparsed: [], personalities: [] };
   // Taken in as they come, so that a long run does not pile them up in the supervisor.
   supervision.subscribe(() => addCalls(trace, supervision.takeRecords()));
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    if (options.input !== undefined) child.stdin?.end(options.input);
-    child.stdin?.on('error', () => { /* not read */ });
-    let timedOut = false;
-    const timers: NodeJS.Timeout[] = [];
-    if (options.timeoutMs !== undefined) {
-      timers.push(setTimeout(() => {
-        timedOut = true;
-        child.kill('SIGTERM');
-        timers.push(setTimeout(() => child.kill('SIGKILL'), 5000));
-      }, options.timeoutMs));
-    }
-    child.on('error', (error) => { timers.forEach(clearTimeout); supervision.release(); reject(error); });
-    child.on('close', (code, signal) => {
-      timers.forEach(clearTimeout);
-      addCalls(trace, supervision.takeRecords());
-      supervision.release();
-      resolve({ trace, exit: { code, signal, timedOut }, stdout, stderr });
-    });
+  return watchChild(child, options, (signal) => child.kill(signal)).then((exit) => {
+    addCalls(trace, supervision.takeRecords());
+    supervision.release();
+    const { stdout, stderr, ...end } = exit;
+    return { trace, exit: end, stdout, stderr };
+  }, (error: unknown) => {
+    supervision.release();
+    throw error;
   });
 }

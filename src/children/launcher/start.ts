@@ -4,10 +4,10 @@
  * supervision. Everything that compiles lives in ./index (planLaunch).
  */
 import * as fs from 'node:fs';
-import type { NativeLandlockSpec } from '../../native';
 import { binding } from '../../native';
-import { encodeConfig, type LaunchConfig } from './config';
+import { encodeConfig } from './config';
 import { superviseChannel, type Supervision } from './supervision';
+import type { LaunchPlan } from './index';
 
 export interface PreparedLaunch {
   /** Spawn this (the launcher) with `args`, the program's environment, and `channel` as stdio entry `channelIndex`. */
@@ -31,16 +31,8 @@ export interface PreparedLaunch {
   abort(): void;
 }
 
-/** A compiled plan (./index, or `run`'s cache): what starting needs. */
-export interface StartPlan {
-  command: string;
-  executable: string;
-  mode: 'kill' | 'record';
-  notify: boolean;
-  reason?: string;
-  readProc: boolean;
-  programs: LaunchConfig['programs'];
-  landlock?: NativeLandlockSpec;
+/** A compiled plan (./index, planLaunch): what starting needs. */
+export interface StartPlan extends LaunchPlan {
   /** Encoded configurations, kept by the caller across starts. */
   configs?: Map<string, Buffer>;
 }
