@@ -72,19 +72,49 @@ Napi::Value PrimeLibc(const Napi::CallbackInfo& info) {
 constexpr char kAbslNumCpus[] = "_ZN4absl13base_internal7NumCPUsEv";
 constexpr char kAbslCpuFrequency[] = "_ZN4absl13base_internal19NominalCPUFrequencyEv";
 
-// primeRuntime() -> true when the runtime had lazy probes to run (Node 22+), else false.
-Napi::Value PrimeRuntime(const Napi::CallbackInfo& info) {
+// Node's abseil probes, if this Node has them (22+): whether it does.
+void* RunRuntimeProbes(void* found) {
   auto num_cpus = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, kAbslNumCpus));
   auto cpu_frequency = reinterpret_cast<double (*)()>(dlsym(RTLD_DEFAULT, kAbslCpuFrequency));
   if (num_cpus != nullptr) num_cpus();
   if (cpu_frequency != nullptr) cpu_frequency();
-  return Napi::Boolean::New(info.Env(), num_cpus != nullptr && cpu_frequency != nullptr);
+  *static_cast<bool*>(found) = num_cpus != nullptr && cpu_frequency != nullptr;
+  return nullptr;
+}
+
+// Timing the TSC takes a few milliseconds of sleeping, so a lockdown starts the probes on a
+// thread of their own (beginPrimeRuntime) and joins it right before the load (primeRuntime).
+// Only the JS thread calls these two.
+pthread_t probe_thread;
+bool probe_running = false;
+bool probe_found = false;
+
+// beginPrimeRuntime() -> undefined. Starts the probes unless they are running; where no
+// thread can be started, primeRuntime() runs them itself.
+Napi::Value BeginPrimeRuntime(const Napi::CallbackInfo& info) {
+  if (!probe_running)
+    probe_running = pthread_create(&probe_thread, nullptr, RunRuntimeProbes, &probe_found) == 0;
+  return info.Env().Undefined();
+}
+
+// primeRuntime() -> true when the runtime had lazy probes to run (Node 22+), else false.
+// Returns once they have run: joins the thread beginPrimeRuntime() started, or runs them.
+Napi::Value PrimeRuntime(const Napi::CallbackInfo& info) {
+  if (probe_running) {
+    pthread_join(probe_thread, nullptr);
+    probe_running = false;
+  } else {
+    RunRuntimeProbes(&probe_found);
+  }
+  return Napi::Boolean::New(info.Env(), probe_found);
 }
 
 }  // namespace
 
 void InitPrime(Napi::Env env, Napi::Object exports) {
   exports.Set("primeLibc", Napi::Function::New<Guarded<PrimeLibc>>(env, "primeLibc"));
+  exports.Set("beginPrimeRuntime",
+              Napi::Function::New<Guarded<BeginPrimeRuntime>>(env, "beginPrimeRuntime"));
   exports.Set("primeRuntime", Napi::Function::New<Guarded<PrimeRuntime>>(env, "primeRuntime"));
 }
 

@@ -8,8 +8,13 @@
  * build in lib/, never committed, and test/builtin-policies.test.ts fails when it and a
  * fresh parse differ.
  *
+ * With them goes the default lockdown's program, compiled and verified from those definitions
+ * (src/default-program.ts), so that `lockdown()` need not compile it at every start.
+ *
  * Without the native addon (not built yet, or not Linux) there are no constants to parse
- * with: the file is removed, and the package parses the policies at run time.
+ * with: the file is removed, and the package parses the policies at run time. Where
+ * libseccomp cannot compile (too old, missing), the data goes without the program, and
+ * lockdown compiles at run time.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -24,6 +29,15 @@ if (!binding) {
   process.exit(0);
 }
 const data = parseBuiltins();
+const { buildDefaultProgram } = require(path.join(lib, 'default-program.js'));
+const { lockdownPolicy } = require(path.join(lib, 'sandbox.js'));
+const { checkSupport } = require(path.join(lib, 'loader.js'));
+if (checkSupport().supported) {
+  // The policy files are parsed here (the data file is gone), exactly as `data` was made.
+  data.defaultProgram = buildDefaultProgram(lockdownPolicy({}).policy);
+} else {
+  process.stderr.write(`builtin-policies: no default program (${checkSupport().reason}); lockdown compiles it at run time\n`);
+}
 // Written whole or not at all: a reader never sees half a file.
 const tmp = `${BUILTIN_DATA_FILE}.${process.pid}.tmp`;
 fs.writeFileSync(tmp, JSON.stringify(data) + '\n');

@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nativeArch } from './arch';
 import { binding } from './native';
+import type { DefaultProgramData } from './default-program';
 import type { Policy } from './policy';
 import type * as Parser from './policy-file/parser';
 import { originOf, setOrigin } from './rule-origin';
@@ -24,7 +25,7 @@ import { originOf, setOrigin } from './rule-origin';
 export const POLICY_DIR = path.join(__dirname, '..', 'policies');
 /** Where the build writes the parsed definitions. */
 export const BUILTIN_DATA_FILE = path.join(__dirname, 'builtin-policies.json');
-const FORMAT = 2;
+const FORMAT = 3;
 
 export type BuiltinKind = 'groups' | 'profiles';
 
@@ -49,6 +50,8 @@ export interface BuiltinData {
   fingerprint: Fingerprint;
   groups: Record<string, BuiltinDefinition>;
   profiles: Record<string, BuiltinDefinition>;
+  /** The default lockdown's program, compiled from these definitions (src/default-program.ts). */
+  defaultProgram?: DefaultProgramData;
 }
 
 /** This process's fingerprint, or undefined without the addon (nothing can be parsed then). */
@@ -93,7 +96,8 @@ export function loadBuiltinData(file: string, fingerprint: Fingerprint | undefin
 
 let data: BuiltinData | null | undefined;
 
-function prebuilt(): BuiltinData | undefined {
+/** The data the build made for this platform, if any (read once). */
+export function builtinData(): BuiltinData | undefined {
   if (data === undefined) data = loadBuiltinData(BUILTIN_DATA_FILE, currentFingerprint()) ?? null;
   return data ?? undefined;
 }
@@ -149,7 +153,7 @@ export function parseBuiltins(): BuiltinData {
 
 /** The names of the built-in groups (without '@') or profiles, sorted. */
 export function builtinNames(kind: BuiltinKind): string[] {
-  const prebuiltData = prebuilt();
+  const prebuiltData = builtinData();
   return prebuiltData ? Object.keys(prebuiltData[kind]).sort() : listFiles(kind);
 }
 
@@ -160,7 +164,7 @@ const parsed = new Map<string, BuiltinDefinition>();
  * caller must not change it (it is shared): copy what it hands out.
  */
 export function builtinDefinition(kind: BuiltinKind, name: string): BuiltinDefinition {
-  const prebuiltData = prebuilt();
+  const prebuiltData = builtinData();
   if (prebuiltData) return prebuiltData[kind][name];
   const key = `${kind}/${name}`;
   let definition = parsed.get(key);

@@ -10,6 +10,7 @@
 import { requireArch } from './arch';
 import { expandEntries } from './groups';
 import type * as Loader from './loader';
+import type * as VerifiedProgram from './verified-program';
 import type { LoadRecord } from './loader';
 import { SeccompError } from './errors';
 import type { LandlockRules } from './landlock/policy';
@@ -21,6 +22,7 @@ import { carryOrigin, carryOrigins } from './rule-origin';
 
 /** The compiler and the loader, loaded on the first export or load (see sandbox.ts). */
 const loader = (): typeof Loader => require('./loader') as typeof Loader;
+const build = (): typeof VerifiedProgram => require('./verified-program') as typeof VerifiedProgram;
 
 export interface FilterOptions {
   /** What happens to calls no rule matches. Default 'kill-process'. */
@@ -149,14 +151,14 @@ export class Filter {
   /** The BPF program (struct sock_filter[]), as the kernel would load it. */
   exportBpf(options: ExportOptions = {}): Buffer {
     checkKnownKeys(options, EXPORT_OPTION_KEYS, 'export options');
-    const { compileFor, exportBpf } = loader();
+    const { compileFor, exportBpf } = build();
     return exportBpf(compileFor(forExport(this.toPolicy(), options), { ...toBuild(options), report: false }));
   }
 
   /** libseccomp's human-readable pseudo filter code. */
   exportPfc(options: ExportOptions = {}): string {
     checkKnownKeys(options, EXPORT_OPTION_KEYS, 'export options');
-    const { compileFor, exportPfc } = loader();
+    const { compileFor, exportPfc } = build();
     return exportPfc(compileFor(forExport(this.toPolicy(), options), { ...toBuild(options), report: false }));
   }
 

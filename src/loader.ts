@@ -1,14 +1,16 @@
 /**
- * The one path from a policy to the kernel: support checks, compile, size check, load.
- * Both `sandbox.lockdown()` and `Filter#load()` come through here, so they behave alike.
+ * The one path from a policy to the kernel: support checks, the program (compiled and
+ * verified by src/verified-program.ts, or built into the package for the default profile:
+ * src/default-program.ts), the Landlock layer, the load. `sandbox.lockdown()`,
+ * `Filter#load()` and exec's pin all come through here, so they behave alike.
  */
 import * as fs from 'node:fs';
-import { violationHints } from './allowing-groups';
-import { ARCH_TOKENS, byteOrderOf, archName as archNameOf, nativeArch, type ArchName } from './arch';
-import { decodeAction, runFilter } from './bpf/emulator';
-import { parseProgram, type Instruction } from './bpf/program';
-import { compile, describeRule, type CompiledFilter } from './compiler';
-import { fromNative, SeccompError, isNativeError } from './errors';
+import type * as AllowingGroups from './allowing-groups';
+import { ARCH_TOKENS, archName, nativeArch, type ArchName } from './arch';
+import type * as Emulator from './bpf/emulator';
+import type { ActionName } from './bpf/emulator';
+import type * as DefaultProgram from './default-program';
+import { SeccompError, isNativeError } from './errors';
 import { libseccompHint } from './load-hints';
 import { MIN_LIBSECCOMP, unmetRequirements, versionAtLeast } from './libseccomp-facts';
 import { applyLandlockPlan, noLayer, noteSkipped, planLandlock, type AppliedLandlockLayer, type LandlockPlan } from './landlock';
@@ -16,15 +18,15 @@ import type { FsRules } from './landlock/policy';
 import { landlockStepCalls } from './landlock/step';
 import { binding, loadError } from './native';
 import type { Policy } from './policy';
-import { locateRuleError } from './rule-origin';
-import { replaceStandins, replaceStandinsInPfc } from './standin-syscalls';
 import { bindSelfPid } from './self-pid';
 import { guardSigsys } from './sigsys-guard';
-import { syscallNumber } from './syscalls';
-import { verifyProgram } from './verify';
+import type * as Syscalls from './syscalls';
+import type * as VerifiedProgram from './verified-program';
 
-/** The kernel's limit on one filter program. */
-export const MAX_INSTRUCTIONS = 4096;
+// Loaded when needed: compiling, running a program in the emulator, the report's hints.
+const build = (): typeof VerifiedProgram => require('./verified-program') as typeof VerifiedProgram;
+const emulator = (): typeof Emulator => require('./bpf/emulator') as typeof Emulator;
+const syscalls = (): typeof Syscalls => require('./syscalls') as typeof Syscalls;
 
 /** API level 3 means the kernel supports SECCOMP_RET_KILL_PROCESS (and TSYNC, LOG). */
 const MIN_API_LEVEL = 3;
@@ -81,36 +83,6 @@ export function requireSupport(): void {
   }
 }
 
-export interface BuildOptions {
-  arch?: ArchName;
-  report?: boolean;
-  optimize?: 1 | 2;
-}
-
-/** Compiles `policy`; an error about one of its rules names the file and line it was written at. */
-export function compileFor(policy: Policy, options: BuildOptions = {}): CompiledFilter {
-  requireSupport();
-  try {
-    return compile(policy, { arch: options.arch ?? nativeArch(), report: options.report ?? false, optimize: options.optimize ?? 2 });
-  } catch (error) {
-    throw locateRuleError(error, policy);
-  }
-}
-
-/** A compiled program that was checked against its policy, ready to load or export. */
-export interface VerifiedProgram {
-  bytes: Buffer;
-  /** The same program decoded and validated, for the emulator. */
-  instructions: readonly Instruction[];
-  /** Calls on which the program and the policy's reference interpreter agreed. */
-  verifiedCalls: number;
-  /** Milliseconds spent in libseccomp, and in decoding plus verification. */
-  buildMs: number;
-  verifyMs: number;
-  /** Syscalls whose rules had to be built in a second shape (see reshaped()). */
-  reshaped: readonly string[];
-}
-
 /**
  * Where the last lockdown spent its time, in ms (read by the benchmarks): building the policy
  * (lockdown's options, the default profile), the compiler (with the `$pid` and SIGSYS steps),
@@ -121,107 +93,6 @@ export interface LoadTimings {
   policyMs: number; compileMs: number; buildMs: number; verifyMs: number; landlockMs: number; loadMs: number; totalMs: number;
 }
 export let lastLoadTimings: LoadTimings | undefined;
-
-/**
- * Runs libseccomp. Whatever it refuses comes back as a SeccompError: ERR_SECCOMP_NATIVE
- * naming the policy rule (and the file and line it was written at) when libseccomp refused
- * one rule, ERR_SECCOMP_UNSUPPORTED when it cannot build for the architecture at all.
- */
-function nativeBuild<M extends 'bpf' | 'pfc'>(compiled: CompiledFilter, mode: M): M extends 'bpf' ? Buffer : string {
-  try {
-    return binding!.buildFilter(compiled.spec, mode as 'bpf') as M extends 'bpf' ? Buffer : string;
-  } catch (error) {
-    throw nativeBuildError(compiled, error);
-  }
-}
-
-function nativeBuildError(compiled: CompiledFilter, error: unknown): unknown {
-  if (isNativeError(error) && error.code === 'EDOM') {
-    return new SeccompError('ERR_SECCOMP_UNSUPPORTED',
-      `libseccomp cannot build a filter for ${compiled.options.arch} on this machine: it builds only for ` +
-      'architectures with this machine\'s byte order', { arch: compiled.options.arch, errno: error.code });
-  }
-  const nativeRule = isNativeError(error) ? error.rule : undefined;
-  if (nativeRule === undefined) {
-    return fromNative(error, 'ERR_SECCOMP_NATIVE', (why) => `libseccomp could not build the filter: ${why}`);
-  }
-  const origin = compiled.origins[nativeRule] ?? -1;
-  const rule = origin >= 0 ? compiled.policy.rules[origin] : undefined;
-  const errno = isNativeError(error) ? error.code : undefined;
-  return locateRuleError(new SeccompError('ERR_SECCOMP_NATIVE',
-    `libseccomp refused ${rule ? describeRule(rule, origin) : 'the violation reporter\'s own rule'} ` +
-    `(${errno ?? 'unknown error'}). This is a bug in seccomp-node's compiler; please report it with the policy`,
-    { rule: origin, ...(errno ? { errno } : {}) }), compiled.policy);
-}
-
-/**
- * The BPF program of `compiled`: built by libseccomp, refused when the kernel would not
- * take it, and verified against the policy (ERR_SECCOMP_MISCOMPILED when they disagree).
- * Nothing is loaded or exported without passing through here.
- */
-export function buildVerified(compiled: CompiledFilter): VerifiedProgram {
-  let attempt = compiled;
-  let build = 0;
-  let verify = 0;
-  for (;;) {
-    const t0 = performance.now();
-    const bytes = replaceStandins(nativeBuild(attempt, 'bpf'), attempt.standins, attempt.spec.arch);
-    const t1 = performance.now();
-    build += t1 - t0;
-    const instructions = bytes.length / 8;
-    if (instructions > MAX_INSTRUCTIONS) {
-      throw new SeccompError('ERR_SECCOMP_FILTER_TOO_LARGE',
-        `the filter has ${instructions} BPF instructions; the kernel accepts at most ${MAX_INSTRUCTIONS}. ` +
-        'Use fewer conditional rules or groups', { instructions });
-    }
-    // libseccomp writes a program in its target's byte order (s390x is big-endian).
-    const parsed = parseProgram(bytes, byteOrderOf(attempt.spec.arch));
-    try {
-      const { vectors } = verifyProgram(attempt.policy, { arch: attempt.options.arch, report: attempt.spec.report }, parsed);
-      verify += performance.now() - t1;
-      return { bytes, instructions: parsed, verifiedCalls: vectors, buildMs: build, verifyMs: verify, reshaped: attempt.options.reshape ?? [] };
-    } catch (error) {
-      verify += performance.now() - t1;
-      const next = reshaped(attempt, error);
-      if (!next) throw error;
-      attempt = next;
-    }
-  }
-}
-
-/** How many times a syscall libseccomp got wrong is compiled in another shape before giving up. */
-const MAX_RESHAPES = 3;
-
-/**
- * libseccomp 2.5.4 shares identical code blocks between syscalls even when they are reached
- * with different words in the accumulator, so two syscalls whose rules end in the same
- * comparison can break each other (the fuzzer found this, rarely, mostly on i386 and arm).
- * No single shape of the rules avoids that in general, so after a verification failure on a
- * syscall the compiler tries it again with each masked comparison split in two (the same
- * calls, other blocks), then verification judges again. Anything else is thrown as it is.
- */
-function reshaped(compiled: CompiledFilter, error: unknown): CompiledFilter | undefined {
-  if (!(error instanceof SeccompError) || error.code !== 'ERR_SECCOMP_MISCOMPILED') return undefined;
-  const syscall = error.details.syscall;
-  const done = compiled.options.reshape ?? [];
-  if (typeof syscall !== 'string' || done.includes(syscall) || done.length >= MAX_RESHAPES) return undefined;
-  try {
-    return compile(compiled.policy, { ...compiled.options, reshape: [...done, syscall] });
-  } catch {
-    return undefined; // the other shape does not fit (too large): the first failure stands
-  }
-}
-
-/** The verified BPF program of `compiled` (see {@link buildVerified}). */
-export function exportBpf(compiled: CompiledFilter): Buffer {
-  return buildVerified(compiled).bytes;
-}
-
-/** libseccomp's readable form, given only once the program itself has been verified. */
-export function exportPfc(compiled: CompiledFilter): string {
-  buildVerified(compiled);
-  return replaceStandinsInPfc(nativeBuild(compiled, 'pfc'), compiled.standins);
-}
 
 export interface LoadRecord {
   /** When the filter was loaded (ISO 8601). */
@@ -240,6 +111,11 @@ export interface LoadRecord {
   verified: true;
   /** On how many generated calls the program and the policy's reference interpreter agreed. */
   verifiedCalls: number;
+  /**
+   * The program was compiled and verified when the package was built, not at this load: the
+   * default profile's, with this process's pid filled in (docs/performance.md).
+   */
+  prebuilt: boolean;
 }
 
 /** Per-process facts captured before the first filter, when /proc may still be read. */
@@ -325,9 +201,11 @@ function checkThreadFilters(): void {
 
 /** The first call of the Landlock step that an earlier filter of this process kills, if any. */
 function landlockStepBlocked(threads: 'calling' | 'tsync' | 'every'): string | undefined {
+  if (loadedPrograms.length === 0) return undefined;
+  const { decodeAction, runFilter } = emulator();
   for (const { program, arch } of loadedPrograms) {
     for (const call of landlockStepCalls(threads)) {
-      const nr = syscallNumber(call.syscall, arch);
+      const nr = syscalls().syscallNumber(call.syscall, arch);
       if (nr === undefined) continue;
       const { action } = decodeAction(runFilter(program, { nr, arch: ARCH_TOKENS[arch], args: call.args }));
       if (action === 'kill-process' || action === 'kill-thread' || action === 'trap') return call.syscall;
@@ -358,7 +236,7 @@ export function readSeccompField(field: 'Seccomp' | 'Seccomp_filters' | 'NoNewPr
  */
 let libcPrimed = false;
 
-function primeLazyResources(policy: Policy, inProcess: boolean): Date {
+function primeLazyResources(policy: Pick<Policy, 'landlock'>, inProcess: boolean): Date {
   const at = new Date();
   at.getTimezoneOffset();
   void process.stdout;
@@ -382,10 +260,18 @@ function primeLazyResources(policy: Policy, inProcess: boolean): Date {
 function reportHints(names: string[]): string[] {
   if (loadedPrograms.length > 0) return [];
   try {
-    return violationHints(names);
+    return (require('./allowing-groups') as typeof AllowingGroups).violationHints(names);
   } catch {
     return [];
   }
+}
+
+/**
+ * Starts what primeLazyResources() finishes and can run meanwhile: abseil's probes sleep
+ * for a few milliseconds while they time the CPU.
+ */
+export function beginPriming(): void {
+  binding!.beginPrimeRuntime();
 }
 
 export function processSnapshot(): ProcessSnapshot | undefined { return snapshot; }
@@ -396,17 +282,24 @@ export function processSnapshot(): ProcessSnapshot | undefined { return snapshot
  * socket; refuse to load it instead, and say what to do. The verdict comes from running
  * the compiled program, so it holds whatever the policy's rules look like.
  */
-function checkIoUring(program: readonly Instruction[], arch: ArchName, rings: number): void {
-  const nr = syscallNumber('io_uring_enter', arch);
-  if (rings === 0 || nr === undefined) return;
-  const IORING_ENTER_GETEVENTS = 1n;
-  const { action } = decodeAction(runFilter(program, { nr, arch: ARCH_TOKENS[arch], args: [3n, 1n, 1n, IORING_ENTER_GETEVENTS, 0n, 8n] }));
-  if (action === 'allow' || action === 'log') return;
+function checkIoUring(program: PreparedProgram, rings: number): void {
+  if (rings === 0) return;
+  const action = program.ioUringEnter ?? ioUringEnterAction(program.bytes, program.arch);
+  if (action === undefined || action === 'allow' || action === 'log') return;
   throw new SeccompError('ERR_SECCOMP_IO_URING_BLOCKED',
     `this Node process opened ${rings} io_uring ring(s) at startup and aborts if io_uring_enter fails, but the policy ` +
     `answers io_uring_enter with ${action}. Either allow it (add 'io_uring_enter' to \`allow\`; operations submitted ` +
     'through the existing rings then bypass seccomp, see docs/threat-model.md), or apply the policy before Node starts ' +
     '(seccomp-node run, sandbox.spawn or sandbox.fork), where no ring ever exists', { rings, action });
+}
+
+/** What `program` answers libuv's io_uring_enter (waiting for completions); undefined where the call does not exist. */
+export function ioUringEnterAction(program: Buffer, arch: ArchName): ActionName | undefined {
+  const nr = syscalls().syscallNumber('io_uring_enter', arch);
+  if (nr === undefined) return undefined;
+  const { decodeAction, runFilter } = emulator();
+  const IORING_ENTER_GETEVENTS = 1n;
+  return decodeAction(runFilter(program, { nr, arch: ARCH_TOKENS[arch], args: [3n, 1n, 1n, IORING_ENTER_GETEVENTS, 0n, 8n] })).action;
 }
 
 export interface LoadOptions {
@@ -437,7 +330,7 @@ export function canProbeLandlock(): boolean {
  * included) refuses explicit rules here, with nothing changed, and drops the default
  * isolation with a note.
  */
-export function planLandlockFor(policy: Policy, options: LoadOptions): LandlockPlan {
+export function planLandlockFor(policy: Pick<Policy, 'landlock'>, options: LoadOptions): LandlockPlan {
   const rules = policy.landlock;
   const explicit = rules?.fs !== undefined || rules?.net !== undefined || (rules?.isolate !== undefined && rules.isolate !== false);
   const defaultIsolation = options.defaultIsolation ?? false;
@@ -478,6 +371,44 @@ function endHalfLockedDown(reason: string): never {
   return process.exit(137);
 }
 
+/** A program ready to load, and what its load record says about it. */
+export interface PreparedProgram {
+  bytes: Buffer;
+  arch: ArchName;
+  report: boolean;
+  /** For the report: the names of this architecture's calls by number, and the hint line for each. */
+  syscallNames?: string[];
+  syscallHints?: string[];
+  skipped: string[];
+  verifiedCalls: number;
+  /** Compiled and verified by the package's build (src/default-program.ts), not by this load. */
+  prebuilt: boolean;
+  /** What the program answers io_uring_enter, when known already (see checkIoUring). */
+  ioUringEnter?: ActionName;
+  compileMs: number; buildMs: number; verifyMs: number;
+}
+
+/** Compiles and verifies `policy` for this process (its pid for `$pid`, the SIGSYS guard with the report). */
+function prepareProgram(policy: Policy, options: LoadOptions): PreparedProgram {
+  // `$pid` is this process, the one the filter is loaded into (see self-pid). With the
+  // report on, nothing may take the report's SIGSYS handler over (see sigsys-guard).
+  const started = performance.now();
+  const bound = bindSelfPid(policy, process.pid);
+  const guarded = options.report ? guardSigsys(bound) : bound;
+  const { buildVerified, compileFor } = build();
+  const compiled = compileFor(guarded, { report: options.report, optimize: options.optimize });
+  const compileMs = performance.now() - started;
+  // Only foreign-architecture filters have stand-ins, and those are never loaded here.
+  if (compiled.standins.length > 0) throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', 'a filter with stand-in syscalls cannot be loaded');
+  const program = buildVerified(compiled);
+  return {
+    bytes: program.bytes, arch: archName(compiled.spec.arch) ?? nativeArch(), report: compiled.spec.report,
+    ...(compiled.spec.syscallNames ? { syscallNames: compiled.spec.syscallNames } : {}),
+    skipped: compiled.skipped, verifiedCalls: program.verifiedCalls, prebuilt: false,
+    compileMs, buildMs: program.buildMs, verifyMs: program.verifyMs,
+  };
+}
+
 /**
  * Loads `policy` into the kernel for every thread: its Landlock layer first, then the
  * seccomp filter. Either both are fully in place when this returns, or it throws and
@@ -485,23 +416,37 @@ function endHalfLockedDown(reason: string): never {
  * instead (it must never run half restricted).
  */
 export function loadPolicy(policy: Policy, source: string, options: LoadOptions): LoadRecord {
-  // `$pid` is this process, the one the filter is loaded into (see self-pid). With the
-  // report on, nothing may take the report's SIGSYS handler over (see sigsys-guard).
   const started = performance.now();
-  const bound = bindSelfPid(policy, process.pid);
-  const guarded = options.report ? guardSigsys(bound) : bound;
-  const compiled = compileFor(guarded, { report: options.report, optimize: options.optimize });
-  const compileMs = performance.now() - started;
-  // Only foreign-architecture filters have stand-ins, and those are never loaded here.
-  if (compiled.standins.length > 0) throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', 'a filter with stand-in syscalls cannot be loaded');
-  const program = buildVerified(compiled);
-  const arch = archNameOf(compiled.spec.arch) ?? nativeArch();
+  beginPriming();
+  return loadPrepared(prepareProgram(policy, options), policy, source, options, started);
+}
+
+/**
+ * `lockdown()` without options: the default profile's program from the package's build
+ * when there is one for this process (src/default-program.ts), else `policy()` compiled
+ * and verified here, as any policy.
+ */
+export function loadDefaultProfile(policy: () => Policy, options: LoadOptions): LoadRecord {
+  const started = performance.now();
+  beginPriming();
+  const { defaultProgram, defaultProgramLandlock } = require('./default-program') as typeof DefaultProgram;
+  const prebuilt = options.report && options.optimize === undefined ? defaultProgram(process.pid) : undefined;
+  if (prebuilt) return loadPrepared(prebuilt, { landlock: defaultProgramLandlock() }, 'default profile', options, started);
+  const policyStarted = performance.now();
+  const built = policy();
+  return loadPolicy(built, 'default profile', { ...options, policyMs: performance.now() - policyStarted });
+}
+
+/** Loads a prepared program (see {@link loadPolicy}), with `policy`'s Landlock rules. */
+function loadPrepared(program: PreparedProgram, policy: Pick<Policy, 'landlock'>, source: string, options: LoadOptions,
+  started: number): LoadRecord {
+  const prepared = performance.now();
   const at = primeLazyResources(policy, !options.beforeExec);
   if (!snapshot) {
     if (!options.beforeExec) refuseSqpollRings();
     snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: countIoUringRings() };
   }
-  if (!options.beforeExec) checkIoUring(program.instructions, arch, snapshot.ioUringRings);
+  if (!options.beforeExec) checkIoUring(program, snapshot.ioUringRings);
   const landlockStarted = performance.now();
   const plan = planLandlockFor(policy, options);
   if (plan.spec && !options.beforeExec && loadedPrograms.length === 0) checkThreadFilters();
@@ -512,9 +457,10 @@ export function loadPolicy(policy: Policy, source: string, options: LoadOptions)
     // Right before execve, only the calling thread takes the filter: the others (V8's
     // workers) are about to be removed by the exec and must not run under the next
     // program's policy meanwhile.
+    const names = program.syscallNames;
     binding!.loadProgram(program.bytes, {
-      tsync: !options.beforeExec, report: compiled.spec.report,
-      ...(compiled.spec.syscallNames ? { syscallNames: compiled.spec.syscallNames, syscallHints: reportHints(compiled.spec.syscallNames) } : {}),
+      tsync: !options.beforeExec, report: program.report,
+      ...(names ? { syscallNames: names, syscallHints: loadedPrograms.length > 0 ? [] : program.syscallHints ?? reportHints(names) } : {}),
     });
   } catch (error) {
     if (landlock) endHalfLockedDown(isNativeError(error) ? error.code ?? error.message : String(error));
@@ -529,13 +475,13 @@ export function loadPolicy(policy: Policy, source: string, options: LoadOptions)
       `the kernel refused the filter (${code ?? 'unknown error'}): ${(error as Error).message}. No filter was added`,
       { errno: code });
   }
-  loadedPrograms.push({ program: program.bytes, arch });
-  const totalMs = performance.now() - started;
-  lastLoadTimings = { policyMs: options.policyMs ?? 0, compileMs, buildMs: program.buildMs, verifyMs: program.verifyMs, landlockMs,
-    loadMs: totalMs - compileMs - program.buildMs - program.verifyMs - landlockMs, totalMs };
+  loadedPrograms.push({ program: program.bytes, arch: program.arch });
+  const done = performance.now();
+  lastLoadTimings = { policyMs: options.policyMs ?? 0, compileMs: program.compileMs, buildMs: program.buildMs,
+    verifyMs: program.verifyMs, landlockMs, loadMs: done - prepared - landlockMs, totalMs: done - started };
   const record: LoadRecord = {
-    at: at.toISOString(), source, instructions: program.instructions.length, report: compiled.spec.report,
-    skipped: compiled.skipped, verified: true, verifiedCalls: program.verifiedCalls,
+    at: at.toISOString(), source, instructions: program.bytes.length / 8, report: program.report,
+    skipped: [...program.skipped], verified: true, verifiedCalls: program.verifiedCalls, prebuilt: program.prebuilt,
     ...(landlock ? { landlock } : {}),
   };
   loadHistory.push(record);

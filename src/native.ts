@@ -76,7 +76,9 @@ export interface Binding {
   execPrepared(): never;
   /** Makes glibc read its overcommit setting now (a heap shrinks); true when a heap did. */
   primeLibc(): boolean;
-  /** Runs the runtime's own lazy probes (abseil's CPU count and frequency in Node 22+); false when it has none. */
+  /** Starts the runtime's own lazy probes (abseil's CPU count and frequency in Node 22+) on a thread of their own. */
+  beginPrimeRuntime(): void;
+  /** Returns once those probes have run (joining that thread, or running them); false when the runtime has none. */
   primeRuntime(): boolean;
   /** prctl(PR_SET_PTRACER, pid): let `pid` ptrace this process (learn mode's strace). */
   allowTracer(pid: number): void;

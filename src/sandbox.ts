@@ -153,12 +153,18 @@ const LOCKDOWN_OPTION_KEYS: KeyList<LockdownOptions> = {
   allow: true, policy: true, defaultAction: true, report: true, optional: true, optimize: true, ...LANDLOCK_OPTION_KEY_LIST,
 };
 
-function policyFromOptions(options: LockdownOptions): { policy: Policy; source: string } {
+/** The policy `lockdown(options)` loads, and where it came from. The build compiles `lockdownPolicy({})` ahead (default-program.ts). */
+export function lockdownPolicy(options: LockdownOptions): { policy: Policy; source: string } {
   const { policy, source } = seccompPolicyFromOptions(options);
   const landlock = mergeLandlock(addNeeds(policy.landlock, options.allow ? entriesNeeds(options.allow) : undefined), landlockFromOptions(options));
   if (isEmptyLandlock(landlock)) delete policy.landlock;
   else policy.landlock = landlock;
   return { policy, source };
+}
+
+/** Whether `options` leave the policy as it is by default: the default profile, its default action, no Landlock rules. */
+function onlyDefaultProfile(options: LockdownOptions): boolean {
+  return Object.keys(options).every((key) => key === 'report' || key === 'optional' || key === 'optimize');
 }
 
 function seccompPolicyFromOptions(options: LockdownOptions): { policy: Policy; source: string } {
@@ -215,18 +221,21 @@ export const sandbox = {
     }
     // Before anything else, optional or not: a misspelt option must never go unnoticed.
     checkKnownKeys(options, LOCKDOWN_OPTION_KEYS, 'lockdown options');
-    const { checkSupport, loadPolicy, requireSupport } = loader();
+    const { beginPriming, checkSupport, loadDefaultProfile, loadPolicy, requireSupport } = loader();
     const support = checkSupport();
     if (!support.supported && options.optional) {
       skippedReason = support.reason;
       return { applied: false, ...(support.reason ? { reason: support.reason } : {}) };
     }
     requireSupport();
+    beginPriming();
     const started = performance.now();
-    const { policy, source } = policyFromOptions(options);
-    const record = loadPolicy(policy, source, {
-      report: options.report ?? true, optimize: options.optimize, defaultIsolation: true, policyMs: performance.now() - started,
-    });
+    const loadOptions = { report: options.report ?? true, optimize: options.optimize, defaultIsolation: true };
+    if (onlyDefaultProfile(options)) {
+      return { applied: true, record: loadDefaultProfile(() => lockdownPolicy(options).policy, loadOptions) };
+    }
+    const { policy, source } = lockdownPolicy(options);
+    const record = loadPolicy(policy, source, { ...loadOptions, policyMs: performance.now() - started });
     return { applied: true, record };
   },
 

@@ -115,7 +115,7 @@ describe('packaging', () => {
     // onMainThread only tells which thread calls.
     const addon = require(sandbox.status().addon!) as Record<string, unknown>;
     expect(Object.keys(addon).sort()).toEqual([
-      'allowTracer', 'applyLandlock', 'buildFilter', 'constants', 'errnos', 'execPrepared', 'exitBySignal', 'landlockAbi',
+      'allowTracer', 'applyLandlock', 'beginPrimeRuntime', 'buildFilter', 'constants', 'errnos', 'execPrepared', 'exitBySignal', 'landlockAbi',
       'launcherChannel', 'libraryInfo', 'loadProgram', 'notifySupport', 'onMainThread', 'prepareExec', 'primeLibc', 'primeRuntime',
       'releaseSupervision', 'resolveSyscall', 'supervise', 'supervisionEvents', 'supervisionListener', 'supervisionRecords', 'syscallNames',
     ]);

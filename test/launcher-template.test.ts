@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeInstructions, isConditionalJump, OP, type Instruction } from '../src/bpf/program';
-import { compileFor, exportBpf } from '../src/loader';
+import { compileFor, exportBpf } from '../src/verified-program';
 import { buildTemplate, fillSites, launcherRules, notifying, SITE, type SiteValues } from '../src/children/launcher/template';
 import type { Policy } from '../src/policy';
 import { bindSelfPid } from '../src/self-pid';

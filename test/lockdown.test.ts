@@ -5,7 +5,7 @@ import { describe as group, expect, it } from 'vitest';
 import * as path from 'node:path';
 import { decodeAction, runFilter } from '../src/bpf/emulator';
 import { defaultDaemonProfile } from '../src/groups';
-import { compileFor, exportBpf } from '../src/loader';
+import { compileFor, exportBpf } from '../src/verified-program';
 import { bindSelfPid } from '../src/self-pid';
 import { runSandboxed } from '../src/testing';
 import { describe, reportLine, runChild } from './helpers/child';

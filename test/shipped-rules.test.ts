@@ -15,7 +15,7 @@ import { ARCH_TOKENS, type ArchName } from '../src/arch';
 import { decodeAction, runFilter } from '../src/bpf/emulator';
 import { compile } from '../src/compiler';
 import { builtinGroups } from '../src/groups';
-import { exportBpf } from '../src/loader';
+import { exportBpf } from '../src/verified-program';
 import { binding } from '../src/native';
 import type { Action, Condition, Policy, Rule } from '../src/policy';
 import { parseFile } from '../src/policy-file/parser';

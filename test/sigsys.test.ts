@@ -7,7 +7,7 @@
 import { describe as group, expect, it } from 'vitest';
 import { decodeAction, runFilter } from '../src/bpf/emulator';
 import { defaultDaemonProfile } from '../src/groups';
-import { compileFor, exportBpf } from '../src/loader';
+import { compileFor, exportBpf } from '../src/verified-program';
 import type { Policy } from '../src/policy';
 import { bindSelfPid } from '../src/self-pid';
 import { guardSigsys } from '../src/sigsys-guard';

@@ -13,7 +13,7 @@ import { parseProgram } from '../src/bpf/program';
 import { compile } from '../src/compiler';
 import { SeccompError } from '../src/errors';
 import { expandEntries, groups } from '../src/groups';
-import { exportBpf, exportPfc } from '../src/loader';
+import { exportBpf, exportPfc } from '../src/verified-program';
 import { binding } from '../src/native';
 import type { Policy } from '../src/policy';
 import { KERNEL_VERSION } from '../src/syscall-tables';

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { compileFor, exportBpf } from '../loader';
+import { compileFor, exportBpf } from '../verified-program';
 import { stringifyOciProfile, toOciProfile } from '../oci';
 import { bindForExport } from '../self-pid';
 import {

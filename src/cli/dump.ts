@@ -1,6 +1,6 @@
 import { disassemble } from '../bpf/disassemble';
 import { dumpLandlock } from '../landlock/describe';
-import { compileFor, exportBpf, exportPfc } from '../loader';
+import { compileFor, exportBpf, exportPfc } from '../verified-program';
 import { syscallName } from '../syscalls';
 import { bindForInspection } from '../self-pid';
 import {

@@ -4,7 +4,7 @@ import { traceFilter, type SeccompData } from '../bpf/emulator';
 import { SeccompError } from '../errors';
 import { explainPath, explainPort } from '../landlock/describe';
 import { FS_ACCESS_NAMES, PORT_ACCESS_NAMES, type FsAccessName, type PortAccessName } from '../landlock/rights';
-import { compileFor, exportBpf } from '../loader';
+import { compileFor, exportBpf } from '../verified-program';
 import type { Policy } from '../policy';
 import { formatRule } from '../policy-file/format';
 import { describeOrigin, originOf } from '../rule-origin';

@@ -18,7 +18,7 @@ import { mergeLandlock, type LandlockRules } from '../landlock/policy';
 import { formatLandlock } from '../policy-file/landlock';
 import { proposeLandlock } from './landlock';
 import { lintPolicy } from '../lint';
-import { compileFor } from '../loader';
+import { compileFor } from '../verified-program';
 import { sameAction, type Action, type Policy, type Rule } from '../policy';
 import { formatPolicy, parsePolicy } from '../policy-file';
 import { syscallNumber } from '../syscalls';

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { SeccompError } from '../errors';
 import { resolveExecutable } from '../children/exec';
 import { launchFailureError } from '../children/launcher';
-import { compileFor } from '../loader';
+import { compileFor } from '../verified-program';
 import type { Policy } from '../policy';
 import { prepareCommand } from './command';
 import { isNodeProgram } from './exec';

@@ -5,7 +5,7 @@
  * with faults from its main module, the policy at exec and the faults by a preload once
  * Node's own startup is done.
  */
-import { buildVerified, compileFor } from '../loader';
+import { buildVerified, compileFor } from '../verified-program';
 import { bindingPath } from '../native';
 import type { Policy } from '../policy';
 import { prepareLaunch, type PreparedLaunch } from '../children/launcher';

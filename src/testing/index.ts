@@ -24,7 +24,8 @@ import { defaultDaemonProfile, entriesNeeds, expandEntries, type GroupEntry } fr
 import {
   addNeeds, isEmptyLandlock, landlockFromOptions, LANDLOCK_OPTION_KEY_LIST, mergeLandlock, type LandlockOptions,
 } from '../landlock/policy';
-import { compileFor, planLandlockFor } from '../loader';
+import { planLandlockFor } from '../loader';
+import { compileFor } from '../verified-program';
 import { launchFailureError, type SupervisedViolation, type Supervision } from '../children/launcher';
 import { checkKnownKeys, type KeyList } from '../known-keys';
 import { checkPolicy, parseAction, type Action, type Policy } from '../policy';

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ARCH_TOKENS } from '../../src/arch';
 import { decodeAction, runFilter } from '../../src/bpf/emulator';
 import { binding } from '../../src/native';
-import { compileFor, exportBpf } from '../../src/loader';
+import { compileFor, exportBpf } from '../../src/verified-program';
 import { bindSelfPid } from '../../src/self-pid';
 import type { Policy } from '../../src/policy';
 import { parsePolicy } from '../../src/policy-file';

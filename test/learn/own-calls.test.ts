@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ARCH_TOKENS } from '../../src/arch';
 import { decodeAction, runFilter } from '../../src/bpf/emulator';
 import { learnCommand, learnFromTrace, readPreviousPolicy } from '../../src/learn';
-import { compileFor, exportBpf } from '../../src/loader';
+import { compileFor, exportBpf } from '../../src/verified-program';
 import { binding } from '../../src/native';
 import type { Policy } from '../../src/policy';
 import { bindSelfPid } from '../../src/self-pid';

@@ -9,7 +9,7 @@ import { decodeAction, runFilter, type SeccompData } from '../../src/bpf/emulato
 import { decodeInstructions, encodeProgram, OP } from '../../src/bpf/program';
 import { arg, arg64, Filter, fromOciProfile } from '../../src/index';
 import { SeccompError } from '../../src/errors';
-import { buildVerified, compileFor, exportBpf } from '../../src/loader';
+import { buildVerified, compileFor, exportBpf } from '../../src/verified-program';
 import { binding } from '../../src/native';
 import type { Policy } from '../../src/policy';
 import { syscallNumber } from '../../src/syscalls';

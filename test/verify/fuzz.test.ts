@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { prepareFilter } from '../../src/bpf/emulator';
 import { compile } from '../../src/compiler';
 import { SeccompError } from '../../src/errors';
-import { buildVerified } from '../../src/loader';
+import { buildVerified } from '../../src/verified-program';
 import { referenceModel } from '../../src/verify';
 import { prng, randomArgs, randomPolicy } from '../../scripts/fuzz/policies';
 

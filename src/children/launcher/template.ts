@@ -27,14 +27,13 @@
  * that pid throws ERR_SECCOMP_RULE_CONFLICT), so those pids travel with the template as
  * conflicts, and the launcher refuses to start there.
  */
-import { endianness } from 'node:os';
 import { OP, decodeInstructions, encodeProgram, type Instruction } from '../../bpf/program';
+import { fillSites, findSites, fresh, shapeChanged, type Site } from '../../bpf/sites';
 import { SeccompError } from '../../errors';
-import { compileFor, exportBpf } from '../../loader';
+import { compileFor, exportBpf } from '../../verified-program';
 import { binding } from '../../native';
-import { sameAction, type Condition, type Policy, type Rule } from '../../policy';
-import { bindSelfPid, isSelfPid } from '../../self-pid';
-import { argWidth } from '../../syscall-args';
+import type { Condition, Policy, Rule } from '../../policy';
+import { ambiguousPids, bindSelfPid } from '../../self-pid';
 
 /** What a site is filled with (native/launcher_protocol.h, enum launcher_site). */
 export const SITE = { pid: 0, pinHigh: 1, execLow: 2, msgLow: 3, fprogLow: 4 } as const;
@@ -42,7 +41,7 @@ export type SiteKind = (typeof SITE)[keyof typeof SITE];
 /** Values by site kind: [pid, upper half of the addresses, execve path low, msghdr low, fprog low]. */
 export type SiteValues = readonly [number, number, number, number, number];
 
-export interface Site { index: number; kind: SiteKind }
+export { fillSites, type Site };
 
 export interface ProgramTemplate {
   /** The program compiled with the first stand-ins (notifying when asked), host byte order. */
@@ -142,83 +141,8 @@ function compileWith(policy: Policy, kind: LayerKind, values: SiteValues): Compi
  * added), so that a parent can refuse a bad policy before any child starts.
  */
 export function checkLaunchPolicy(policy: Policy): void {
-  pidConflicts(policy);
+  ambiguousPids(policy);
   compileWith(policy, 'policy', STAND_INS[0]);
-}
-
-/** Whether the instruction compares (or masks) the accumulator with its constant. */
-function comparesConstant({ code }: Instruction): boolean {
-  const jump = code & 0x07; // BPF_CLASS
-  const source = code & 0x08; // BPF_SRC: K is 0
-  if (source !== 0) return false;
-  return (jump === 0x05 && code !== OP.JA) || jump === 0x04; // BPF_JMP (not JA), BPF_ALU
-}
-
-function shapeChanged(): SeccompError {
-  return new SeccompError('ERR_SECCOMP_NATIVE',
-    'the compiled program\'s shape depends on the values filled in per child ($pid or the launcher\'s addresses), ' +
-    'so it cannot be compiled once and filled in. This is a bug in seccomp-node; please report it with the policy');
-}
-
-/** The sites where `a` (compiled with `va`) and `b` (with `vb`) differ; throws unless that is all they differ in. */
-function findSites(a: Instruction[], va: SiteValues, b: Instruction[], vb: SiteValues): Site[] {
-  if (a.length !== b.length) throw shapeChanged();
-  const sites: Site[] = [];
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x.code !== y.code || x.jt !== y.jt || x.jf !== y.jf) throw shapeChanged();
-    if (x.k === y.k) continue;
-    const kind = va.findIndex((v, j) => v === x.k && vb[j] === y.k);
-    if (x.code !== OP.JEQ_K || kind < 0) throw shapeChanged();
-    sites.push({ index: i, kind: kind as SiteKind });
-  }
-  return sites;
-}
-
-/** Whether every stand-in is distinct from every constant compared outside the sites. */
-function fresh(program: Instruction[], sites: Site[], values: SiteValues): boolean {
-  const isSite = new Set(sites.map((s) => s.index));
-  return program.every((insn, i) => isSite.has(i) || !comparesConstant(insn) || !values.includes(insn.k));
-}
-
-/** `program` (bytes, this machine's order) with its sites filled with `values`: what the launcher does. */
-export function fillSites(program: Buffer, sites: readonly Site[], values: SiteValues): Buffer {
-  const out = Buffer.from(program);
-  const le = endianness() === 'LE';
-  for (const { index, kind } of sites) {
-    if (le) out.writeUInt32LE(values[kind] >>> 0, index * 8 + 4); else out.writeUInt32BE(values[kind] >>> 0, index * 8 + 4);
-  }
-  return out;
-}
-
-/**
- * Pids for which the policy is ambiguous: another rule for the same call, with another
- * action, compares the argument that `$pid` is compared with to that value. Other
- * comparisons there (ranges, masks) would make a set of pids ambiguous: refused.
- */
-function pidConflicts(policy: Policy): number[] {
-  const out = new Set<number>();
-  for (const rule of policy.rules) {
-    for (const c of rule.conditions ?? []) {
-      if (!isSelfPid(c.value)) continue;
-      for (const other of policy.rules) {
-        if (other === rule || other.syscall !== rule.syscall || sameAction(other.action, rule.action)) continue;
-        for (const o of other.conditions ?? []) {
-          if (o.arg !== c.arg || isSelfPid(o.value)) continue;
-          if (o.op !== 'eq') {
-            throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION',
-              `a child's policy compares ${rule.syscall}'s argument ${c.arg} with $pid in one rule and with "${o.op} ${o.value}" ` +
-              'in another rule with another action, so which rule decides would depend on the pid the child gets. ' +
-              'Compare that argument with == only in the other rule, or give the rules the same action', { syscall: rule.syscall });
-          }
-          const width = o.width ?? argWidth(rule.syscall, o.arg);
-          out.add(Number(BigInt.asUintN(width === 32 ? 32 : 64, BigInt(o.value)) & 0xffffffffn));
-        }
-      }
-    }
-  }
-  return [...out].sort((a, b) => a - b);
 }
 
 /** Kill-process becomes a notification: every call outside the policy goes to the supervisor. */
@@ -239,7 +163,7 @@ export function notifying(program: readonly Instruction[]): Instruction[] {
  * (compileFor, exportBpf), and with it its checks.
  */
 export function buildTemplate(policy: Policy, options: { kind: LayerKind; notify: boolean }): ProgramTemplate {
-  const conflicts = options.kind === 'policy' ? pidConflicts(policy) : [];
+  const conflicts = options.kind === 'policy' ? ambiguousPids(policy) : [];
   const compiled = new Map<number, Compiled>();
   const at = (i: number): Compiled => {
     let c = compiled.get(i);

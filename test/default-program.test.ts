@@ -1,0 +1,87 @@
+/**
+ * The default lockdown's program, compiled and verified by the build into
+ * lib/builtin-policies.json (src/default-program.ts):
+ *
+ * - it is what compiling the default lockdown's policy gives now (editing a group, the
+ *   compiler or the SIGSYS guard without rebuilding fails here);
+ * - `lockdown()` loads it with the child's pid filled in, byte for byte the program a compile
+ *   for that pid gives, and the kernel then enforces it both ways;
+ * - where it is not exact for a pid, or missing, or another option is given, lockdown
+ *   compiles and verifies at load instead, with the same result for the kernel.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { BuiltinData } from '../src/builtin-policies';
+import { OP, decodeInstructions } from '../src/bpf/program';
+import { buildDefaultProgram } from '../src/default-program';
+import { lockdownPolicy } from '../src/sandbox';
+import { describe as describeChild, PACKAGE_ROOT, runChild } from './helpers/child';
+
+const LIB = path.join(PACKAGE_ROOT, 'lib');
+const data = (JSON.parse(fs.readFileSync(path.join(LIB, 'builtin-policies.json'), 'utf8')) as BuiltinData).defaultProgram;
+
+/** Child code: the program a compile for this process gives (before anything is loaded). */
+const FRESH_COMPILE = `
+  const lib = (m) => require(${JSON.stringify(LIB)} + '/' + m);
+  const { compileFor, exportBpf } = lib('verified-program');
+  const expected = exportBpf(compileFor(lib('sigsys-guard').guardSigsys(lib('self-pid').bindSelfPid(
+    lib('sandbox').lockdownPolicy({}).policy, process.pid)), { report: true }));
+  const loaded = () => lib('loader').filtersInForce().programs[0].program;`;
+
+/** Child code: something the default profile allows, then something it kills (a new process). */
+const BOTH_WAYS = `
+  const text = require('fs').readFileSync(${JSON.stringify(path.join(PACKAGE_ROOT, 'package.json'))}, 'utf8');
+  const served = await new Promise((ok) => {
+    const server = require('net').createServer((s) => s.end('pong')).listen(0, '127.0.0.1', () => {
+      require('net').connect(server.address().port, '127.0.0.1').on('data', (d) => { server.close(); ok(String(d)); });
+    });
+  });
+  report({ allowed: text.includes('seccomp-node') && served === 'pong' });
+  require('child_process').spawnSync('/bin/true');
+  report({ survived: true });`;
+
+describe('the default program built into the package', () => {
+  it('is what compiling the default lockdown\'s policy gives now', () => {
+    expect(data, 'the global setup writes it with the built-in data').toBeDefined();
+    const fresh = buildDefaultProgram(lockdownPolicy({}).policy);
+    expect(data).toEqual(JSON.parse(JSON.stringify(fresh)));
+    expect(data!.verifiedCalls).toBeGreaterThan(100);
+  });
+
+  it('lockdown() loads it for the child\'s pid, exactly what a compile for that pid gives, and the kernel enforces it', async () => {
+    const r = await runChild(`${FRESH_COMPILE}
+      const { record } = seccomp.sandbox.lockdown();
+      report({ prebuilt: record.prebuilt, same: loaded().equals(expected), verifiedCalls: record.verifiedCalls });
+      ${BOTH_WAYS}`);
+    expect(r.reports[0], describeChild(r)).toEqual({ prebuilt: true, same: true, verifiedCalls: data!.verifiedCalls });
+    expect(r.reports[1]).toEqual({ allowed: true });
+    expect(r.signal, describeChild(r)).toBe('SIGSYS');
+    expect(r.violation?.syscall).toMatch(/^(clone|clone3|fork|vfork)$/);
+  });
+
+  it('is not used for a pid it compares with elsewhere: the filled-in program would not be a compile for it', async () => {
+    // A constant the program compares with (a syscall number): as a pid, it is not fresh.
+    const taken = decodeInstructions(Buffer.from(data!.program, 'base64')).find((i) => i.code === OP.JEQ_K && i.k > 1)!.k;
+    const r = await runChild(`
+      const { defaultProgram } = require(${JSON.stringify(path.join(LIB, 'default-program'))});
+      report({ taken: defaultProgram(${taken}) === undefined, own: defaultProgram(process.pid) !== undefined });`);
+    expect(r.reports, describeChild(r)).toEqual([{ taken: true, own: true }]);
+  });
+
+  for (const [what, setup, options] of [
+    ['the data has no program', `delete lib('builtin-policies').builtinData().defaultProgram;`, '{}'],
+    ['another option is given (report: false)', '', '{ report: false }'],
+  ] as const) {
+    it(`when ${what}, lockdown compiles and verifies at load, and the kernel enforces the same policy`, async () => {
+      const r = await runChild(`${FRESH_COMPILE}
+        ${setup}
+        const { record } = seccomp.sandbox.lockdown(${options});
+        report({ prebuilt: record.prebuilt, verified: record.verifiedCalls > 100 });
+        ${BOTH_WAYS}`);
+      expect(r.reports[0], describeChild(r)).toEqual({ prebuilt: false, verified: true });
+      expect(r.reports[1]).toEqual({ allowed: true });
+      expect(r.signal, describeChild(r)).toBe('SIGSYS');
+    });
+  }
+});
