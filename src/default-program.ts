@@ -23,13 +23,14 @@
  */
 import { nativeArch } from './arch';
 import { builtinData } from './builtin-policies';
-import { decodeInstructions } from './bpf/program';
-import { fillSites, findSites, fresh, shapeChanged } from './bpf/sites';
+import type * as Program from './bpf/program';
+import type * as Sites from './bpf/sites';
 import type { LandlockRules } from './landlock/policy';
 import type * as Loader from './loader';
 import type { PreparedProgram } from './loader';
 import type { ActionName } from './bpf/emulator';
 import type { Policy } from './policy';
+import type * as AmbiguousPids from './ambiguous-pids';
 import type * as SelfPid from './self-pid';
 import type * as SigsysGuard from './sigsys-guard';
 import type * as AllowingGroups from './allowing-groups';
@@ -68,9 +69,11 @@ export const DEFAULT_PROGRAM_OPTIONS = { report: true } as const;
  */
 export function buildDefaultProgram(policy: Policy): DefaultProgramData {
   const { buildVerified, compileFor } = require('./verified-program') as typeof VerifiedProgram;
-  const { ambiguousPids, bindSelfPid } = require('./self-pid') as typeof SelfPid;
+  const { bindSelfPid } = require('./self-pid') as typeof SelfPid;
+  const { ambiguousPids } = require('./ambiguous-pids') as typeof AmbiguousPids;
   const { guardSigsys } = require('./sigsys-guard') as typeof SigsysGuard;
   const { violationHints } = require('./allowing-groups') as typeof AllowingGroups;
+  const { fillSites, findSites, fresh, shapeChanged } = require('./bpf/sites') as typeof Sites;
   const builds = STAND_IN_PIDS.map((pid) => {
     const compiled = compileFor(guardSigsys(bindSelfPid(policy, pid)), DEFAULT_PROGRAM_OPTIONS);
     return { compiled, program: buildVerified(compiled) };
@@ -104,11 +107,18 @@ export function buildDefaultProgram(policy: Policy): DefaultProgramData {
 export function defaultProgram(pid: number): PreparedProgram | undefined {
   const data = builtinData()?.defaultProgram;
   if (!data || data.arch !== nativeArch() || data.ambiguousPids.includes(pid)) return undefined;
-  const template = Buffer.from(data.program, 'base64');
-  const sites = data.pidSites.map((index) => ({ index, kind: 0 }));
-  if (!fresh(decodeInstructions(template), sites, [pid])) return undefined;
+  let bytes: Buffer = Buffer.from(data.program, 'base64');
+  // Without sites (the default profile lets a process signal any process) no comparison holds
+  // the pid: every pid's compile is this program.
+  if (data.pidSites.length > 0) {
+    const { fillSites, fresh } = require('./bpf/sites') as typeof Sites;
+    const { decodeInstructions } = require('./bpf/program') as typeof Program;
+    const sites = data.pidSites.map((index) => ({ index, kind: 0 }));
+    if (!fresh(decodeInstructions(bytes), sites, [pid])) return undefined;
+    bytes = fillSites(bytes, sites, [pid]);
+  }
   return {
-    bytes: fillSites(template, sites, [pid]),
+    bytes,
     arch: nativeArch(),
     report: DEFAULT_PROGRAM_OPTIONS.report,
     syscallNames: data.syscallNames,

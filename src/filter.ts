@@ -8,14 +8,15 @@
  * ```
  */
 import { requireArch } from './arch';
-import { expandEntries } from './groups';
+import type * as Groups from './groups';
 import type * as Loader from './loader';
 import type * as VerifiedProgram from './verified-program';
 import type { LoadRecord } from './loader';
 import { SeccompError } from './errors';
 import type { LandlockRules } from './landlock/policy';
 import { checkKnownKeys, type KeyList } from './known-keys';
-import { checkCondition, checkPolicy, parseAction, type Action, type Condition, type Policy, type Rule } from './policy';
+import type * as PolicyModule from './policy';
+import type { Action, Condition, Policy, Rule } from './policy';
 import { fromOciProfile, readPolicySource } from './on-demand';
 import { bindForExport } from './self-pid';
 import { carryOrigin, carryOrigins } from './rule-origin';
@@ -23,6 +24,9 @@ import { carryOrigin, carryOrigins } from './rule-origin';
 /** The compiler and the loader, loaded on the first export or load (see sandbox.ts). */
 const loader = (): typeof Loader => require('./loader') as typeof Loader;
 const build = (): typeof VerifiedProgram => require('./verified-program') as typeof VerifiedProgram;
+/** Policy checking and the groups, loaded with the first Filter (require() stays light). */
+const policies = (): typeof PolicyModule => require('./policy') as typeof PolicyModule;
+const groups = (): typeof Groups => require('./groups') as typeof Groups;
 
 export interface FilterOptions {
   /** What happens to calls no rule matches. Default 'kill-process'. */
@@ -69,12 +73,12 @@ export class Filter {
 
   constructor(options: FilterOptions = {}) {
     checkKnownKeys(options, FILTER_OPTION_KEYS, 'Filter options');
-    this.defaultAction = parseAction(options.defaultAction ?? 'kill-process');
+    this.defaultAction = policies().parseAction(options.defaultAction ?? 'kill-process');
   }
 
   /** A Filter holding `policy` (plain data, e.g. parsed JSON); validated. */
   static fromPolicy(policy: Policy): Filter {
-    const checked = checkPolicy(policy);
+    const checked = policies().checkPolicy(policy);
     const filter = new Filter({ defaultAction: checked.defaultAction });
     filter.rules.push(...checked.rules);
     if (checked.landlock) filter.landlock = checked.landlock;
@@ -125,13 +129,13 @@ export class Filter {
 
   /** Add a rule with any action. */
   rule(syscallOrGroup: string, action: Action, ...conditions: Condition[]): this {
-    const parsed = parseAction(action);
-    const checked = conditions.map((c, i) => checkCondition(c, `conditions[${i}]`));
+    const parsed = policies().parseAction(action);
+    const checked = conditions.map((c, i) => policies().checkCondition(c, `conditions[${i}]`));
     if (syscallOrGroup.startsWith('@')) {
       if (checked.length > 0) {
         throw new SeccompError('ERR_SECCOMP_INVALID_CONDITION', `conditions cannot apply to a whole group (${syscallOrGroup})`);
       }
-      const expanded = expandEntries([syscallOrGroup]);
+      const expanded = groups().expandEntries([syscallOrGroup]);
       this.rules.push(...expanded.map((r) => (r.action === 'allow' ? carryOrigin(r, { ...r, action: parsed }) : r)));
     } else {
       this.rules.push({ syscall: syscallOrGroup, action: parsed, ...(checked.length ? { conditions: checked } : {}) });

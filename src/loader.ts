@@ -18,8 +18,8 @@ import type { FsRules } from './landlock/policy';
 import { landlockStepCalls } from './landlock/step';
 import { binding, loadError } from './native';
 import type { Policy } from './policy';
-import { bindSelfPid } from './self-pid';
-import { guardSigsys } from './sigsys-guard';
+import type * as SelfPid from './self-pid';
+import type * as SigsysGuard from './sigsys-guard';
 import type * as Syscalls from './syscalls';
 import type * as VerifiedProgram from './verified-program';
 
@@ -393,8 +393,8 @@ function prepareProgram(policy: Policy, options: LoadOptions): PreparedProgram {
   // `$pid` is this process, the one the filter is loaded into (see self-pid). With the
   // report on, nothing may take the report's SIGSYS handler over (see sigsys-guard).
   const started = performance.now();
-  const bound = bindSelfPid(policy, process.pid);
-  const guarded = options.report ? guardSigsys(bound) : bound;
+  const bound = (require('./self-pid') as typeof SelfPid).bindSelfPid(policy, process.pid);
+  const guarded = options.report ? (require('./sigsys-guard') as typeof SigsysGuard).guardSigsys(bound) : bound;
   const { buildVerified, compileFor } = build();
   const compiled = compileFor(guarded, { report: options.report, optimize: options.optimize });
   const compileMs = performance.now() - started;

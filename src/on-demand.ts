@@ -17,6 +17,10 @@ import type * as PolicyFile from './policy-file';
 import type * as PolicySource from './policy-source';
 import type * as PolicySpec from './policy-spec';
 import type * as Spawn from './children/spawn';
+import type * as AllowingGroups from './allowing-groups';
+import type * as Groups from './groups';
+import type * as PolicyModule from './policy';
+import type * as Presets from './children/presets';
 import type { Policy } from './policy';
 
 const learnModule = (): typeof Learn => require('./learn') as typeof Learn;
@@ -153,3 +157,54 @@ export const fork = forward<typeof Spawn.fork>(() => spawnModule().fork);
 export const execFile = forward<typeof Spawn.execFile>(() => spawnModule().execFile);
 execFile.__promisify__ = (...args) => spawnModule().execFile.__promisify__(...args);
 Object.defineProperty(execFile, promisify.custom, { value: execFile.__promisify__, enumerable: false });
+
+// The built-in groups and presets, and policy checking: a daemon that locks down with the
+// default profile loads a program built into the package and needs none of them.
+const groupsModule = (): typeof Groups => require('./groups') as typeof Groups;
+const presetsModule = (): typeof Presets => require('./children/presets') as typeof Presets;
+
+/**
+ * Validates a policy given as data (from JSON, say) and returns a clean copy. Unknown keys
+ * and rules without an action are errors, located by JSON path (`rules[3].condition`).
+ */
+export function checkPolicy(...args: Parameters<typeof PolicyModule.checkPolicy>): Policy {
+  return (require('./policy') as typeof PolicyModule).checkPolicy(...args);
+}
+
+/** All groups, by name. */
+export function groups(): Record<string, Groups.GroupDefinition> {
+  return groupsModule().groups();
+}
+
+/** The default daemon profile: what `sandbox.lockdown()` applies without options. */
+export function defaultDaemonProfile(): Policy {
+  return groupsModule().defaultDaemonProfile();
+}
+
+/** The groups the default daemon profile is made of. */
+export function defaultProfileGroups(): string[] {
+  return groupsModule().defaultProfileGroups();
+}
+
+/**
+ * The built-in groups whose own rules allow `syscall` with these argument registers (missing
+ * ones count as 0), by name ('@net-client'); [] when none does.
+ */
+export function groupsAllowing(...args: Parameters<typeof AllowingGroups.groupsAllowing>): string[] {
+  return (require('./allowing-groups') as typeof AllowingGroups).groupsAllowing(...args);
+}
+
+/** The presets shipped in policies/profiles: 'compute', 'daemon', 'fetcher', 'file-reader'. */
+export function profileNames(): string[] {
+  return presetsModule().profileNames();
+}
+
+/** A preset's policy (see children/presets.ts); `{ execStart: false }` leaves @exec-start out. */
+export function profile(...args: Parameters<typeof Presets.profile>): Policy {
+  return presetsModule().profile(...args);
+}
+
+/** Every preset with its description, file and groups. */
+export function profiles(): Record<string, Presets.ProfileDefinition> {
+  return presetsModule().profiles();
+}

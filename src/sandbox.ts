@@ -7,7 +7,8 @@ import { nativeArch } from './arch';
 import { SeccompError } from './errors';
 import { Filter } from './filter';
 import { checkKnownKeys, type KeyList } from './known-keys';
-import { defaultDaemonProfile, entriesNeeds, expandEntries, type GroupEntry } from './groups';
+import type * as Groups from './groups';
+import type { GroupEntry } from './groups';
 import type * as Landlock from './landlock';
 import type { LandlockStatus } from './landlock';
 import {
@@ -19,7 +20,8 @@ import { binding, bindingPath } from './native';
 import { libseccompFacts, type LibseccompFacts } from './libseccomp-facts';
 import { nodeSupport, type NodeSupport } from './node-support';
 import { asOwnCalls } from './own-calls';
-import { checkPolicy, parseAction, type Action, type Policy } from './policy';
+import type * as PolicyModule from './policy';
+import type { Action, Policy } from './policy';
 import { execFile, fork, readPolicySpec, spawn } from './on-demand';
 
 export interface LockdownOptions {
@@ -144,6 +146,10 @@ export interface SandboxStatus {
 // with the package: require() stays cheap for a process that locks down later, or never.
 const loader = (): typeof Loader => require('./loader') as typeof Loader;
 const landlock = (): typeof Landlock => require('./landlock') as typeof Landlock;
+// So do the groups and policy checking, which only a lockdown that compiles needs: the
+// default lockdown loads the program built into the package (see default-program.ts).
+const groups = (): typeof Groups => require('./groups') as typeof Groups;
+const policies = (): typeof PolicyModule => require('./policy') as typeof PolicyModule;
 
 const IO_URING_BYPASS = 'io_uring submissions are executed by the kernel without passing through seccomp';
 let skippedReason: string | undefined;
@@ -156,7 +162,7 @@ const LOCKDOWN_OPTION_KEYS: KeyList<LockdownOptions> = {
 /** The policy `lockdown(options)` loads, and where it came from. The build compiles `lockdownPolicy({})` ahead (default-program.ts). */
 export function lockdownPolicy(options: LockdownOptions): { policy: Policy; source: string } {
   const { policy, source } = seccompPolicyFromOptions(options);
-  const landlock = mergeLandlock(addNeeds(policy.landlock, options.allow ? entriesNeeds(options.allow) : undefined), landlockFromOptions(options));
+  const landlock = mergeLandlock(addNeeds(policy.landlock, options.allow ? groups().entriesNeeds(options.allow) : undefined), landlockFromOptions(options));
   if (isEmptyLandlock(landlock)) delete policy.landlock;
   else policy.landlock = landlock;
   return { policy, source };
@@ -171,17 +177,20 @@ function seccompPolicyFromOptions(options: LockdownOptions): { policy: Policy; s
   if (options.allow !== undefined && !Array.isArray(options.allow)) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', '`allow` must be an array of names, groups and rules');
   }
+  // Only what the options need is loaded: a process may lock down under a filter of its own
+  // already (a test's faults) that answers opens with an errno.
+  const { checkPolicy, parseAction } = policies();
   if (options.policy !== undefined) {
     const policy = options.policy instanceof Filter ? options.policy.toPolicy()
       : typeof options.policy === 'string' ? readPolicySpec(options.policy).policy
         : checkPolicy(options.policy, 'policy');
     if (options.defaultAction) policy.defaultAction = parseAction(options.defaultAction);
-    if (options.allow) policy.rules.push(...checkPolicy({ defaultAction: 'allow', rules: expandEntries(options.allow) }).rules);
+    if (options.allow) policy.rules.push(...checkPolicy({ defaultAction: 'allow', rules: groups().expandEntries(options.allow) }).rules);
     return { policy, source: options.allow ? 'policy and allow list' : 'policy' };
   }
   const defaultAction = parseAction(options.defaultAction ?? 'kill-process');
-  if (!options.allow) return { policy: { ...defaultDaemonProfile(), defaultAction }, source: 'default profile' };
-  return { policy: checkPolicy({ defaultAction, rules: expandEntries(options.allow) }), source: 'allow list' };
+  if (!options.allow) return { policy: { ...groups().defaultDaemonProfile(), defaultAction }, source: 'default profile' };
+  return { policy: checkPolicy({ defaultAction, rules: groups().expandEntries(options.allow) }), source: 'allow list' };
 }
 
 function ioUringStatus(): IoUringStatus {

@@ -60,13 +60,24 @@ describe('the default program built into the package', () => {
     expect(r.violation?.syscall).toMatch(/^(clone|clone3|fork|vfork)$/);
   });
 
-  it('is not used for a pid it compares with elsewhere: the filled-in program would not be a compile for it', async () => {
-    // A constant the program compares with (a syscall number): as a pid, it is not fresh.
-    const taken = decodeInstructions(Buffer.from(data!.program, 'base64')).find((i) => i.code === OP.JEQ_K && i.k > 1)!.k;
+  it('serves every pid when no comparison holds it, and where one does, only pids that compare with nothing else', async () => {
+    // The default profile lets a process signal any process, so its program holds no pid.
+    expect(data!.pidSites).toEqual([]);
+    expect(data!.ambiguousPids).toEqual([]);
+    // The mechanism, on the same program with a site made up: the site is one comparison,
+    // and a pid equal to another constant the program compares with is refused.
+    const jeqs = decodeInstructions(Buffer.from(data!.program, 'base64')).flatMap((insn, index) => (insn.code === OP.JEQ_K && insn.k > 1 ? [{ index, k: insn.k }] : []));
+    const [site, other] = [jeqs[0], jeqs.find((j) => j.k !== jeqs[0].k)!];
     const r = await runChild(`
-      const { defaultProgram } = require(${JSON.stringify(path.join(LIB, 'default-program'))});
-      report({ taken: defaultProgram(${taken}) === undefined, own: defaultProgram(process.pid) !== undefined });`);
-    expect(r.reports, describeChild(r)).toEqual([{ taken: true, own: true }]);
+      const lib = (m) => require(${JSON.stringify(LIB)} + '/' + m);
+      const data = lib('builtin-policies').builtinData().defaultProgram;
+      const { defaultProgram } = lib('default-program');
+      const word = (bytes, index) => bytes.readUInt32LE(index * 8 + 4);
+      report({ anyPid: defaultProgram(${other.k}) !== undefined && defaultProgram(1) !== undefined });
+      data.pidSites = [${site.index}];
+      const own = defaultProgram(process.pid);
+      report({ taken: defaultProgram(${other.k}) === undefined, filled: own !== undefined && word(own.bytes, ${site.index}) === process.pid });`);
+    expect(r.reports, describeChild(r)).toEqual([{ anyPid: true }, { taken: true, filled: true }]);
   });
 
   for (const [what, setup, options] of [

@@ -140,6 +140,10 @@ const EXEC_FILE_KEYS: KeyList<cp.ExecFileOptions> = {
   encoding: true, shell: true, windowsHide: true, windowsVerbatimArguments: true,
 };
 
+const POLICY_KEY_NAMES = keyNames(CHILD_POLICY_KEYS);
+/** Each caller's options: child_process's and the policy's (built once: spawn runs per request). */
+const OPTION_KEYS = new Map<object, object>([SPAWN_KEYS, FORK_KEYS, EXEC_FILE_KEYS].map((keys) => [keys, { ...keys, ...CHILD_POLICY_KEYS }]));
+
 function dedupe(rules: Rule[]): Rule[] {
   const seen = new Set<string>();
   return rules.filter((rule) => {
@@ -157,7 +161,7 @@ const MAX_CACHED = 64;
 /** What identifies the policy `options` ask for; undefined when it cannot be told cheaply. */
 function policyKey(options: ChildPolicyOptions): string | undefined {
   const parts: Record<string, unknown> = {};
-  for (const key of keyNames(CHILD_POLICY_KEYS) as (keyof ChildPolicyOptions)[]) if (key !== 'report' && options[key] !== undefined) parts[key] = options[key];
+  for (const key of POLICY_KEY_NAMES as (keyof ChildPolicyOptions)[]) if (key !== 'report' && options[key] !== undefined) parts[key] = options[key];
   if (typeof options.policy === 'string') {
     // a policy file: its contents may change between two starts
     try {
@@ -271,9 +275,9 @@ function splitOptions<T extends ChildPolicyOptions>(options: T, childProcessKeys
   if (typeof options !== 'object' || options === null) {
     throw new SeccompError('ERR_SECCOMP_INVALID_OPTION', 'a sandboxed child needs an options object with its `policy` or `allow`');
   }
-  checkKnownKeys(options, { ...childProcessKeys, ...CHILD_POLICY_KEYS }, `${caller} options`);
-  const rest: Record<string, unknown> = { ...(options as Record<string, unknown>) };
-  for (const key of keyNames(CHILD_POLICY_KEYS)) delete rest[key];
+  checkKnownKeys(options, OPTION_KEYS.get(childProcessKeys)!, `${caller} options`);
+  const rest: Record<string, unknown> = {};
+  for (const key of Object.keys(options)) if (!Object.hasOwn(CHILD_POLICY_KEYS, key)) rest[key] = (options as Record<string, unknown>)[key];
   for (const key of ['shell', 'argv0'] as const) {
     if (rest[key] !== undefined && rest[key] !== false) {
       throw new SeccompError('ERR_SECCOMP_INVALID_OPTION',

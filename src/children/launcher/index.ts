@@ -109,9 +109,10 @@ function stackFor(request: LaunchRequest, plan: SupervisionPlan, notify: boolean
   return { programs, configs: new Map() };
 }
 
-function landlockFor(policy: Policy, executable: string, env: NodeJS.ProcessEnv): { spec: NativeLandlockSpec | undefined; key: string } {
+function landlockFor(policy: Policy, policyKey: string, executable: string, env: NodeJS.ProcessEnv):
+  { spec: NativeLandlockSpec | undefined; key: string } {
   // What is in force here changes what the step may do: planned again after each lockdown.
-  const key = JSON.stringify([policy.landlock ?? null, executable, env.NODE_EXTRA_CA_CERTS ?? null, loadHistory.length]);
+  const key = JSON.stringify([policyKey, executable, env.NODE_EXTRA_CA_CERTS ?? null, loadHistory.length]);
   return { key, spec: remember(landlockPlans, key, () => {
     const plan = planLandlockFor(policy, {
       report: false, beforeExec: true, defaultIsolation: true, landlockNeeds: execLandlockNeeds(executable, env),
@@ -154,11 +155,12 @@ export function planLaunch(request: LaunchRequest): LaunchPlan & { configs: Map<
   }
   // Without a policy nothing is killed: there is nothing to supervise.
   const notify = plan.notify && request.policy !== undefined;
-  const key = JSON.stringify([request.cacheKey ?? request.policy ?? null, request.faults ?? null, request.laterErrnos ?? null, mode,
-    notify, plan.guard]);
+  // The policy's identity: the caller's key when it has one (spawn's, from the options), else its JSON.
+  const policyKey = request.cacheKey ?? JSON.stringify(request.policy ?? null);
+  const key = JSON.stringify([policyKey, request.faults ?? null, request.laterErrnos ?? null, mode, notify, plan.guard]);
   const stack = remember(stacks, key, () => stackFor(request, plan, notify));
   const { spec: landlock, key: landlockKey } = mode === 'record' || !request.policy ? { spec: undefined, key: '' }
-    : landlockFor(request.policy, executable, request.env);
+    : landlockFor(request.policy, policyKey, executable, request.env);
   let configs = stack.configs.get(landlockKey);
   if (!configs) {
     if (stack.configs.size >= MAX_CACHED) stack.configs.clear();

@@ -104,7 +104,8 @@ export class Supervision {
 
   /** Takes in what the supervisor has so far; returns what is new. Safe to call any time. */
   drain(): SupervisionUpdate {
-    if (this.released) return { violations: [], ended: this.ended };
+    // The end is the supervisor's last event: once it was taken, nothing more comes.
+    if (this.released || this.ended) return { violations: [], ended: this.ended };
     let taken: { events: NativeSupervisionEvent[]; ended: boolean };
     if (this.mode === 'record') {
       const withRecords = binding!.supervisionRecords(this.id);

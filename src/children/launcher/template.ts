@@ -33,7 +33,8 @@ import { SeccompError } from '../../errors';
 import { compileFor, exportBpf } from '../../verified-program';
 import { binding } from '../../native';
 import type { Condition, Policy, Rule } from '../../policy';
-import { ambiguousPids, bindSelfPid } from '../../self-pid';
+import { ambiguousPids } from '../../ambiguous-pids';
+import { bindSelfPid } from '../../self-pid';
 
 /** What a site is filled with (native/launcher_protocol.h, enum launcher_site). */
 export const SITE = { pid: 0, pinHigh: 1, execLow: 2, msgLow: 3, fprogLow: 4 } as const;
