@@ -808,7 +808,7 @@ async function learnBench() {
 // ---------------------------------------------------------------------------------------
 // 4. lockdown itself
 
-const LOCKDOWN_POLICIES = ['default', 'daemon400', 'docker'];
+const LOCKDOWN_POLICIES = ['default', 'default-compiled', 'daemon400', 'docker'];
 
 async function lockdownBench(nodes) {
   const { rounds } = CONFIG.lockdown;
@@ -869,6 +869,12 @@ const STARTUP_MODES = {
   bare: '0',
   require: `require(${JSON.stringify(ROOT)})`,
   lockdown: `require(${JSON.stringify(ROOT)}).sandbox.lockdown()`,
+  // A control: the addon, the priming and the kernel load of the built default program, with
+  // none of the package's JavaScript (no checks, no Landlock). No lockdown can start faster.
+  floor: `const { binding } = require(${JSON.stringify(path.join(ROOT, 'lib', 'native.js'))}); ` +
+    `const d = JSON.parse(require('fs').readFileSync(${JSON.stringify(path.join(ROOT, 'lib', 'builtin-policies.json'))}, 'utf8')).defaultProgram; ` +
+    'new Date().getTimezoneOffset(); void process.stdout; void process.stderr; binding.primeLibc(); binding.primeRuntime(); ' +
+    "binding.loadProgram(Buffer.from(d.program, 'base64'), { tsync: true, report: true, syscallNames: d.syscallNames, syscallHints: d.syscallHints })",
 };
 const STARTUP_TARGET_RATIO = 1.15;
 const STARTUP_TARGET_REQUIRE_MS = 10;
@@ -905,6 +911,7 @@ async function startupBench(nodes) {
       // ratios within each round, against the bare start of the same round
       lockdownRatio: summary(rs.map((r) => r.lockdown / r.bare)),
       requireRatio: summary(rs.map((r) => r.require / r.bare)),
+      floorRatio: summary(rs.map((r) => r.floor / r.bare)),
       requireExtraMs: summary(rs.map((r) => r.require - r.bare)),
       lockdownExtraMs: summary(rs.map((r) => r.lockdown - r.bare)),
       inside: {
@@ -915,6 +922,7 @@ async function startupBench(nodes) {
         modulesAfterRequire: rs[0].phases.modulesAfterRequire,
         modulesAfterLockdown: rs[0].phases.modulesAfterLockdown,
         verifiedCalls: rs[0].phases.verifiedCalls,
+        prebuilt: rs[0].phases.prebuilt,
         instructions: rs[0].phases.instructions,
       },
       loadAverage: summary(rs.map((r) => r.loadAverage)),
@@ -925,7 +933,7 @@ async function startupBench(nodes) {
     };
     log(`  ${node.label}: bare ${s.ms.bare.median.toFixed(1)} ms, require ${s.ms.require.median.toFixed(1)} ms, ` +
       `require + lockdown ${s.ms.lockdown.median.toFixed(1)} ms = ${s.lockdownRatio.median.toFixed(3)}x bare ` +
-      `[${s.lockdownRatio.min.toFixed(3)} – ${s.lockdownRatio.max.toFixed(3)}]; inside: require ${s.inside.requireMs.median.toFixed(1)} ms, ` +
+      `[${s.lockdownRatio.min.toFixed(3)} – ${s.lockdownRatio.max.toFixed(3)}] (floor ${s.floorRatio.median.toFixed(3)}x); inside: require ${s.inside.requireMs.median.toFixed(1)} ms, ` +
       `lockdown ${s.inside.lockdownMs.median.toFixed(1)} ms (${Object.entries(s.inside.phases).map(([k, v]) => `${k.replace('Ms', '')} ${v.median.toFixed(1)}`).join(', ')})`);
     return s;
   });

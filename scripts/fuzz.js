@@ -57,7 +57,7 @@ function loadLib() {
   const lib = path.join(ROOT, 'lib');
   return {
     compile: require(path.join(lib, 'compiler')).compile,
-    buildVerified: require(path.join(lib, 'loader')).buildVerified,
+    buildVerified: require(path.join(lib, 'verified-program')).buildVerified,
     referenceModel: require(path.join(lib, 'verify')).referenceModel,
     prepareFilter: require(path.join(lib, 'bpf', 'emulator')).prepareFilter,
     SeccompError: require(path.join(lib, 'errors')).SeccompError,

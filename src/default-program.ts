@@ -21,19 +21,19 @@
  * never by a running process: whoever could replace it could as well replace that
  * JavaScript. Nothing compiled is cached anywhere at run time.
  */
+import type * as AllowingGroups from './allowing-groups';
+import type * as AmbiguousPids from './ambiguous-pids';
 import { nativeArch } from './arch';
-import { builtinData } from './builtin-policies';
+import type { ActionName } from './bpf/emulator';
 import type * as Program from './bpf/program';
 import type * as Sites from './bpf/sites';
+import { builtinData } from './builtin-policies';
 import type { LandlockRules } from './landlock/policy';
 import type * as Loader from './loader';
 import type { PreparedProgram } from './loader';
-import type { ActionName } from './bpf/emulator';
 import type { Policy } from './policy';
-import type * as AmbiguousPids from './ambiguous-pids';
 import type * as SelfPid from './self-pid';
 import type * as SigsysGuard from './sigsys-guard';
-import type * as AllowingGroups from './allowing-groups';
 import type * as VerifiedProgram from './verified-program';
 
 /** What the build records: the template and what a load reports about it. */

@@ -25,5 +25,5 @@ const phases = require(path.join(root, 'lib', 'loader')).lastLoadTimings ?? null
 const modulesAfterLockdown = Object.keys(require.cache).filter((f) => f.startsWith(path.join(root, 'lib'))).length;
 require('node:fs').writeSync(1, JSON.stringify({
   node: process.version, bootMs, requireMs, lockdownMs, phases, modulesAfterRequire, modulesAfterLockdown,
-  instructions: record.instructions, verifiedCalls: record.verifiedCalls,
+  instructions: record.instructions, verifiedCalls: record.verifiedCalls, prebuilt: record.prebuilt,
 }) + '\n');
