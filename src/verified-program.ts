@@ -23,13 +23,18 @@ export interface BuildOptions {
   arch?: ArchName;
   report?: boolean;
   optimize?: 1 | 2;
+  /** Syscalls to build in their second shape from the start (see reshaped()). */
+  reshape?: readonly string[];
 }
 
 /** Compiles `policy`; an error about one of its rules names the file and line it was written at. */
 export function compileFor(policy: Policy, options: BuildOptions = {}): CompiledFilter {
   requireSupport();
   try {
-    return compile(policy, { arch: options.arch ?? nativeArch(), report: options.report ?? false, optimize: options.optimize ?? 2 });
+    return compile(policy, {
+      arch: options.arch ?? nativeArch(), report: options.report ?? false, optimize: options.optimize ?? 2,
+      ...(options.reshape?.length ? { reshape: options.reshape } : {}),
+    });
   } catch (error) {
     throw locateRuleError(error, policy);
   }
@@ -137,6 +142,15 @@ function reshaped(compiled: CompiledFilter, error: unknown): CompiledFilter | un
   } catch {
     return undefined; // the other shape does not fit (too large): the first failure stands
   }
+}
+
+/**
+ * Whether libseccomp builds `compiled` into exactly `expected`. For checks that compare
+ * programs (the launcher's templates): the program built here is never handed out, so it
+ * needs no verification of its own.
+ */
+export function buildsExactly(compiled: CompiledFilter, expected: Uint8Array): boolean {
+  return replaceStandins(nativeBuild(compiled, 'bpf'), compiled.standins, compiled.spec.arch).equals(expected);
 }
 
 /** The verified BPF program of `compiled` (see {@link buildVerified}). */

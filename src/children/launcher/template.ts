@@ -9,17 +9,18 @@
  * policy once with stand-in values and the launcher writes the real ones into the `k` of
  * the instructions that compare with them: the sites.
  *
- * Why the result is exact. The policy is compiled with two sets of stand-ins (each value
- * distinct from the other stand-ins and from every constant the program compares with).
- * The two programs must be the same but for `k` of JEQ instructions, where one holds a
- * stand-in of the first set and the other the same stand-in of the second: those are the
- * sites, and nothing else depends on the values. libseccomp's output depends on a value only
- * through the comparisons emitted with it and through its equality with other values
- * (identical rules and identical blocks are merged; ordering is by argument, operator and
- * mask, never by value). So filling the sites with values that are equally fresh gives,
- * byte for byte, the program a compile for those values would give; a third set of
- * stand-ins, compiled and compared with the filled-in template, checks exactly that here,
- * for every template. The launcher keeps its addresses fresh (it draws another mapping when
+ * Why the result is exact. The policy is compiled, and verified, with one set of stand-ins
+ * (each value distinct from the other stand-ins and from every constant the program compares
+ * with). The sites are its JEQ instructions that compare with a stand-in, and nothing else
+ * depends on the values: libseccomp's output depends on a value only through the comparisons
+ * emitted with it and through its equality with other values (identical rules and identical
+ * blocks are merged; ordering is by argument, operator and mask, never by value). So filling
+ * the sites with values that are equally fresh gives, byte for byte, the program a compile
+ * for those values would give, and that program compares with the new values exactly where
+ * the verified one compared with the stand-ins. A second set of stand-ins, compiled and
+ * compared with the filled-in template, checks exactly that here, for every template. Where
+ * the check fails, the template is built the long way instead: the sites are where a
+ * compile for another set differs, and a third set checks them. The launcher keeps its addresses fresh (it draws another mapping when
  * one is not). Its pid it cannot choose: a pid equal to some other constant in the program
  * can only make libseccomp merge blocks that are identical anyway, which changes no verdict,
  * except where another rule with another action compares the same argument of the same call
@@ -30,7 +31,7 @@
 import { OP, decodeInstructions, encodeProgram, type Instruction } from '../../bpf/program';
 import { fillSites, findSites, fresh, shapeChanged, type Site } from '../../bpf/sites';
 import { SeccompError } from '../../errors';
-import { compileFor, exportBpf } from '../../verified-program';
+import { buildsExactly, buildVerified, compileFor } from '../../verified-program';
 import { binding } from '../../native';
 import type { Condition, Policy, Rule } from '../../policy';
 import { ambiguousPids } from '../../ambiguous-pids';
@@ -130,11 +131,36 @@ function explainingLauncherConflicts<T>(step: () => T): T {
   }
 }
 
-interface Compiled { bytes: Buffer; program: Instruction[] }
+interface Compiled { bytes: Buffer; program: Instruction[]; reshaped: readonly string[] }
+
+/** Verified compiles by layer and policy: the check before a child starts and its template share one. */
+const compiledCache = new Map<string, Compiled>();
+const MAX_COMPILED = 16;
 
 function compileWith(policy: Policy, kind: LayerKind, values: SiteValues): Compiled {
-  const bytes = explainingLauncherConflicts(() => exportBpf(compileFor(withValues(policy, kind, values), { report: false })));
-  return { bytes, program: decodeInstructions(bytes) };
+  const key = JSON.stringify([kind, values, policy.defaultAction, policy.rules]);
+  const known = compiledCache.get(key);
+  if (known) return known;
+  const built = explainingLauncherConflicts(() => buildVerified(compileFor(withValues(policy, kind, values), { report: false })));
+  const compiled = { bytes: built.bytes, program: decodeInstructions(built.bytes), reshaped: built.reshaped };
+  if (compiledCache.size >= MAX_COMPILED) compiledCache.delete(compiledCache.keys().next().value!);
+  compiledCache.set(key, compiled);
+  return compiled;
+}
+
+/** Whether `policy` compiled for `values` (in the shape `like` was built in) is exactly `expected`. */
+function compilesTo(policy: Policy, kind: LayerKind, values: SiteValues, like: Compiled, expected: Buffer): boolean {
+  return explainingLauncherConflicts(() => buildsExactly(compileFor(withValues(policy, kind, values), { report: false, reshape: like.reshaped }), expected));
+}
+
+/** The JEQ instructions of `program` that compare with one of `values`, by kind. */
+function sitesOf(program: readonly Instruction[], values: SiteValues): Site[] {
+  const sites: Site[] = [];
+  program.forEach((insn, index) => {
+    const kind = insn.code === OP.JEQ_K ? values.indexOf(insn.k) : -1;
+    if (kind >= 0) sites.push({ index, kind });
+  });
+  return sites;
 }
 
 /**
@@ -165,20 +191,33 @@ export function notifying(program: readonly Instruction[]): Instruction[] {
  */
 export function buildTemplate(policy: Policy, options: { kind: LayerKind; notify: boolean }): ProgramTemplate {
   const conflicts = options.kind === 'policy' ? ambiguousPids(policy) : [];
-  const compiled = new Map<number, Compiled>();
-  const at = (i: number): Compiled => {
-    let c = compiled.get(i);
-    if (!c) {
-      c = compileWith(policy, options.kind, STAND_INS[i]);
-      compiled.set(i, c);
-    }
-    return c;
-  };
+  const template = quickTemplate(policy, options.kind) ?? longTemplate(policy, options.kind);
+  const bytes = options.notify ? encodeProgram(notifying(template.program)) : template.bytes;
+  return { bytes, sites: template.sites, conflicts };
+}
+
+/**
+ * One verified compile, its sites found by their stand-ins, and one check: the template
+ * filled in with the next set is that set's compile. Undefined when the check fails.
+ */
+function quickTemplate(policy: Policy, kind: LayerKind): (Compiled & { sites: Site[] }) | undefined {
+  const first = compileWith(policy, kind, STAND_INS[0]);
+  const sites = sitesOf(first.program, STAND_INS[0]);
+  if (!fresh(first.program, sites, STAND_INS[0])) return undefined;
+  for (const check of STAND_INS.slice(1)) {
+    if (!fresh(first.program, sites, check)) continue;
+    return compilesTo(policy, kind, check, first, fillSites(first.bytes, sites, check)) ? { ...first, sites } : undefined;
+  }
+  return undefined;
+}
+
+/** The long way: the sites are where compiles for two sets differ, and a third set checks them. */
+function longTemplate(policy: Policy, kind: LayerKind): Compiled & { sites: Site[] } {
   let disagreed = false;
   for (let base = 0; base < STAND_INS.length; base++) {
     for (let other = base + 1; other < STAND_INS.length; other++) {
-      const a = at(base);
-      const b = at(other);
+      const a = compileWith(policy, kind, STAND_INS[base]);
+      const b = compileWith(policy, kind, STAND_INS[other]);
       let sites: Site[];
       try {
         sites = findSites(a.program, STAND_INS[base], b.program, STAND_INS[other]);
@@ -191,10 +230,11 @@ export function buildTemplate(policy: Policy, options: { kind: LayerKind; notify
       if (!fresh(a.program, sites, STAND_INS[base]) || !fresh(b.program, sites, STAND_INS[other])) continue;
       // The check: the template filled in with a third set is that set's compile, exactly.
       for (let check = 0; check < STAND_INS.length; check++) {
-        if (check === base || check === other || !fresh(at(check).program, sites, STAND_INS[check])) continue;
-        if (!fillSites(a.bytes, sites, STAND_INS[check]).equals(at(check).bytes)) throw shapeChanged();
-        const bytes = options.notify ? encodeProgram(notifying(a.program)) : a.bytes;
-        return { bytes, sites, conflicts };
+        if (check === base || check === other) continue;
+        const c = compileWith(policy, kind, STAND_INS[check]);
+        if (!fresh(c.program, sites, STAND_INS[check])) continue;
+        if (!fillSites(a.bytes, sites, STAND_INS[check]).equals(c.bytes)) throw shapeChanged();
+        return { ...a, sites };
       }
     }
   }
