@@ -15,17 +15,17 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { nativeArch } from './arch';
-import { binding } from './native';
-import type { DefaultProgramData } from './default-program';
+import { currentFingerprint, sameFingerprint, type Fingerprint } from './fingerprint';
 import type { Policy } from './policy';
 import type * as Parser from './policy-file/parser';
 import { originOf, setOrigin } from './rule-origin';
 
+export { currentFingerprint } from './fingerprint';
+
 export const POLICY_DIR = path.join(__dirname, '..', 'policies');
 /** Where the build writes the parsed definitions. */
 export const BUILTIN_DATA_FILE = path.join(__dirname, 'builtin-policies.json');
-const FORMAT = 3;
+const FORMAT = 2;
 
 export type BuiltinKind = 'groups' | 'profiles';
 
@@ -42,35 +42,11 @@ export interface BuiltinDefinition {
   lines: { line: number; column: number }[];
 }
 
-/** What a parse depends on besides the files. */
-export interface Fingerprint { arch: string; errnos: Record<string, number>; constants: Record<string, number> }
-
 export interface BuiltinData {
   format: number;
   fingerprint: Fingerprint;
   groups: Record<string, BuiltinDefinition>;
   profiles: Record<string, BuiltinDefinition>;
-  /** The default lockdown's program, compiled from these definitions (src/default-program.ts). */
-  defaultProgram?: DefaultProgramData;
-}
-
-/** This process's fingerprint, or undefined without the addon (nothing can be parsed then). */
-export function currentFingerprint(): Fingerprint | undefined {
-  if (!binding) return undefined;
-  let arch: string;
-  try { arch = nativeArch(); } catch { return undefined; }
-  return { arch, errnos: binding.errnos, constants: binding.constants };
-}
-
-function sameTable(a: Record<string, number>, b: Record<string, number>): boolean {
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const key of keys) if (!Object.hasOwn(b, key) || a[key] !== b[key]) return false;
-  return true;
-}
-
-export function sameFingerprint(a: Fingerprint, b: Fingerprint): boolean {
-  return a.arch === b.arch && sameTable(a.errnos, b.errnos) && sameTable(a.constants, b.constants);
 }
 
 /**

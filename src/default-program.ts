@@ -4,9 +4,10 @@
  * `lockdown()` without options loads the same policy in every daemon on a platform, the
  * default daemon profile, but for `$pid`. Compiling it with libseccomp and verifying the
  * result costs each start tens of milliseconds, so the build does both once
- * (scripts/builtin-policies.js writes it into lib/builtin-policies.json, in the same write as
+ * (scripts/builtin-policies.js writes it into lib/default-program.json, in the same run as
  * the groups' data it is made from) as a template whose `$pid` sites each process fills in
- * with its own pid (src/bpf/sites.ts).
+ * with its own pid (src/bpf/sites.ts). Like that data, it is used only on the platform it
+ * was made for (its fingerprint: src/fingerprint.ts).
  *
  * Why it is exact. The build compiles the policy for three stand-in pids, each compile
  * verified as at any load, finds the sites from the first two, and checks that the first
@@ -27,7 +28,9 @@ import { nativeArch } from './arch';
 import type { ActionName } from './bpf/emulator';
 import type * as Program from './bpf/program';
 import type * as Sites from './bpf/sites';
-import { builtinData } from './builtin-policies';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { currentFingerprint, sameFingerprint, type Fingerprint } from './fingerprint';
 import type { LandlockRules } from './landlock/policy';
 import type * as Loader from './loader';
 import type { PreparedProgram } from './loader';
@@ -48,14 +51,24 @@ export interface DefaultProgramData {
   /** Names of the policy that do not exist on this architecture. */
   skipped: string[];
   verifiedCalls: number;
-  /** The report's syscall names and hint lines (which groups would allow each call). */
-  syscallNames: string[];
-  syscallHints: string[];
+  /**
+   * The report's syscall names by number, and the hint line for each (which groups would
+   * allow it), each list joined by newlines: one string parses faster than a thousand.
+   */
+  syscallNames: string;
+  syscallHints: string;
   /** What the program answers io_uring_enter (loader.ts, checkIoUring). */
   ioUringEnter?: ActionName;
   /** The policy's Landlock rules (what its groups need), for the load's Landlock layer. */
   landlock?: LandlockRules;
 }
+
+/** Where the build writes it, beside the package's JavaScript. */
+export const DEFAULT_PROGRAM_FILE = path.join(__dirname, 'default-program.json');
+const FORMAT = 1;
+
+/** The file's contents: the data, and what it was made for. */
+export interface DefaultProgramFile { format: number; fingerprint: Fingerprint; program: DefaultProgramData }
 
 /** Pids near PID_MAX_LIMIT, distinct from each other. */
 const STAND_IN_PIDS = [4194301, 4194271, 4194237] as const;
@@ -93,11 +106,33 @@ export function buildDefaultProgram(policy: Policy): DefaultProgramData {
     ambiguousPids: ambiguousPids(policy),
     skipped: a.compiled.skipped,
     verifiedCalls: a.program.verifiedCalls,
-    syscallNames,
-    syscallHints: violationHints(syscallNames),
+    syscallNames: syscallNames.join('\n'),
+    syscallHints: violationHints(syscallNames).join('\n'),
     ...(ioUringEnter ? { ioUringEnter } : {}),
     ...(policy.landlock ? { landlock: policy.landlock } : {}),
   };
+}
+
+/** The file's contents for the build to write. */
+export function defaultProgramFile(program: DefaultProgramData): DefaultProgramFile {
+  const fingerprint = currentFingerprint();
+  if (!fingerprint) throw new Error('the default program needs the native addon');
+  return { format: FORMAT, fingerprint, program };
+}
+
+let loaded: DefaultProgramData | null | undefined;
+
+/** The build's data, when it was made for this platform (read once); undefined otherwise. */
+export function defaultProgramData(): DefaultProgramData | undefined {
+  if (loaded === undefined) {
+    loaded = null;
+    try {
+      const file = JSON.parse(fs.readFileSync(DEFAULT_PROGRAM_FILE, 'utf8')) as DefaultProgramFile;
+      const fingerprint = currentFingerprint();
+      if (file?.format === FORMAT && file.fingerprint && fingerprint && sameFingerprint(file.fingerprint, fingerprint)) loaded = file.program;
+    } catch { /* missing or unreadable: compiled at load instead */ }
+  }
+  return loaded ?? undefined;
 }
 
 /**
@@ -105,7 +140,7 @@ export function buildDefaultProgram(policy: Policy): DefaultProgramData {
  * when there is none for this platform or it is not exact for this pid (see the top).
  */
 export function defaultProgram(pid: number): PreparedProgram | undefined {
-  const data = builtinData()?.defaultProgram;
+  const data = defaultProgramData();
   if (!data || data.arch !== nativeArch() || data.ambiguousPids.includes(pid)) return undefined;
   let bytes: Buffer = Buffer.from(data.program, 'base64');
   // Without sites (the default profile lets a process signal any process) no comparison holds
@@ -121,8 +156,8 @@ export function defaultProgram(pid: number): PreparedProgram | undefined {
     bytes,
     arch: nativeArch(),
     report: DEFAULT_PROGRAM_OPTIONS.report,
-    syscallNames: data.syscallNames,
-    syscallHints: data.syscallHints,
+    syscallNames: data.syscallNames.split('\n'),
+    syscallHints: data.syscallHints.split('\n'),
     skipped: data.skipped,
     verifiedCalls: data.verifiedCalls,
     prebuilt: true,
@@ -133,5 +168,5 @@ export function defaultProgram(pid: number): PreparedProgram | undefined {
 
 /** The Landlock rules that go with {@link defaultProgram}. */
 export function defaultProgramLandlock(): LandlockRules | undefined {
-  return builtinData()?.defaultProgram?.landlock;
+  return defaultProgramData()?.landlock;
 }

@@ -1,6 +1,6 @@
 /**
  * The default lockdown's program, compiled and verified by the build into
- * lib/builtin-policies.json (src/default-program.ts):
+ * lib/default-program.json (src/default-program.ts):
  *
  * - it is what compiling the default lockdown's policy gives now (editing a group, the
  *   compiler or the SIGSYS guard without rebuilding fails here);
@@ -12,14 +12,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BuiltinData } from '../src/builtin-policies';
 import { OP, decodeInstructions } from '../src/bpf/program';
-import { buildDefaultProgram } from '../src/default-program';
+import { buildDefaultProgram, type DefaultProgramFile } from '../src/default-program';
+import { currentFingerprint } from '../src/fingerprint';
 import { lockdownPolicy } from '../src/sandbox';
 import { describe as describeChild, PACKAGE_ROOT, runChild } from './helpers/child';
 
 const LIB = path.join(PACKAGE_ROOT, 'lib');
-const data = (JSON.parse(fs.readFileSync(path.join(LIB, 'builtin-policies.json'), 'utf8')) as BuiltinData).defaultProgram;
+const file = JSON.parse(fs.readFileSync(path.join(LIB, 'default-program.json'), 'utf8')) as DefaultProgramFile;
+const data = file.program;
 
 /** Child code: the program a compile for this process gives (before anything is loaded). */
 const FRESH_COMPILE = `
@@ -46,6 +47,7 @@ describe('the default program built into the package', () => {
     expect(data, 'the global setup writes it with the built-in data').toBeDefined();
     const fresh = buildDefaultProgram(lockdownPolicy({}).policy);
     expect(data).toEqual(JSON.parse(JSON.stringify(fresh)));
+    expect(file.fingerprint).toEqual(JSON.parse(JSON.stringify(currentFingerprint())));
     expect(data!.verifiedCalls).toBeGreaterThan(100);
   });
 
@@ -70,7 +72,7 @@ describe('the default program built into the package', () => {
     const [site, other] = [jeqs[0], jeqs.find((j) => j.k !== jeqs[0].k)!];
     const r = await runChild(`
       const lib = (m) => require(${JSON.stringify(LIB)} + '/' + m);
-      const data = lib('builtin-policies').builtinData().defaultProgram;
+      const data = lib('default-program').defaultProgramData();
       const { defaultProgram } = lib('default-program');
       const word = (bytes, index) => bytes.readUInt32LE(index * 8 + 4);
       report({ anyPid: defaultProgram(${other.k}) !== undefined && defaultProgram(1) !== undefined });
@@ -81,7 +83,7 @@ describe('the default program built into the package', () => {
   });
 
   for (const [what, setup, options] of [
-    ['the data has no program', `delete lib('builtin-policies').builtinData().defaultProgram;`, '{}'],
+    ['the program was built for another architecture', `lib('default-program').defaultProgramData().arch = 'aarch64';`, '{}'],
     ['another option is given (report: false)', '', '{ report: false }'],
   ] as const) {
     it(`when ${what}, lockdown compiles and verifies at load, and the kernel enforces the same policy`, async () => {

@@ -1,6 +1,7 @@
 /**
  * Runs once before the suite:
  * - compiles src/ into lib/, with the built-in policies parsed into lib/builtin-policies.json
+ *   and the default program built into lib/default-program.json,
  *   as `npm run build` does. Tests that load a filter run it in a child process, and those
  *   children use the compiled package in lib/ (a filter must never reach the test runner).
  *   Building here means they always test the source beside them, never yesterday's build,
