@@ -27,6 +27,7 @@ import type * as AmbiguousPids from './ambiguous-pids';
 import { nativeArch } from './arch';
 import type { ActionName } from './bpf/emulator';
 import type * as Program from './bpf/program';
+import type * as LazyCpuInfo from './lazy-cpu-info';
 import type * as Sites from './bpf/sites';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -59,6 +60,8 @@ export interface DefaultProgramData {
   syscallHints: string;
   /** What the program answers io_uring_enter (loader.ts, checkIoUring). */
   ioUringEnter?: ActionName;
+  /** It allows the runtime's lazy probes, so lockdown need not run them first (src/lazy-cpu-info.ts). */
+  runtimeProbesAllowed: boolean;
   /** The policy's Landlock rules (what its groups need), for the load's Landlock layer. */
   landlock?: LandlockRules;
 }
@@ -109,6 +112,7 @@ export function buildDefaultProgram(policy: Policy): DefaultProgramData {
     syscallNames: syscallNames.join('\n'),
     syscallHints: violationHints(syscallNames).join('\n'),
     ...(ioUringEnter ? { ioUringEnter } : {}),
+    runtimeProbesAllowed: (require('./lazy-cpu-info') as typeof LazyCpuInfo).allowsRuntimeProbes(a.program.bytes, nativeArch()),
     ...(policy.landlock ? { landlock: policy.landlock } : {}),
   };
 }
@@ -162,6 +166,7 @@ export function defaultProgram(pid: number): PreparedProgram | undefined {
     verifiedCalls: data.verifiedCalls,
     prebuilt: true,
     ...(data.ioUringEnter ? { ioUringEnter: data.ioUringEnter } : {}),
+    runtimeProbesAllowed: data.runtimeProbesAllowed,
     compileMs: 0, buildMs: 0, verifyMs: 0,
   };
 }

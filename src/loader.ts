@@ -236,14 +236,14 @@ export function readSeccompField(field: 'Seccomp' | 'Seccomp_filters' | 'NoNewPr
  */
 let libcPrimed = false;
 
-function primeLazyResources(policy: Pick<Policy, 'landlock'>, inProcess: boolean): Date {
+function primeLazyResources(policy: Pick<Policy, 'landlock'>, inProcess: boolean, runtimeProbes: boolean): Date {
   const at = new Date();
   at.getTimezoneOffset();
   void process.stdout;
   void process.stderr;
   // glibc reads the setting once per process: once a heap has shrunk, that is done.
   libcPrimed ||= binding!.primeLibc();
-  binding!.primeRuntime();
+  if (runtimeProbes) binding!.primeRuntime();
   // Node 22+ reads NODE_EXTRA_CA_CERTS on first TLS use; Landlock would then refuse it.
   if (inProcess && policy.landlock?.fs && process.env.NODE_EXTRA_CA_CERTS) {
     try { (require('node:tls') as typeof import('node:tls')).createSecureContext(); } catch { /* Node reports a bad file itself */ }
@@ -385,6 +385,8 @@ export interface PreparedProgram {
   prebuilt: boolean;
   /** What the program answers io_uring_enter, when known already (see checkIoUring). */
   ioUringEnter?: ActionName;
+  /** The program allows the runtime's lazy probes (src/lazy-cpu-info.ts): they need no priming. */
+  runtimeProbesAllowed?: boolean;
   compileMs: number; buildMs: number; verifyMs: number;
 }
 
@@ -428,10 +430,12 @@ export function loadPolicy(policy: Policy, source: string, options: LoadOptions)
  */
 export function loadDefaultProfile(policy: () => Policy, options: LoadOptions): LoadRecord {
   const started = performance.now();
-  beginPriming();
   const { defaultProgram, defaultProgramLandlock } = require('./default-program') as typeof DefaultProgram;
   const prebuilt = options.report && options.optimize === undefined ? defaultProgram(process.pid) : undefined;
-  if (prebuilt) return loadPrepared(prebuilt, { landlock: defaultProgramLandlock() }, 'default profile', options, started);
+  if (prebuilt) {
+    if (!prebuilt.runtimeProbesAllowed) beginPriming();
+    return loadPrepared(prebuilt, { landlock: defaultProgramLandlock() }, 'default profile', options, started);
+  }
   const policyStarted = performance.now();
   const built = policy();
   return loadPolicy(built, 'default profile', { ...options, policyMs: performance.now() - policyStarted });
@@ -441,7 +445,7 @@ export function loadDefaultProfile(policy: () => Policy, options: LoadOptions): 
 function loadPrepared(program: PreparedProgram, policy: Pick<Policy, 'landlock'>, source: string, options: LoadOptions,
   started: number): LoadRecord {
   const prepared = performance.now();
-  const at = primeLazyResources(policy, !options.beforeExec);
+  const at = primeLazyResources(policy, !options.beforeExec, !program.runtimeProbesAllowed);
   if (!snapshot) {
     if (!options.beforeExec) refuseSqpollRings();
     snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: countIoUringRings() };

@@ -237,12 +237,12 @@ export const sandbox = {
       return { applied: false, ...(support.reason ? { reason: support.reason } : {}) };
     }
     requireSupport();
-    beginPriming();
     const started = performance.now();
     const loadOptions = { report: options.report ?? true, optimize: options.optimize, defaultIsolation: true };
     if (onlyDefaultProfile(options)) {
       return { applied: true, record: loadDefaultProfile(() => lockdownPolicy(options).policy, loadOptions) };
     }
+    beginPriming(); // meanwhile the policy is built and compiled
     const { policy, source } = lockdownPolicy(options);
     const record = loadPolicy(policy, source, { ...loadOptions, policyMs: performance.now() - started });
     return { applied: true, record };

@@ -17,6 +17,12 @@ import { buildDefaultProgram, type DefaultProgramFile } from '../src/default-pro
 import { currentFingerprint } from '../src/fingerprint';
 import { lockdownPolicy } from '../src/sandbox';
 import { describe as describeChild, PACKAGE_ROOT, runChild } from './helpers/child';
+import { PROBES } from './helpers/probes';
+import { allowsRuntimeProbes } from '../src/lazy-cpu-info';
+import { compileFor, exportBpf } from '../src/verified-program';
+import { bindSelfPid } from '../src/self-pid';
+import { expandEntries } from '../src/groups';
+import { nativeArch } from '../src/arch';
 
 const LIB = path.join(PACKAGE_ROOT, 'lib');
 const file = JSON.parse(fs.readFileSync(path.join(LIB, 'default-program.json'), 'utf8')) as DefaultProgramFile;
@@ -80,6 +86,26 @@ describe('the default program built into the package', () => {
       const own = defaultProgram(process.pid);
       report({ taken: defaultProgram(${other.k}) === undefined, filled: own !== undefined && word(own.bytes, ${site.index}) === process.pid });`);
     expect(r.reports, describeChild(r)).toEqual([{ anyPid: true }, { taken: true, filled: true }]);
+  });
+
+  it('allows the runtime\'s lazy probes, so lockdown leaves them to V8: their calls pass the kernel\'s filter', async () => {
+    expect(data!.runtimeProbesAllowed).toBe(true);
+    // The check can tell: @node alone has no read-only opens, and lockdown primes for it.
+    const nodeOnly = exportBpf(compileFor(bindSelfPid({ defaultAction: 'kill-process', rules: expandEntries(['@node']) }, 1), { report: false }));
+    expect(allowsRuntimeProbes(nodeOnly, nativeArch())).toBe(false);
+    // The probes' calls, made raw after the load (NULL pointers: the kernel answers EFAULT or
+    // EBADF once the filter has let them through), and the same under @node alone: killed.
+    const probeCalls = (lockdown: string) => `${PROBES}
+      seccomp.sandbox.lockdown(${lockdown});
+      const O_RDONLY_CLOEXEC = seccomp.constants.O_RDONLY | seccomp.constants.O_CLOEXEC;
+      report([raw('openat', -100, 0, O_RDONLY_CLOEXEC, 0).code, raw('read', 999, 0, 1024).code, raw('close', 999).code]);
+      report(raw('clock_nanosleep', 0, 0, 0, 0).code);`;
+    const allowed = await runChild(probeCalls(''));
+    expect(allowed.reports, describeChild(allowed)).toEqual([['EFAULT', 'EBADF', 'EBADF'], 'EFAULT']);
+    const killed = await runChild(probeCalls(`{ allow: ['@node'] }`));
+    expect(killed.reports, describeChild(killed)).toEqual([]);
+    expect(killed.signal).toBe('SIGSYS');
+    expect(killed.violation?.syscall).toBe('openat');
   });
 
   for (const [what, setup, options] of [
