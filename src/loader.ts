@@ -235,6 +235,8 @@ export function readSeccompField(field: 'Seccomp' | 'Seccomp_filters' | 'NoNewPr
  * timestamp.
  */
 let libcPrimed = false;
+/** The runtime's probes have run (they run once per process, then answer from a cache). */
+let runtimePrimed = false;
 
 function primeLazyResources(policy: Pick<Policy, 'landlock'>, inProcess: boolean, runtimeProbes: boolean): Date {
   const at = new Date();
@@ -243,7 +245,10 @@ function primeLazyResources(policy: Pick<Policy, 'landlock'>, inProcess: boolean
   void process.stderr;
   // glibc reads the setting once per process: once a heap has shrunk, that is done.
   libcPrimed ||= binding!.primeLibc();
-  if (runtimeProbes) binding!.primeRuntime();
+  if (runtimeProbes && !runtimePrimed) {
+    binding!.primeRuntime();
+    runtimePrimed = true;
+  }
   // Node 22+ reads NODE_EXTRA_CA_CERTS on first TLS use; Landlock would then refuse it.
   if (inProcess && policy.landlock?.fs && process.env.NODE_EXTRA_CA_CERTS) {
     try { (require('node:tls') as typeof import('node:tls')).createSecureContext(); } catch { /* Node reports a bad file itself */ }
@@ -271,7 +276,9 @@ function reportHints(names: string[]): string[] {
  * for a few milliseconds while they time the CPU.
  */
 export function beginPriming(): void {
-  binding!.beginPrimeRuntime();
+  // Only before any filter: once one is in force (ours, or one this process started under), a
+  // new thread's clone may be refused, and the probes have run already or run in the load.
+  if (!runtimePrimed && loadedPrograms.length === 0 && readSeccompField('Seccomp') === 0) binding!.beginPrimeRuntime();
 }
 
 export function processSnapshot(): ProcessSnapshot | undefined { return snapshot; }
