@@ -141,9 +141,11 @@ export function defaultProgramData(): DefaultProgramData | undefined {
 
 /**
  * The default lockdown's program for process `pid`, from the package's build, or undefined
- * when there is none for this platform or it is not exact for this pid (see the top).
+ * when there is none for this platform, it was built with other options than `options` ask
+ * for (the report off, a layout chosen), or it is not exact for this pid (see the top).
  */
-export function defaultProgram(pid: number): PreparedProgram | undefined {
+export function defaultProgram(pid: number, options: { report: boolean; optimize?: 1 | 2 } = DEFAULT_PROGRAM_OPTIONS): PreparedProgram | undefined {
+  if (Boolean(options.report) !== DEFAULT_PROGRAM_OPTIONS.report || options.optimize !== undefined) return undefined;
   const data = defaultProgramData();
   if (!data || data.arch !== nativeArch() || data.ambiguousPids.includes(pid)) return undefined;
   let bytes: Buffer = Buffer.from(data.program, 'base64');

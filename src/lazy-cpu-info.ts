@@ -8,10 +8,9 @@
  * program that allows every one of these calls needs no such priming: the probes may then
  * run whenever V8 first needs them.
  */
-import { ARCH_TOKENS, type ArchName } from './arch';
-import { decodeAction, runFilter } from './bpf/emulator';
+import type { ArchName } from './arch';
+import { verdictOf } from './loader';
 import { binding } from './native';
-import { syscallNumber } from './syscalls';
 
 const AT_FDCWD = BigInt.asUintN(64, -100n);
 const FD = 21n; // any descriptor
@@ -37,9 +36,7 @@ export function runtimeProbeCalls(): { syscall: string; args: bigint[] }[] {
 /** Whether `program` (for `arch`) allows every call of the probes. */
 export function allowsRuntimeProbes(program: Uint8Array, arch: ArchName): boolean {
   return runtimeProbeCalls().every(({ syscall, args }) => {
-    const nr = syscallNumber(syscall, arch);
-    if (nr === undefined) return false;
-    const { action } = decodeAction(runFilter(program, { nr, arch: ARCH_TOKENS[arch], args }));
+    const action = verdictOf(program, arch, syscall, args);
     return action === 'allow' || action === 'log';
   });
 }

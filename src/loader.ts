@@ -201,17 +201,24 @@ function checkThreadFilters(): void {
 
 /** The first call of the Landlock step that an earlier filter of this process kills, if any. */
 function landlockStepBlocked(threads: 'calling' | 'tsync' | 'every'): string | undefined {
-  if (loadedPrograms.length === 0) return undefined;
-  const { decodeAction, runFilter } = emulator();
   for (const { program, arch } of loadedPrograms) {
     for (const call of landlockStepCalls(threads)) {
-      const nr = syscalls().syscallNumber(call.syscall, arch);
-      if (nr === undefined) continue;
-      const { action } = decodeAction(runFilter(program, { nr, arch: ARCH_TOKENS[arch], args: call.args }));
+      const action = verdictOf(program, arch, call.syscall, call.args);
       if (action === 'kill-process' || action === 'kill-thread' || action === 'trap') return call.syscall;
     }
   }
   return undefined;
+}
+
+/**
+ * What `program` (for `arch`) answers `syscall` with these arguments, run in the emulator;
+ * undefined where the call does not exist on `arch`.
+ */
+export function verdictOf(program: Uint8Array, arch: ArchName, syscall: string, args: bigint[]): ActionName | undefined {
+  const nr = syscalls().syscallNumber(syscall, arch);
+  if (nr === undefined) return undefined;
+  const { decodeAction, runFilter } = emulator();
+  return decodeAction(runFilter(program, { nr, arch: ARCH_TOKENS[arch], args })).action;
 }
 
 export function readSeccompField(field: 'Seccomp' | 'Seccomp_filters' | 'NoNewPrivs', statusText?: string): number {
@@ -260,10 +267,12 @@ function primeLazyResources(policy: Pick<Policy, 'landlock'>, inProcess: boolean
  * The report's hint lines (which groups would allow each call). Only the first load installs
  * the report, and only before any filter of ours is in force is reading the groups' data
  * sure to be allowed (a fault filter may fail openat): later, or if reading fails, the report
- * goes without hints rather than the load failing over them.
+ * goes without hints rather than the load failing over them. Hints already worked out (the
+ * program built into the package carries them) are used as they are.
  */
-function reportHints(names: string[]): string[] {
+function reportHints(names: string[], known: string[] | undefined): string[] {
   if (loadedPrograms.length > 0) return [];
+  if (known) return known;
   try {
     return (require('./allowing-groups') as typeof AllowingGroups).violationHints(names);
   } catch {
@@ -302,11 +311,8 @@ function checkIoUring(program: PreparedProgram, rings: number): void {
 
 /** What `program` answers libuv's io_uring_enter (waiting for completions); undefined where the call does not exist. */
 export function ioUringEnterAction(program: Buffer, arch: ArchName): ActionName | undefined {
-  const nr = syscalls().syscallNumber('io_uring_enter', arch);
-  if (nr === undefined) return undefined;
-  const { decodeAction, runFilter } = emulator();
   const IORING_ENTER_GETEVENTS = 1n;
-  return decodeAction(runFilter(program, { nr, arch: ARCH_TOKENS[arch], args: [3n, 1n, 1n, IORING_ENTER_GETEVENTS, 0n, 8n] })).action;
+  return verdictOf(program, arch, 'io_uring_enter', [3n, 1n, 1n, IORING_ENTER_GETEVENTS, 0n, 8n]);
 }
 
 export interface LoadOptions {
@@ -438,7 +444,7 @@ export function loadPolicy(policy: Policy, source: string, options: LoadOptions)
 export function loadDefaultProfile(policy: () => Policy, options: LoadOptions): LoadRecord {
   const started = performance.now();
   const { defaultProgram, defaultProgramLandlock } = require('./default-program') as typeof DefaultProgram;
-  const prebuilt = options.report && options.optimize === undefined ? defaultProgram(process.pid) : undefined;
+  const prebuilt = defaultProgram(process.pid, options);
   if (prebuilt) {
     if (!prebuilt.runtimeProbesAllowed) beginPriming();
     return loadPrepared(prebuilt, { landlock: defaultProgramLandlock() }, 'default profile', options, started);
@@ -471,7 +477,7 @@ function loadPrepared(program: PreparedProgram, policy: Pick<Policy, 'landlock'>
     const names = program.syscallNames;
     binding!.loadProgram(program.bytes, {
       tsync: !options.beforeExec, report: program.report,
-      ...(names ? { syscallNames: names, syscallHints: loadedPrograms.length > 0 ? [] : program.syscallHints ?? reportHints(names) } : {}),
+      ...(names ? { syscallNames: names, syscallHints: reportHints(names, program.syscallHints) } : {}),
     });
   } catch (error) {
     if (landlock) endHalfLockedDown(isNativeError(error) ? error.code ?? error.message : String(error));
