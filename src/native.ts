@@ -1,9 +1,10 @@
 /**
- * Loads the compiled addon (a prebuild from prebuilds/ or build/Release, chosen by
- * node-gyp-build) and describes its functions. Off Linux, or when the addon cannot load,
+ * Loads the compiled addon (a prebuild from prebuilds/ or build/Release, chosen as
+ * node-gyp-build would: ./addon-path) and describes its functions. Off Linux, or when the addon cannot load,
  * `binding` is undefined and `loadError` says why; nothing here ever throws at import.
  */
 import * as path from 'node:path';
+import { addonPath } from './addon-path';
 import { addonLoadHint } from './load-hints';
 
 export interface NativeCondition {
@@ -126,8 +127,7 @@ function load(): { binding?: Binding; bindingPath?: string; loadError?: string }
     return { loadError: `seccomp is a Linux facility; this is ${process.platform}` };
   }
   try {
-    const gypBuild = require('node-gyp-build') as { (dir: string): unknown; path(dir: string): string };
-    const bindingPath = gypBuild.path(packageRoot);
+    const bindingPath = addonPath(packageRoot);
     return { binding: require(bindingPath) as Binding, bindingPath };
   } catch (error) {
     const message = (error as Error).message;

@@ -96,7 +96,7 @@ describe('packaging', () => {
     expect(status).toMatchObject({ supported: true, locked: false, filters: 0, arch: 'x86_64', node: process.version });
     expect(status.libseccomp).toMatch(/^2\.\d+\.\d+$/);
     expect(status.addon).toMatch(/\.node$/);
-    // Which addon loaded, as node-gyp-build chooses: the directory SECCOMP_NODE_PREBUILD
+    // Which addon loaded, in node-gyp-build's order (src/addon-path.ts): the directory SECCOMP_NODE_PREBUILD
     // names (npm run test:asan: the sanitized build); with PREBUILDS_ONLY (npm run
     // test:prebuild) the prebuild; otherwise the local build when there is one, else the prebuild.
     const release = path.join(PACKAGE_ROOT, 'build', 'Release', 'seccomp_node.node');
