@@ -27,8 +27,8 @@ import type * as AmbiguousPids from './ambiguous-pids';
 import { nativeArch } from './arch';
 import type { ActionName } from './bpf/emulator';
 import type * as Program from './bpf/program';
-import type * as LazyCpuInfo from './lazy-cpu-info';
 import type * as Sites from './bpf/sites';
+import type * as LazyCalls from './lazy-calls';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { currentFingerprint, sameFingerprint, type Fingerprint } from './fingerprint';
@@ -60,8 +60,8 @@ export interface DefaultProgramData {
   syscallHints: string;
   /** What the program answers io_uring_enter (loader.ts, checkIoUring). */
   ioUringEnter?: ActionName;
-  /** It allows the runtime's lazy probes, so lockdown need not run them first (src/lazy-cpu-info.ts). */
-  runtimeProbesAllowed: boolean;
+  /** What it allows the runtime to do lazily, so that lockdown need not do it first (src/lazy-calls.ts). */
+  lazyAllowed: LazyCalls.LazyResource[];
   /** The policy's Landlock rules (what its groups need), for the load's Landlock layer. */
   landlock?: LandlockRules;
 }
@@ -78,6 +78,12 @@ const STAND_IN_PIDS = [4194301, 4194271, 4194237] as const;
 
 /** The options the template is compiled with: lockdown's defaults. */
 export const DEFAULT_PROGRAM_OPTIONS = { report: true } as const;
+
+/** The lazy resources (src/lazy-calls.ts) whose every call `program` allows. */
+function lazyAllowed(program: Uint8Array): LazyCalls.LazyResource[] {
+  const { allowsLazyCalls } = require('./lazy-calls') as typeof LazyCalls;
+  return (['runtimeProbes', 'stdio'] as const).filter((resource) => allowsLazyCalls(program, nativeArch(), resource));
+}
 
 /**
  * Compiles `policy`, the default lockdown's (see sandbox.ts, `lockdownPolicy({})`), into the
@@ -112,7 +118,7 @@ export function buildDefaultProgram(policy: Policy): DefaultProgramData {
     syscallNames: syscallNames.join('\n'),
     syscallHints: violationHints(syscallNames).join('\n'),
     ...(ioUringEnter ? { ioUringEnter } : {}),
-    runtimeProbesAllowed: (require('./lazy-cpu-info') as typeof LazyCpuInfo).allowsRuntimeProbes(a.program.bytes, nativeArch()),
+    lazyAllowed: lazyAllowed(a.program.bytes),
     ...(policy.landlock ? { landlock: policy.landlock } : {}),
   };
 }
@@ -168,7 +174,7 @@ export function defaultProgram(pid: number, options: { report: boolean; optimize
     verifiedCalls: data.verifiedCalls,
     prebuilt: true,
     ...(data.ioUringEnter ? { ioUringEnter: data.ioUringEnter } : {}),
-    runtimeProbesAllowed: data.runtimeProbesAllowed,
+    lazyAllowed: data.lazyAllowed,
     compileMs: 0, buildMs: 0, verifyMs: 0,
   };
 }

@@ -10,6 +10,7 @@ import { ARCH_TOKENS, archName, nativeArch, type ArchName } from './arch';
 import type * as Emulator from './bpf/emulator';
 import type { ActionName } from './bpf/emulator';
 import type * as DefaultProgram from './default-program';
+import type { LazyResource } from './lazy-calls';
 import { SeccompError, isNativeError } from './errors';
 import { libseccompHint } from './load-hints';
 import { MIN_LIBSECCOMP, unmetRequirements, versionAtLeast } from './libseccomp-facts';
@@ -22,6 +23,7 @@ import type * as SelfPid from './self-pid';
 import type * as SigsysGuard from './sigsys-guard';
 import type * as Syscalls from './syscalls';
 import type * as VerifiedProgram from './verified-program';
+import { nowMs } from './clock';
 
 // Loaded when needed: compiling, running a program in the emulator, the report's hints.
 const build = (): typeof VerifiedProgram => require('./verified-program') as typeof VerifiedProgram;
@@ -236,23 +238,27 @@ export function readSeccompField(field: 'Seccomp' | 'Seccomp_filters' | 'NoNewPr
  * Does now, while files may still be opened, what Node and glibc do lazily on first use
  * and a tight policy would then forbid: the timezone (V8 and glibc read /etc/localtime on
  * the first local-time use), the stdio streams (creating process.stdout on a pipe or socket
- * opens /dev/null), glibc's overcommit setting (read the first time a thread's heap
- * shrinks), abseil's CPU count and frequency (read from /sys the first time one of V8's
- * locks is contended, on Node 22+) and, under Landlock file rules, the extra CA certificates. Returns the load's
- * timestamp.
+ * opens /dev/null, on a terminal reopens it), glibc's overcommit setting (read the first
+ * time a thread's heap shrinks), abseil's CPU count and frequency (read from /sys the first
+ * time one of V8's locks is contended, on Node 22+) and, under Landlock file rules, the
+ * extra CA certificates. What the program is known to allow (`allowed`: src/lazy-calls.ts)
+ * is left to the runtime. Returns the load's timestamp.
  */
 let libcPrimed = false;
 /** The runtime's probes have run (they run once per process, then answer from a cache). */
 let runtimePrimed = false;
 
-function primeLazyResources(policy: Pick<Policy, 'landlock'>, inProcess: boolean, runtimeProbes: boolean): Date {
+function primeLazyResources(policy: Pick<Policy, 'landlock'>, inProcess: boolean, allowed: readonly LazyResource[]): Date {
   const at = new Date();
   at.getTimezoneOffset();
-  void process.stdout;
-  void process.stderr;
+  // A terminal is reopened by its path: Landlock file rules could refuse that later.
+  if (!allowed.includes('stdio') || policy.landlock?.fs) {
+    void process.stdout;
+    void process.stderr;
+  }
   // glibc reads the setting once per process: once a heap has shrunk, that is done.
   libcPrimed ||= binding!.primeLibc();
-  if (runtimeProbes && !runtimePrimed) {
+  if (!allowed.includes('runtimeProbes') && !runtimePrimed) {
     binding!.primeRuntime();
     runtimePrimed = true;
   }
@@ -398,8 +404,8 @@ export interface PreparedProgram {
   prebuilt: boolean;
   /** What the program answers io_uring_enter, when known already (see checkIoUring). */
   ioUringEnter?: ActionName;
-  /** The program allows the runtime's lazy probes (src/lazy-cpu-info.ts): they need no priming. */
-  runtimeProbesAllowed?: boolean;
+  /** What the program allows the runtime to do lazily (src/lazy-calls.ts): that needs no priming. */
+  lazyAllowed?: readonly LazyResource[];
   compileMs: number; buildMs: number; verifyMs: number;
 }
 
@@ -407,12 +413,12 @@ export interface PreparedProgram {
 function prepareProgram(policy: Policy, options: LoadOptions): PreparedProgram {
   // `$pid` is this process, the one the filter is loaded into (see self-pid). With the
   // report on, nothing may take the report's SIGSYS handler over (see sigsys-guard).
-  const started = performance.now();
+  const started = nowMs();
   const bound = (require('./self-pid') as typeof SelfPid).bindSelfPid(policy, process.pid);
   const guarded = options.report ? (require('./sigsys-guard') as typeof SigsysGuard).guardSigsys(bound) : bound;
   const { buildVerified, compileFor } = build();
   const compiled = compileFor(guarded, { report: options.report, optimize: options.optimize });
-  const compileMs = performance.now() - started;
+  const compileMs = nowMs() - started;
   // Only foreign-architecture filters have stand-ins, and those are never loaded here.
   if (compiled.standins.length > 0) throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', 'a filter with stand-in syscalls cannot be loaded');
   const program = buildVerified(compiled);
@@ -431,7 +437,7 @@ function prepareProgram(policy: Policy, options: LoadOptions): PreparedProgram {
  * instead (it must never run half restricted).
  */
 export function loadPolicy(policy: Policy, source: string, options: LoadOptions): LoadRecord {
-  const started = performance.now();
+  const started = nowMs();
   beginPriming();
   return loadPrepared(prepareProgram(policy, options), policy, source, options, started);
 }
@@ -442,34 +448,34 @@ export function loadPolicy(policy: Policy, source: string, options: LoadOptions)
  * and verified here, as any policy.
  */
 export function loadDefaultProfile(policy: () => Policy, options: LoadOptions): LoadRecord {
-  const started = performance.now();
+  const started = nowMs();
   const { defaultProgram, defaultProgramLandlock } = require('./default-program') as typeof DefaultProgram;
   const prebuilt = defaultProgram(process.pid, options);
   if (prebuilt) {
-    if (!prebuilt.runtimeProbesAllowed) beginPriming();
+    if (!prebuilt.lazyAllowed?.includes('runtimeProbes')) beginPriming();
     return loadPrepared(prebuilt, { landlock: defaultProgramLandlock() }, 'default profile', options, started);
   }
-  const policyStarted = performance.now();
+  const policyStarted = nowMs();
   const built = policy();
-  return loadPolicy(built, 'default profile', { ...options, policyMs: performance.now() - policyStarted });
+  return loadPolicy(built, 'default profile', { ...options, policyMs: nowMs() - policyStarted });
 }
 
 /** Loads a prepared program (see {@link loadPolicy}), with `policy`'s Landlock rules. */
 function loadPrepared(program: PreparedProgram, policy: Pick<Policy, 'landlock'>, source: string, options: LoadOptions,
   started: number): LoadRecord {
-  const prepared = performance.now();
-  const at = primeLazyResources(policy, !options.beforeExec, !program.runtimeProbesAllowed);
+  const prepared = nowMs();
+  const at = primeLazyResources(policy, !options.beforeExec, program.lazyAllowed ?? []);
   if (!snapshot) {
     if (!options.beforeExec) refuseSqpollRings();
     snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: countIoUringRings() };
   }
   if (!options.beforeExec) checkIoUring(program, snapshot.ioUringRings);
-  const landlockStarted = performance.now();
+  const landlockStarted = nowMs();
   const plan = planLandlockFor(policy, options);
   if (plan.spec && !options.beforeExec && loadedPrograms.length === 0) checkThreadFilters();
   const landlock = applyLandlockPlan(plan, source);
   if (!landlock) noteSkipped(plan);
-  const landlockMs = performance.now() - landlockStarted;
+  const landlockMs = nowMs() - landlockStarted;
   try {
     // Right before execve, only the calling thread takes the filter: the others (V8's
     // workers) are about to be removed by the exec and must not run under the next
@@ -493,7 +499,7 @@ function loadPrepared(program: PreparedProgram, policy: Pick<Policy, 'landlock'>
       { errno: code });
   }
   loadedPrograms.push({ program: program.bytes, arch: program.arch });
-  const done = performance.now();
+  const done = nowMs();
   lastLoadTimings = { policyMs: options.policyMs ?? 0, compileMs: program.compileMs, buildMs: program.buildMs,
     verifyMs: program.verifyMs, landlockMs, loadMs: done - prepared - landlockMs, totalMs: done - started };
   const record: LoadRecord = {

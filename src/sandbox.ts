@@ -2,7 +2,6 @@
  * `sandbox`: the daemon-facing API. `lockdown()` applies a policy to the whole process
  * (all threads), `status()` says what is in force, `isSupported()` whether it can be.
  */
-import * as os from 'node:os';
 import { nativeArch } from './arch';
 import { SeccompError } from './errors';
 import { Filter } from './filter';
@@ -23,6 +22,7 @@ import { asOwnCalls } from './own-calls';
 import type * as PolicyModule from './policy';
 import type { Action, Policy } from './policy';
 import { execFile, fork, readPolicySpec, spawn } from './on-demand';
+import { nowMs } from './clock';
 
 export interface LockdownOptions {
   /**
@@ -237,14 +237,14 @@ export const sandbox = {
       return { applied: false, ...(support.reason ? { reason: support.reason } : {}) };
     }
     requireSupport();
-    const started = performance.now();
+    const started = nowMs();
     const loadOptions = { report: options.report ?? true, optimize: options.optimize, defaultIsolation: true };
     if (onlyDefaultProfile(options)) {
       return { applied: true, record: loadDefaultProfile(() => lockdownPolicy(options).policy, loadOptions) };
     }
     beginPriming(); // meanwhile the policy is built and compiled
     const { policy, source } = lockdownPolicy(options);
-    const record = loadPolicy(policy, source, { ...loadOptions, policyMs: performance.now() - started });
+    const record = loadPolicy(policy, source, { ...loadOptions, policyMs: nowMs() - started });
     return { applied: true, record };
   },
 
@@ -284,7 +284,8 @@ function currentStatus(): SandboxStatus {
     arch,
     libseccomp: support.libseccomp ?? null,
     libseccompFacts: libseccompFacts(binding?.libraryInfo()),
-    kernel: os.release(),
+    // node:os loads here, not with the package: status() is rare, every start is not.
+    kernel: (require('node:os') as typeof import('node:os')).release(),
     node: process.version,
     nodeSupport: nodeSupport(),
     addon: bindingPath ?? null,

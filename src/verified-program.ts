@@ -15,6 +15,7 @@ import type { Policy } from './policy';
 import { locateRuleError } from './rule-origin';
 import { replaceStandins, replaceStandinsInPfc } from './standin-syscalls';
 import { verifyProgram } from './verify';
+import { nowMs } from './clock';
 
 /** The kernel's limit on one filter program. */
 export const MAX_INSTRUCTIONS = 4096;
@@ -96,9 +97,9 @@ export function buildVerified(compiled: CompiledFilter): VerifiedProgram {
   let build = 0;
   let verify = 0;
   for (;;) {
-    const t0 = performance.now();
+    const t0 = nowMs();
     const bytes = replaceStandins(nativeBuild(attempt, 'bpf'), attempt.standins, attempt.spec.arch);
-    const t1 = performance.now();
+    const t1 = nowMs();
     build += t1 - t0;
     const instructions = bytes.length / 8;
     if (instructions > MAX_INSTRUCTIONS) {
@@ -110,10 +111,10 @@ export function buildVerified(compiled: CompiledFilter): VerifiedProgram {
     const parsed = parseProgram(bytes, byteOrderOf(attempt.spec.arch));
     try {
       const { vectors } = verifyProgram(attempt.policy, { arch: attempt.options.arch, report: attempt.spec.report }, parsed);
-      verify += performance.now() - t1;
+      verify += nowMs() - t1;
       return { bytes, instructions: parsed, verifiedCalls: vectors, buildMs: build, verifyMs: verify, reshaped: attempt.options.reshape ?? [] };
     } catch (error) {
-      verify += performance.now() - t1;
+      verify += nowMs() - t1;
       const next = reshaped(attempt, error);
       if (!next) throw error;
       attempt = next;

@@ -9,22 +9,28 @@
  * - where it is not exact for a pid, or missing, or another option is given, lockdown
  *   compiles and verifies at load instead, with the same result for the kernel.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OP, decodeInstructions } from '../src/bpf/program';
+import { fresh } from '../src/bpf/sites';
 import { buildDefaultProgram, type DefaultProgramFile } from '../src/default-program';
 import { currentFingerprint } from '../src/fingerprint';
 import { lockdownPolicy } from '../src/sandbox';
 import { describe as describeChild, PACKAGE_ROOT, runChild } from './helpers/child';
 import { PROBES } from './helpers/probes';
-import { allowsRuntimeProbes } from '../src/lazy-cpu-info';
+import { allowsLazyCalls } from '../src/lazy-calls';
 import { compileFor, exportBpf } from '../src/verified-program';
 import { bindSelfPid } from '../src/self-pid';
 import { expandEntries } from '../src/groups';
 import { nativeArch } from '../src/arch';
 
 const LIB = path.join(PACKAGE_ROOT, 'lib');
+
+/** `@node` alone, as lockdown({ allow: ['@node'] }) compiles it: a program that needs the priming. */
+const nodeOnly = () => exportBpf(compileFor(bindSelfPid({ defaultAction: 'kill-process', rules: expandEntries(['@node']) }, 1), { report: false }));
 const file = JSON.parse(fs.readFileSync(path.join(LIB, 'default-program.json'), 'utf8')) as DefaultProgramFile;
 const data = file.program;
 
@@ -84,15 +90,20 @@ describe('the default program built into the package', () => {
       report({ anyPid: defaultProgram(${other.k}) !== undefined && defaultProgram(1) !== undefined });
       data.pidSites = [${site.index}];
       const own = defaultProgram(process.pid);
-      report({ taken: defaultProgram(${other.k}) === undefined, filled: own !== undefined && word(own.bytes, ${site.index}) === process.pid });`);
-    expect(r.reports, describeChild(r)).toEqual([{ anyPid: true }, { taken: true, filled: true }]);
+      report({ taken: defaultProgram(${other.k}) === undefined, pid: process.pid,
+        filled: own === undefined ? 'refused' : word(own.bytes, ${site.index}) === process.pid });`);
+    // The child's own pid may itself equal a constant of the program (an ioctl number near
+    // 21500, say): then it is refused too, and lockdown compiles instead.
+    const pid = (r.reports[1] as { pid?: number } | undefined)?.pid ?? 0;
+    const program = decodeInstructions(Buffer.from(data!.program, 'base64'));
+    const filled = fresh(program, [{ index: site.index, kind: 0 }], [pid]) ? true : 'refused';
+    expect(r.reports, describeChild(r)).toEqual([{ anyPid: true }, { taken: true, pid, filled }]);
   });
 
   it('allows the runtime\'s lazy probes, so lockdown leaves them to V8: their calls pass the kernel\'s filter', async () => {
-    expect(data!.runtimeProbesAllowed).toBe(true);
+    expect(data!.lazyAllowed).toContain('runtimeProbes');
     // The check can tell: @node alone has no read-only opens, and lockdown primes for it.
-    const nodeOnly = exportBpf(compileFor(bindSelfPid({ defaultAction: 'kill-process', rules: expandEntries(['@node']) }, 1), { report: false }));
-    expect(allowsRuntimeProbes(nodeOnly, nativeArch())).toBe(false);
+    expect(allowsLazyCalls(nodeOnly(), nativeArch(), 'runtimeProbes')).toBe(false);
     // The probes' calls, made raw after the load (NULL pointers: the kernel answers EFAULT or
     // EBADF once the filter has let them through), and the same under @node alone: killed.
     const probeCalls = (lockdown: string) => `${PROBES}
@@ -103,6 +114,100 @@ describe('the default program built into the package', () => {
     const allowed = await runChild(probeCalls(''));
     expect(allowed.reports, describeChild(allowed)).toEqual([['EFAULT', 'EBADF', 'EBADF'], 'EFAULT']);
     const killed = await runChild(probeCalls(`{ allow: ['@node'] }`));
+    expect(killed.reports, describeChild(killed)).toEqual([]);
+    expect(killed.signal).toBe('SIGSYS');
+    expect(killed.violation?.syscall).toBe('openat');
+  });
+
+  describe('leaves process.stdout and process.stderr to be created after the load, on every kind of descriptor', () => {
+    // The child wraps Node's own getters before it loads the package, so it can tell whether
+    // lockdown created the streams (priming) or the first write did, under the filter.
+    const child = (lockdown: string) => `
+      const seen = {};
+      let locked = false;
+      for (const name of ['stdout', 'stderr']) {
+        const own = Object.getOwnPropertyDescriptor(process, name);
+        Object.defineProperty(process, name, { configurable: true, enumerable: own.enumerable,
+          get() { seen[name] ??= locked ? 'after' : 'before'; return own.get.call(process); } });
+      }
+      const { record } = require(${JSON.stringify(PACKAGE_ROOT)}).sandbox.lockdown(${lockdown});
+      locked = true;
+      process.stderr.write('err ok\\n');
+      const line = JSON.stringify({ prebuilt: record.prebuilt, seen, columns: typeof process.stdout.columns }) + '\\n';
+      process.stdout.write(line);
+      // Where stdout goes nowhere, the test reads the line from descriptor 3.
+      if (process.env.REPORT_FD) require('fs').writeSync(Number(process.env.REPORT_FD), line);
+      setTimeout(() => process.stdout.write('later\\n'), 10);`;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-node-stdio-'));
+    const script = (lockdown: string) => {
+      const file = path.join(dir, `child-${lockdown ? 'node' : 'default'}.js`);
+      fs.writeFileSync(file, child(lockdown));
+      return file;
+    };
+    const node = JSON.stringify(process.execPath);
+    /** Each kind of descriptor Node may be given as stdout and stderr: how to start the child with it, and what it printed. */
+    const KINDS: Record<string, (file: string) => { status: number | null; signal: NodeJS.Signals | null; out: string; discarded?: true }> = {
+      file: (file) => {
+        const out = path.join(dir, 'out.txt');
+        const fd = fs.openSync(out, 'w');
+        const r = spawnSync(process.execPath, [file], { stdio: ['ignore', fd, fd] });
+        fs.closeSync(fd);
+        return { status: r.status, signal: r.signal, out: fs.readFileSync(out, 'utf8') };
+      },
+      pipe: (file) => {
+        const r = spawnSync('bash', ['-c', `${node} ${file} 2>&1 | cat; exit "\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+        return { status: r.status, signal: r.signal, out: r.stdout };
+      },
+      socket: (file) => {
+        const r = spawnSync(process.execPath, [file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        return { status: r.status, signal: r.signal, out: r.stdout + r.stderr };
+      },
+      'the null device': (file) => {
+        // What the child wrote to /dev/null is gone: its line comes on descriptor 3, and the
+        // writes after it (stderr's, the timer's) show only in the exit status.
+        const r = spawnSync(process.execPath, [file], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'], env: { ...process.env, REPORT_FD: '3' } });
+        return { status: r.status, signal: r.signal, out: String(r.output[3] ?? ''), discarded: true };
+      },
+      // script(1) (util-linux) runs the child on a new pseudo-terminal and copies what it prints.
+      terminal: (file) => {
+        const r = spawnSync('script', ['-qec', `${node} ${file}`, '/dev/null'], { encoding: 'utf8' });
+        return { status: r.status, signal: r.signal, out: r.stdout.replace(/\r/g, '') };
+      },
+    };
+
+    for (const [kind, start] of Object.entries(KINDS)) {
+      it(kind, () => {
+        const r = start(script(''));
+        expect(r.status, r.out).toBe(0);
+        expect(r.signal).toBeNull();
+        const line = r.out.split('\n').find((l) => l.startsWith('{'));
+        expect(JSON.parse(line ?? 'null'), r.out).toMatchObject({ prebuilt: true, seen: { stdout: 'after', stderr: 'after' } });
+        if (!r.discarded) {
+          expect(r.out).toContain('err ok\n');
+          expect(r.out).toContain('later\n');
+        }
+      });
+    }
+  });
+
+  it('a program that needs the streams created first gets them so, and their calls would be killed under it', async () => {
+    expect(data!.lazyAllowed).toContain('stdio');
+    expect(allowsLazyCalls(nodeOnly(), nativeArch(), 'stdio')).toBe(false);
+    // Under @node alone, compiled at load, lockdown creates the streams first ...
+    const primed = spawnSync(process.execPath, ['-e', `
+      const seen = {};
+      const own = Object.getOwnPropertyDescriptor(process, 'stdout');
+      Object.defineProperty(process, 'stdout', { configurable: true, get() { seen.stdout ??= 'first'; return own.get.call(process); } });
+      const { record } = require(${JSON.stringify(PACKAGE_ROOT)}).sandbox.lockdown({ allow: ['@node'] });
+      const created = seen.stdout;
+      process.stdout.write(JSON.stringify({ prebuilt: record.prebuilt, created }));`], { encoding: 'utf8' });
+    expect(primed.status, primed.stderr).toBe(0);
+    expect(JSON.parse(primed.stdout)).toEqual({ prebuilt: false, created: 'first' });
+    // ... because reopening a terminal (open read-write, no controlling terminal) is killed there.
+    const killed = await runChild(`${PROBES}
+      seccomp.sandbox.lockdown({ allow: ['@node'] });
+      const c = seccomp.constants;
+      report(raw('openat', -100, 0, c.O_RDWR | c.O_NOCTTY | c.O_CLOEXEC, 0).code);`);
     expect(killed.reports, describeChild(killed)).toEqual([]);
     expect(killed.signal).toBe('SIGSYS');
     expect(killed.violation?.syscall).toBe('openat');
