@@ -7,7 +7,8 @@
 import type { ArchInput } from './arch';
 import { SeccompError } from './errors';
 import { checkPolicy } from './policy';
-import { fromOciProfile, type OciArgWidths } from './oci';
+import type * as OciImport from './oci/import';
+import type { OciArgWidths } from './oci';
 import type { Policy } from './policy';
 import { parsePolicyWithLocations, type SourceLocation } from './policy-file';
 import { readPolicyFile } from './policy-file/parser';
@@ -51,6 +52,8 @@ export function readPolicyJson(text: string, options: PolicySourceOptions = {}, 
     throw new SeccompError('ERR_SECCOMP_POLICY_SYNTAX', `${file ? `${file}: ` : ''}invalid JSON: ${(error as Error).message}`, file ? { file } : {});
   }
   if (typeof data === 'object' && data !== null && 'syscalls' in data) {
+    // The importer loads with the first OCI profile: policy files and presets never need it.
+    const { fromOciProfile } = require('./oci/import') as typeof OciImport;
     const { policy, notes } = fromOciProfile(data, {
       ...(options.arch ? { arch: options.arch } : {}), ...(options.ociArgWidths ? { argWidths: options.ociArgWidths } : {}),
     });

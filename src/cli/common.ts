@@ -1,6 +1,7 @@
 /** What the command modules share: usage errors, argument values, loading policies. */
 import { nativeArch, requireArch, type ArchName } from '../arch';
-import { OCI_ARG_WIDTHS, type OciArgWidths } from '../oci/import';
+import type * as OciImport from '../oci/import';
+import type { OciArgWidths } from '../oci/import';
 import { parseStandaloneValue } from '../policy-file/rule';
 import type { PolicySource } from '../policy-source';
 import { readPolicySpec } from '../policy-spec';
@@ -45,6 +46,7 @@ export { OCI_WIDTHS_OPTION, OCI_WIDTHS_USAGE } from './args';
 
 export function ociWidthsOption(value: string | undefined): OciArgWidths | undefined {
   if (value === undefined) return undefined;
+  const { OCI_ARG_WIDTHS } = require('../oci/import') as typeof OciImport;
   if (!(OCI_ARG_WIDTHS as readonly string[]).includes(value)) {
     throw new UsageError(`--oci-widths must be ${OCI_ARG_WIDTHS.join(' or ')}, not "${value}"`);
   }
