@@ -706,6 +706,10 @@ async function launchBench(nodes) {
     'node -e 0': [process.execPath, ['-e', '0']],
     'seccomp-node run': [process.execPath, [cli, 'run', '--policy', policy, '--', '/bin/true']],
     'seccomp-node run --exec': [process.execPath, [cli, 'run', '--exec', '--policy', policy, '--', '/bin/true']],
+    // A control: Node loads the addon and spawns the program, with none of the package's
+    // JavaScript and no sandbox. No run that supervises its program can start faster.
+    floor: [process.execPath, ['-e', `require(${JSON.stringify(path.join(ROOT, 'lib', 'native.js'))}); ` +
+      "require('child_process').spawn('/bin/true', [], { stdio: 'inherit' }).on('exit', (code) => { process.exitCode = code; })"]],
   };
   const env = process.env;
   for (const [mode, [cmd, args]] of Object.entries(MODES)) {
@@ -732,6 +736,7 @@ async function launchBench(nodes) {
     runMs: summary(runRuns.map((r) => r.medians['seccomp-node run'])),
     runExecMs: summary(runRuns.map((r) => r.medians['seccomp-node run --exec'])),
     runOverStartupMs: over('seccomp-node run'), runExecOverStartupMs: over('seccomp-node run --exec'),
+    floorOverStartupMs: over('floor'),
     runs: runRuns,
   };
   return { rounds, perMode, runStarts, program: '/bin/true', policy: 'allow: [] (with @exec-start)', summaries, run, runs };
