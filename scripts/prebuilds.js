@@ -91,7 +91,7 @@ function main() {
   const { values } = parseArgs({ options: { arch: { type: 'string', multiple: true } } });
   const arches = values.arch ?? Object.keys(TOOLCHAINS);
   const publishing = process.env.npm_command === 'publish';
-  // prebuildify builds in build/ and takes the result away, while node-gyp-build loads
+  // prebuildify builds in build/ and takes the result away, while the addon lookup loads
   // build/Release first: keep the local build (addon and launcher), and build the host's
   // own prebuild last.
   const local = ['seccomp_node.node', LAUNCHER].map((name) => path.join(root, 'build', 'Release', name));

@@ -4,8 +4,9 @@
 //
 // - The sanitized addon is built in build-asan/ (a gyp file there includes binding.gyp with
 //   sanitize=1), never in build/ or prebuilds/, so it cannot end up in the package.
-//   node-gyp-build loads it because SECCOMP_NODE_PREBUILD points there, in every process the
-//   suites start; a check below makes sure the suites did not silently test build/Release.
+//   src/addon-path.ts loads it because SECCOMP_NODE_PREBUILD (node-gyp-build's variable, which
+//   it mirrors) points there, in every process the suites start; a check below makes sure the
+//   suites did not silently test build/Release.
 // - node itself is not instrumented, so gcc's libasan is preloaded (LD_PRELOAD) and comes
 //   first, as ASan requires; libubsan comes with the addon. Every process the suites start
 //   inherits the preload, children under filters included: their ASan runtime then runs

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Proves the prebuild works on its own: builds this machine's with scripts/prebuilds.js, then
-// runs the suite with PREBUILDS_ONLY=1 so node-gyp-build ignores build/Release.
+// runs the suite with PREBUILDS_ONLY=1 so the addon lookup (src/addon-path.ts, node-gyp-build's
+// order) ignores build/Release.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
