@@ -12,7 +12,7 @@ import type { ActionName } from './bpf/emulator';
 import type * as DefaultProgram from './default-program';
 import type { LazyResource } from './lazy-calls';
 import { SeccompError, isNativeError } from './errors';
-import { libseccompHint } from './load-hints';
+import type * as LoadHints from './load-hints';
 import { MIN_LIBSECCOMP, unmetRequirements, versionAtLeast } from './libseccomp-facts';
 import { applyLandlockPlan, noLayer, noteSkipped, planLandlock, type AppliedLandlockLayer, type LandlockPlan } from './landlock';
 import type { FsRules } from './landlock/policy';
@@ -25,7 +25,9 @@ import type * as Syscalls from './syscalls';
 import type * as VerifiedProgram from './verified-program';
 import { nowMs } from './clock';
 
-// Loaded when needed: compiling, running a program in the emulator, the report's hints.
+// Loaded when needed: compiling, running a program in the emulator, the report's hints,
+// the hint for a missing libseccomp.
+const libseccompHint = (): string => (require('./load-hints') as typeof LoadHints).libseccompHint();
 const build = (): typeof VerifiedProgram => require('./verified-program') as typeof VerifiedProgram;
 const emulator = (): typeof Emulator => require('./bpf/emulator') as typeof Emulator;
 const syscalls = (): typeof Syscalls => require('./syscalls') as typeof Syscalls;

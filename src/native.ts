@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { addonPath } from './addon-path';
-import { addonLoadHint } from './load-hints';
+import type * as LoadHints from './load-hints';
 
 export interface NativeCondition {
   arg: number;
@@ -131,6 +131,8 @@ function load(): { binding?: Binding; bindingPath?: string; loadError?: string }
     return { binding: require(bindingPath) as Binding, bindingPath };
   } catch (error) {
     const message = (error as Error).message;
+    // The hints load only when they are needed: the addon loads on every start.
+    const { addonLoadHint } = require('./load-hints') as typeof LoadHints;
     return { loadError: `the native addon could not be loaded (${message.split('\n')[0]}): ${addonLoadHint(message)}` };
   }
 }
