@@ -11,7 +11,8 @@
  *   CLOCK_REALTIME), up to 255 ms on a machine whose measurements disagree.
  * - `stdio`: creating `process.stdout` and `process.stderr`. Every kind checks the descriptor
  *   (fstat, fcntl F_GETFL, ioctl TCGETS). A pipe or socket opens /dev/null and sets the
- *   descriptor's blocking mode (FIONBIO). A terminal is reopened by its name (ioctl TIOCGPTN,
+ *   descriptor's blocking mode (FIONBIO); a socket is asked its type and family (getsockopt
+ *   SO_TYPE, getsockname). A terminal is reopened by its name (ioctl TIOCGPTN,
  *   readlink of /proc/self/fd/N, stat, open read-write without becoming the controlling
  *   terminal, dup3 over the old descriptor) and asked its size (TIOCGWINSZ). At exit, Node
  *   restores the terminal's mode (TCSETS) and the descriptors' flags (F_SETFL).
@@ -65,6 +66,7 @@ function stdioCalls(): Call[] {
     { syscall: 'newfstatat', args: [STDOUT, ADDR, ADDR, c('AT_EMPTY_PATH', 0x1000)] },
     { syscall: 'fcntl', args: [STDOUT, c('F_GETFL', 3), 0n] },
     { syscall: 'fcntl', args: [STDOUT, c('F_SETFL', 4), c('O_WRONLY', 1)] },
+    { syscall: 'fcntl', args: [STDOUT, c('F_SETFL', 4), c('O_RDWR', 2)] },
     { syscall: 'fcntl', args: [STDOUT, c('F_SETFL', 4), c('O_RDWR', 2) | c('O_NONBLOCK', 0o4000)] },
     ioctl(c('TCGETS', 0x5401)),
     ioctl(c('TCSETS', 0x5402)),
@@ -78,6 +80,9 @@ function stdioCalls(): Call[] {
     { syscall: 'openat', args: [AT_FDCWD, ADDR, c('O_RDONLY', 0) | O_CLOEXEC, 0n] },
     { syscall: 'openat', args: [AT_FDCWD, ADDR, c('O_RDWR', 2) | c('O_NOCTTY', 0o400) | O_CLOEXEC, 0n] },
     { syscall: 'dup3', args: [FD, STDOUT, O_CLOEXEC] },
+    // A socket (a TCP connection, as inetd and socket activation pass one): its type and family.
+    { syscall: 'getsockopt', args: [STDOUT, 1n /* SOL_SOCKET */, 3n /* SO_TYPE */, ADDR, ADDR] },
+    { syscall: 'getsockname', args: [STDOUT, ADDR, ADDR] },
     { syscall: 'epoll_ctl', args: [FD, 1n, STDOUT, ADDR] },
     { syscall: 'epoll_ctl', args: [FD, 2n, STDOUT, ADDR] },
     { syscall: 'write', args: [STDOUT, ADDR, 7n] },

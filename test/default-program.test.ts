@@ -9,7 +9,9 @@
  * - where it is not exact for a pid, or missing, or another option is given, lockdown
  *   compiles and verifies at load instead, with the same result for the kernel.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import * as net from 'node:net';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -146,7 +148,8 @@ describe('the default program built into the package', () => {
     };
     const node = JSON.stringify(process.execPath);
     /** Each kind of descriptor Node may be given as stdout and stderr: how to start the child with it, and what it printed. */
-    const KINDS: Record<string, (file: string) => { status: number | null; signal: NodeJS.Signals | null; out: string; discarded?: true }> = {
+    type Ended = { status: number | null; signal: NodeJS.Signals | null; out: string; discarded?: true };
+    const KINDS: Record<string, (file: string) => Ended | Promise<Ended>> = {
       file: (file) => {
         const out = path.join(dir, 'out.txt');
         const fd = fs.openSync(out, 'w');
@@ -168,6 +171,22 @@ describe('the default program built into the package', () => {
         const r = spawnSync(process.execPath, [file], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'], env: { ...process.env, REPORT_FD: '3' } });
         return { status: r.status, signal: r.signal, out: String(r.output[3] ?? ''), discarded: true };
       },
+      // A TCP connection, as inetd or socket activation hands one over (bash opens it).
+      'TCP socket': async (file) => {
+        const server = net.createServer().listen(0, '127.0.0.1');
+        await once(server, 'listening');
+        const received = once(server, 'connection').then(async ([socket]) => {
+          let text = '';
+          for await (const chunk of socket as net.Socket) text += String(chunk);
+          return text;
+        });
+        const port = (server.address() as net.AddressInfo).port;
+        const child = spawn('bash', ['-c', `exec ${node} ${file} >/dev/tcp/127.0.0.1/${port} 2>&1`]);
+        const [status, signal] = await once(child, 'exit') as [number | null, NodeJS.Signals | null];
+        const out = await received;
+        server.close();
+        return { status, signal, out };
+      },
       // script(1) (util-linux) runs the child on a new pseudo-terminal and copies what it prints.
       terminal: (file) => {
         const r = spawnSync('script', ['-qec', `${node} ${file}`, '/dev/null'], { encoding: 'utf8' });
@@ -176,8 +195,8 @@ describe('the default program built into the package', () => {
     };
 
     for (const [kind, start] of Object.entries(KINDS)) {
-      it(kind, () => {
-        const r = start(script(''));
+      it(kind, async () => {
+        const r = await start(script(''));
         expect(r.status, r.out).toBe(0);
         expect(r.signal).toBeNull();
         const line = r.out.split('\n').find((l) => l.startsWith('{'));
