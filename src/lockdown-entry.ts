@@ -21,7 +21,7 @@
  * or `seccomp-node run`.
  */
 import { sandbox } from './sandbox';
-import { parsePolicySpec } from './children/presets';
+import type * as Presets from './children/presets';
 
 const POLICY_ENV = 'SECCOMP_NODE_POLICY';
 const OPTIONAL_ENV = 'SECCOMP_NODE_OPTIONAL';
@@ -32,7 +32,10 @@ function lockdownFromEnvironment(): void {
   delete process.env[POLICY_ENV];
   delete process.env[OPTIONAL_ENV];
   try {
-    sandbox.lockdown({ ...(spec === undefined ? {} : parsePolicySpec(spec)), optional });
+    // The presets (and the groups they read) load only for a policy named in the environment:
+    // the default profile's program is built into the package.
+    const options = spec === undefined ? {} : (require('./children/presets') as typeof Presets).parsePolicySpec(spec);
+    sandbox.lockdown({ ...options, optional });
   } catch (error) {
     process.stderr.write(`seccomp-node: cannot lock down before the application starts (${POLICY_ENV}=${spec ?? '(unset: the default profile)'}): ` +
       `${(error as Error).message}\n`);

@@ -106,6 +106,20 @@ describe('require() loads the API, lockdown what it needs, the rest on first use
     }
   });
 
+  it('--import seccomp-node/lockdown without a policy loads neither the presets nor the groups', () => {
+    // The default profile's program is built into the package: a daemon started this way
+    // reads no policy data. With SECCOMP_NODE_POLICY set, the presets load to read it.
+    const loaded = (env: NodeJS.ProcessEnv) => JSON.parse(execFileSync(process.execPath, [
+      '--import', path.join(PACKAGE_ROOT, 'lib', 'lockdown-entry.js'), '-e',
+      `const lib = ${JSON.stringify(PACKAGE_ROOT + '/lib/')};
+       console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.startsWith(lib)).map((f) => f.slice(lib.length))))`,
+    ], { encoding: 'utf8', env: { ...process.env, ...env } })) as string[];
+    const plain = loaded({ SECCOMP_NODE_POLICY: undefined });
+    expect(plain).toContain('default-program.js');
+    for (const module of ['children/presets.js', 'groups.js', 'builtin-policies.js']) expect(plain).not.toContain(module);
+    expect(loaded({ SECCOMP_NODE_POLICY: '@node,@fs-read' })).toContain('children/presets.js');
+  });
+
   it('the compiled modules bind Node\'s modules without copying them (no __importStar)', () => {
     // With esModuleInterop, tsc copies every export of a module imported as `* as`: about
     // 0.2 ms for node:fs, in each module that imports it, on every start (tsconfig.json).
