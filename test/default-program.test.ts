@@ -124,7 +124,9 @@ describe('the default program built into the package', () => {
   describe('leaves process.stdout and process.stderr to be created after the load, on every kind of descriptor', () => {
     // The child wraps Node's own getters before it loads the package, so it can tell whether
     // lockdown created the streams (priming) or the first write did, under the filter.
-    const child = (lockdown: string) => `
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-node-stdio-'));
+    const file = path.join(dir, 'child.js');
+    fs.writeFileSync(file, `
       const seen = {};
       let locked = false;
       for (const name of ['stdout', 'stderr']) {
@@ -132,20 +134,14 @@ describe('the default program built into the package', () => {
         Object.defineProperty(process, name, { configurable: true, enumerable: own.enumerable,
           get() { seen[name] ??= locked ? 'after' : 'before'; return own.get.call(process); } });
       }
-      const { record } = require(${JSON.stringify(PACKAGE_ROOT)}).sandbox.lockdown(${lockdown});
+      const { record } = require(${JSON.stringify(PACKAGE_ROOT)}).sandbox.lockdown();
       locked = true;
       process.stderr.write('err ok\\n');
       const line = JSON.stringify({ prebuilt: record.prebuilt, seen, columns: typeof process.stdout.columns }) + '\\n';
       process.stdout.write(line);
       // Where stdout goes nowhere, the test reads the line from descriptor 3.
       if (process.env.REPORT_FD) require('fs').writeSync(Number(process.env.REPORT_FD), line);
-      setTimeout(() => process.stdout.write('later\\n'), 10);`;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-node-stdio-'));
-    const script = (lockdown: string) => {
-      const file = path.join(dir, `child-${lockdown ? 'node' : 'default'}.js`);
-      fs.writeFileSync(file, child(lockdown));
-      return file;
-    };
+      setTimeout(() => process.stdout.write('later\\n'), 10);`);
     const node = JSON.stringify(process.execPath);
     /** Each kind of descriptor Node may be given as stdout and stderr: how to start the child with it, and what it printed. */
     type Ended = { status: number | null; signal: NodeJS.Signals | null; out: string; discarded?: true };
@@ -196,7 +192,7 @@ describe('the default program built into the package', () => {
 
     for (const [kind, start] of Object.entries(KINDS)) {
       it(kind, async () => {
-        const r = await start(script(''));
+        const r = await start(file);
         expect(r.status, r.out).toBe(0);
         expect(r.signal).toBeNull();
         const line = r.out.split('\n').find((l) => l.startsWith('{'));
