@@ -15,12 +15,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { currentFingerprint, sameFingerprint, type Fingerprint } from './fingerprint';
+import { currentFingerprint, readBuildData, type Fingerprint } from './fingerprint';
 import type { Policy } from './policy';
 import type * as Parser from './policy-file/parser';
 import { originOf, setOrigin } from './rule-origin';
-
-export { currentFingerprint } from './fingerprint';
 
 export const POLICY_DIR = path.join(__dirname, '..', 'policies');
 /** Where the build writes the parsed definitions. */
@@ -54,14 +52,8 @@ export interface BuiltinData {
  * missing, unreadable, of another format or another platform.
  */
 export function loadBuiltinData(file: string, fingerprint: Fingerprint | undefined): BuiltinData | undefined {
-  if (!fingerprint) return undefined;
-  let data: BuiltinData;
-  try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8')) as BuiltinData;
-  } catch {
-    return undefined;
-  }
-  if (data?.format !== FORMAT || !data.fingerprint || !sameFingerprint(data.fingerprint, fingerprint)) return undefined;
+  const data = readBuildData<BuiltinData>(file, FORMAT, fingerprint);
+  if (!data) return undefined;
   // Rules read from the data remember where their file has them, as parsed ones do.
   for (const definition of [...Object.values(data.groups), ...Object.values(data.profiles)]) {
     const file = definitionFile(definition);

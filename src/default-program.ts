@@ -29,9 +29,8 @@ import type { ActionName } from './bpf/emulator';
 import type * as Program from './bpf/program';
 import type * as Sites from './bpf/sites';
 import type * as LazyCalls from './lazy-calls';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { currentFingerprint, sameFingerprint, type Fingerprint } from './fingerprint';
+import { currentFingerprint, readBuildData, type Fingerprint } from './fingerprint';
 import type { LandlockRules } from './landlock/policy';
 import type * as Loader from './loader';
 import type { PreparedProgram } from './loader';
@@ -134,14 +133,8 @@ let loaded: DefaultProgramData | null | undefined;
 
 /** The build's data, when it was made for this platform (read once); undefined otherwise. */
 export function defaultProgramData(): DefaultProgramData | undefined {
-  if (loaded === undefined) {
-    loaded = null;
-    try {
-      const file = JSON.parse(fs.readFileSync(DEFAULT_PROGRAM_FILE, 'utf8')) as DefaultProgramFile;
-      const fingerprint = currentFingerprint();
-      if (file?.format === FORMAT && file.fingerprint && fingerprint && sameFingerprint(file.fingerprint, fingerprint)) loaded = file.program;
-    } catch { /* missing or unreadable: compiled at load instead */ }
-  }
+  // Missing, or made elsewhere: lockdown compiles at load instead.
+  if (loaded === undefined) loaded = readBuildData<DefaultProgramFile>(DEFAULT_PROGRAM_FILE, FORMAT, currentFingerprint())?.program ?? null;
   return loaded ?? undefined;
 }
 

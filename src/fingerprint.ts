@@ -5,6 +5,7 @@
  * used only where it is the same; anywhere else (a package built on another machine) the
  * package does the work at run time instead.
  */
+import * as fs from 'node:fs';
 import { nativeArch } from './arch';
 import { binding } from './native';
 
@@ -27,4 +28,20 @@ function sameTable(a: Record<string, number>, b: Record<string, number>): boolea
 
 export function sameFingerprint(a: Fingerprint, b: Fingerprint): boolean {
   return a.arch === b.arch && sameTable(a.errnos, b.errnos) && sameTable(a.constants, b.constants);
+}
+
+/**
+ * The build's data in `file` when it is of `format` and was made for `fingerprint`, else
+ * undefined: missing, unreadable, of another format or made for another platform.
+ */
+export function readBuildData<T extends { format: number; fingerprint: Fingerprint }>(file: string, format: number,
+  fingerprint: Fingerprint | undefined): T | undefined {
+  if (!fingerprint) return undefined;
+  let data: T;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+  return data?.format === format && data.fingerprint && sameFingerprint(data.fingerprint, fingerprint) ? data : undefined;
 }

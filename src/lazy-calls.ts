@@ -23,7 +23,7 @@
  */
 import type { ArchName } from './arch';
 import { verdictOf } from './loader';
-import { binding } from './native';
+import { nativeConstant as constant } from './native';
 
 export type LazyResource = 'runtimeProbes' | 'stdio';
 
@@ -37,10 +37,6 @@ interface Call {
 const FD = 21n; // any descriptor
 const STDOUT = 1n;
 const ADDR = 0x7ffd0d2c0e00n; // any user pointer
-
-function constant(name: string, fallback: number): bigint {
-  return BigInt.asUintN(64, BigInt(binding?.constants[name] ?? fallback));
-}
 
 function runtimeProbeCalls(): Call[] {
   const O_RDONLY = constant('O_RDONLY', 0);
@@ -56,29 +52,28 @@ function runtimeProbeCalls(): Call[] {
 }
 
 function stdioCalls(): Call[] {
-  const c = (name: string, fallback: number) => constant(name, fallback);
-  const AT_FDCWD = c('AT_FDCWD', -100);
-  const O_CLOEXEC = c('O_CLOEXEC', 0o2000000);
-  const ioctl = (request: bigint, arg: bigint = ADDR): Call => ({ syscall: 'ioctl', args: [STDOUT, request, arg] });
+  const AT_FDCWD = constant('AT_FDCWD', -100);
+  const O_CLOEXEC = constant('O_CLOEXEC', 0o2000000);
+  const ioctl = (request: bigint): Call => ({ syscall: 'ioctl', args: [STDOUT, request, ADDR] });
   return [
     { syscall: 'fstat', args: [STDOUT, ADDR] },
     { syscall: 'newfstatat', args: [AT_FDCWD, ADDR, ADDR, 0n] },
-    { syscall: 'newfstatat', args: [STDOUT, ADDR, ADDR, c('AT_EMPTY_PATH', 0x1000)] },
-    { syscall: 'fcntl', args: [STDOUT, c('F_GETFL', 3), 0n] },
-    { syscall: 'fcntl', args: [STDOUT, c('F_SETFL', 4), c('O_WRONLY', 1)] },
-    { syscall: 'fcntl', args: [STDOUT, c('F_SETFL', 4), c('O_RDWR', 2)] },
-    { syscall: 'fcntl', args: [STDOUT, c('F_SETFL', 4), c('O_RDWR', 2) | c('O_NONBLOCK', 0o4000)] },
-    ioctl(c('TCGETS', 0x5401)),
-    ioctl(c('TCSETS', 0x5402)),
-    ioctl(c('TIOCGWINSZ', 0x5413)),
-    ioctl(c('FIONBIO', 0x5421)),
+    { syscall: 'newfstatat', args: [STDOUT, ADDR, ADDR, constant('AT_EMPTY_PATH', 0x1000)] },
+    { syscall: 'fcntl', args: [STDOUT, constant('F_GETFL', 3), 0n] },
+    { syscall: 'fcntl', args: [STDOUT, constant('F_SETFL', 4), constant('O_WRONLY', 1)] },
+    { syscall: 'fcntl', args: [STDOUT, constant('F_SETFL', 4), constant('O_RDWR', 2)] },
+    { syscall: 'fcntl', args: [STDOUT, constant('F_SETFL', 4), constant('O_RDWR', 2) | constant('O_NONBLOCK', 0o4000)] },
+    ioctl(constant('TCGETS', 0x5401)),
+    ioctl(constant('TCSETS', 0x5402)),
+    ioctl(constant('TIOCGWINSZ', 0x5413)),
+    ioctl(constant('FIONBIO', 0x5421)),
     // libuv asks whether the terminal is a pty master; any failure means "no" (as on a pty
     // slave, where the kernel answers ENOTTY), and libuv then reopens it by its name.
-    { ...ioctl(c('TIOCGPTN', 0x80045430)), failureIsAnswer: true },
+    { ...ioctl(constant('TIOCGPTN', 0x80045430)), failureIsAnswer: true },
     { syscall: 'readlink', args: [ADDR, ADDR, 255n] },
     { syscall: 'readlinkat', args: [AT_FDCWD, ADDR, ADDR, 255n] },
-    { syscall: 'openat', args: [AT_FDCWD, ADDR, c('O_RDONLY', 0) | O_CLOEXEC, 0n] },
-    { syscall: 'openat', args: [AT_FDCWD, ADDR, c('O_RDWR', 2) | c('O_NOCTTY', 0o400) | O_CLOEXEC, 0n] },
+    { syscall: 'openat', args: [AT_FDCWD, ADDR, constant('O_RDONLY', 0) | O_CLOEXEC, 0n] },
+    { syscall: 'openat', args: [AT_FDCWD, ADDR, constant('O_RDWR', 2) | constant('O_NOCTTY', 0o400) | O_CLOEXEC, 0n] },
     { syscall: 'dup3', args: [FD, STDOUT, O_CLOEXEC] },
     // A socket (a TCP connection, as inetd and socket activation pass one): its type and family.
     { syscall: 'getsockopt', args: [STDOUT, 1n /* SOL_SOCKET */, 3n /* SO_TYPE */, ADDR, ADDR] },

@@ -139,6 +139,14 @@ function load(): { binding?: Binding; bindingPath?: string; loadError?: string }
 
 const loaded = load();
 
+/**
+ * The addon's value of a kernel constant as a 64-bit register value, or `fallback` (the
+ * x86_64 and arm64 value) where the addon is unavailable or does not export it.
+ */
+export function nativeConstant(name: string, fallback: number): bigint {
+  return BigInt.asUintN(64, BigInt(loaded.binding?.constants[name] ?? fallback));
+}
+
 /** The addon, or undefined where it is unavailable. */
 export const binding: Binding | undefined = loaded.binding;
 /** Path of the .node file that was loaded (a prebuild or build/Release). */

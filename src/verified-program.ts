@@ -98,7 +98,7 @@ export function buildVerified(compiled: CompiledFilter): VerifiedProgram {
   let verify = 0;
   for (;;) {
     const t0 = nowMs();
-    const bytes = replaceStandins(nativeBuild(attempt, 'bpf'), attempt.standins, attempt.spec.arch);
+    const bytes = buildBpf(attempt);
     const t1 = nowMs();
     build += t1 - t0;
     const instructions = bytes.length / 8;
@@ -151,7 +151,12 @@ function reshaped(compiled: CompiledFilter, error: unknown): CompiledFilter | un
  * needs no verification of its own.
  */
 export function buildsExactly(compiled: CompiledFilter, expected: Uint8Array): boolean {
-  return replaceStandins(nativeBuild(compiled, 'bpf'), compiled.standins, compiled.spec.arch).equals(expected);
+  return buildBpf(compiled).equals(expected);
+}
+
+/** libseccomp's program for `compiled`, with the stand-in syscalls' real numbers put back. */
+function buildBpf(compiled: CompiledFilter): Buffer {
+  return replaceStandins(nativeBuild(compiled, 'bpf'), compiled.standins, compiled.spec.arch);
 }
 
 /** The verified BPF program of `compiled` (see {@link buildVerified}). */

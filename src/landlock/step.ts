@@ -4,7 +4,7 @@
  * refuse, before anything changes, a layer that one of them would kill (a lockdown that
  * stacks on an earlier, narrower one).
  */
-import { binding } from '../native';
+import { nativeConstant as constant } from '../native';
 
 export interface StepCall { syscall: string; args: bigint[] }
 
@@ -12,10 +12,6 @@ const AT_FDCWD = BigInt.asUintN(64, -100n);
 const SIGSETXID = 33n;
 const FD = 7n; // any descriptor
 const ADDR = 0x7f0000000000n; // any user pointer
-
-function constant(name: string, fallback: number): bigint {
-  return BigInt(binding?.constants[name] ?? fallback);
-}
 
 /** The calls of the Landlock step for this way of covering threads. */
 export function landlockStepCalls(threads: 'calling' | 'tsync' | 'every'): StepCall[] {

@@ -30,7 +30,7 @@ import { ARCH_TOKENS, nativeArch, type ArchName } from '../../arch';
 import { decodeAction, traceFilter } from '../../bpf/emulator';
 import { OP, parseProgram, type Instruction } from '../../bpf/program';
 import { filtersInForce, loadHistory } from '../../loader';
-import { binding } from '../../native';
+import { binding, nativeConstant as constant } from '../../native';
 import { syscallNumber, syscallTable } from '../../syscalls';
 
 export interface SupervisionPlan {
@@ -53,9 +53,6 @@ interface Call { syscall: string; args: bigint[] }
 const ADDR = 0x7f0000000000n;
 const FD = 7n;
 
-function constant(name: string, fallback: number): bigint {
-  return BigInt(binding?.constants[name] ?? fallback);
-}
 
 /** What supervising takes: the launcher's calls (under this process's filters) and the supervisor thread's. */
 function supervisingCalls(): Call[] {
