@@ -165,18 +165,16 @@ function ioUringRingFds(): string[] {
  * the process while it is awake: it bypasses seccomp and Landlock alike. Node 20 creates
  * such rings under UV_USE_IO_URING=1; Node 24 does not. Refuse to lock down beside one.
  */
-function refuseSqpollRings(): void {
-  for (const fd of ioUringRingFds()) {
-    let info = '';
-    try { info = fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'); } catch { continue; }
-    const thread = /^SqThread:\s*(-?\d+)/m.exec(info);
-    if (thread && Number(thread[1]) !== -1) {
-      throw new SeccompError('ERR_SECCOMP_IO_URING_SQPOLL',
-        `io_uring ring (descriptor ${fd}) has a submission-queue polling thread (SQPOLL, kernel thread ${thread[1]}), which ` +
-        'runs operations with the credentials of before the lockdown and without system calls: seccomp and Landlock could ' +
-        'not stop them. Nothing was applied. Node 20 creates such rings under UV_USE_IO_URING=1: unset it, or apply the ' +
-        'policy before Node starts (seccomp-node run, sandbox.spawn)', { fd: Number(fd), sqThread: Number(thread[1]) });
-    }
+function refuseSqpollRing(fd: string): void {
+  let info = '';
+  try { info = fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'); } catch { return; }
+  const thread = /^SqThread:\s*(-?\d+)/m.exec(info);
+  if (thread && Number(thread[1]) !== -1) {
+    throw new SeccompError('ERR_SECCOMP_IO_URING_SQPOLL',
+      `io_uring ring (descriptor ${fd}) has a submission-queue polling thread (SQPOLL, kernel thread ${thread[1]}), which ` +
+      'runs operations with the credentials of before the lockdown and without system calls: seccomp and Landlock could ' +
+      'not stop them. Nothing was applied. Node 20 creates such rings under UV_USE_IO_URING=1: unset it, or apply the ' +
+      'policy before Node starts (seccomp-node run, sandbox.spawn)', { fd: Number(fd), sqThread: Number(thread[1]) });
   }
 }
 
@@ -468,8 +466,11 @@ function loadPrepared(program: PreparedProgram, policy: Pick<Policy, 'landlock'>
   const prepared = nowMs();
   const at = primeLazyResources(policy, !options.beforeExec, program.lazyAllowed ?? []);
   if (!snapshot) {
-    if (!options.beforeExec) refuseSqpollRings();
-    snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: countIoUringRings() };
+    // The descriptors are listed once for both: SQPOLL rings refused (an exec would close
+    // them: not checked then) and the rings counted.
+    const rings = ioUringRingFds();
+    if (!options.beforeExec) for (const fd of rings) refuseSqpollRing(fd);
+    snapshot = { filtersBefore: readSeccompField('Seccomp_filters'), ioUringRings: rings.length };
   }
   if (!options.beforeExec) checkIoUring(program, snapshot.ioUringRings);
   const landlockStarted = nowMs();
