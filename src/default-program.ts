@@ -80,8 +80,8 @@ export const DEFAULT_PROGRAM_OPTIONS = { report: true } as const;
 
 /** The lazy resources (src/lazy-calls.ts) whose every call `program` allows. */
 function lazyAllowed(program: Uint8Array): LazyCalls.LazyResource[] {
-  const { allowsLazyCalls } = require('./lazy-calls') as typeof LazyCalls;
-  return (['runtimeProbes', 'stdio'] as const).filter((resource) => allowsLazyCalls(program, nativeArch(), resource));
+  const { allowsLazyCalls, LAZY_RESOURCES } = require('./lazy-calls') as typeof LazyCalls;
+  return LAZY_RESOURCES.filter((resource) => allowsLazyCalls(program, nativeArch(), resource));
 }
 
 /**

@@ -16,6 +16,10 @@
  *   readlink of /proc/self/fd/N, stat, open read-write without becoming the controlling
  *   terminal, dup3 over the old descriptor) and asked its size (TIOCGWINSZ). At exit, Node
  *   restores the terminal's mode (TCSETS) and the descriptors' flags (F_SETFL).
+ * - `libcOvercommit`: the first time a thread's heap shrinks, glibc's malloc reads
+ *   /proc/sys/vm/overcommit_memory (open read-only with close-on-exec, read one byte, close)
+ *   and keeps the answer. It takes any failure as an answer (then it never gives a shrunk
+ *   heap's pages back early), so only a kill or a trap of these calls matters.
  *
  * The default program's answers are worked out when the package is built (src/default-program.ts);
  * test/default-program.test.ts makes the calls on the kernel, under that program and under
@@ -25,7 +29,10 @@ import type { ArchName } from './arch';
 import { verdictOf } from './loader';
 import { nativeConstant as constant } from './native';
 
-export type LazyResource = 'runtimeProbes' | 'stdio';
+export type LazyResource = 'runtimeProbes' | 'stdio' | 'libcOvercommit';
+
+/** Every lazy resource, in the order the build records them. */
+export const LAZY_RESOURCES: readonly LazyResource[] = ['runtimeProbes', 'stdio', 'libcOvercommit'];
 
 interface Call {
   syscall: string;
@@ -86,9 +93,22 @@ function stdioCalls(): Call[] {
   ];
 }
 
+function libcOvercommitCalls(): Call[] {
+  const flags = constant('O_RDONLY', 0) | constant('O_CLOEXEC', 0o2000000);
+  return [
+    { syscall: 'openat', args: [constant('AT_FDCWD', -100), ADDR, flags, 0n], failureIsAnswer: true },
+    { syscall: 'read', args: [FD, ADDR, 1n], failureIsAnswer: true },
+    { syscall: 'close', args: [FD], failureIsAnswer: true },
+  ];
+}
+
 /** A resource's calls, with arguments like the real ones. */
 export function lazyCalls(resource: LazyResource): Call[] {
-  return resource === 'stdio' ? stdioCalls() : runtimeProbeCalls();
+  switch (resource) {
+    case 'stdio': return stdioCalls();
+    case 'libcOvercommit': return libcOvercommitCalls();
+    case 'runtimeProbes': return runtimeProbeCalls();
+  }
 }
 
 /**

@@ -256,8 +256,9 @@ function primeLazyResources(policy: Pick<Policy, 'landlock'>, inProcess: boolean
     void process.stdout;
     void process.stderr;
   }
-  // glibc reads the setting once per process: once a heap has shrunk, that is done.
-  libcPrimed ||= binding!.primeLibc();
+  // glibc reads the setting once per process: once a heap has shrunk, that is done. Landlock
+  // file rules would refuse its open, and glibc would take the refusal for the setting.
+  if (!allowed.includes('libcOvercommit') || policy.landlock?.fs) libcPrimed ||= binding!.primeLibc();
   if (!allowed.includes('runtimeProbes') && !runtimePrimed) {
     binding!.primeRuntime();
     runtimePrimed = true;

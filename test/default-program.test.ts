@@ -121,6 +121,32 @@ describe('the default program built into the package', () => {
     expect(killed.violation?.syscall).toBe('openat');
   });
 
+  it('allows glibc\'s overcommit read, so lockdown leaves it to the first heap that shrinks, after the load', () => {
+    expect(data!.lazyAllowed).toContain('libcOvercommit');
+    // @node alone has no read-only opens: the check says so, and lockdown primes for it
+    // (test/lockdown.test.ts sees that read before the load).
+    expect(allowsLazyCalls(nodeOnly(), nativeArch(), 'libcOvercommit')).toBe(false);
+    // Under the default program, the read happens when a heap first shrinks after the load
+    // (the addon's primer shrinks one on purpose), and the process lives on.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'overcommit-'));
+    const trace = path.join(dir, 'trace');
+    const code = `const seccomp = require(${JSON.stringify(PACKAGE_ROOT)});
+      const record = seccomp.sandbox.lockdown().record;
+      const shrunk = require(seccomp.sandbox.status().addon).primeLibc();
+      process.stdout.write(JSON.stringify({ prebuilt: record.prebuilt, shrunk }));`;
+    const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat,seccomp', '-o', trace, process.execPath, '-e', code],
+      { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ prebuilt: true, shrunk: true });
+    const lines = fs.readFileSync(trace, 'utf8').split('\n');
+    const load = lines.findIndex((l) => /seccomp\(SECCOMP_SET_MODE_FILTER, .*\{len=/.test(l));
+    const overcommit = lines.findIndex((l) => l.includes('/proc/sys/vm/overcommit_memory'));
+    expect(load).toBeGreaterThan(0);
+    expect(overcommit).toBeGreaterThan(load);
+    expect(lines[overcommit]).not.toContain('= -1');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   describe('leaves process.stdout and process.stderr to be created after the load, on every kind of descriptor', () => {
     // The child wraps Node's own getters before it loads the package, so it can tell whether
     // lockdown created the streams (priming) or the first write did, under the filter.
