@@ -153,3 +153,8 @@ export const binding: Binding | undefined = loaded.binding;
 export const bindingPath: string | undefined = loaded.bindingPath;
 /** Why the addon is unavailable, when it is. */
 export const loadError: string | undefined = loaded.loadError;
+
+/** The launcher's file name (native/launcher.c): the build puts it beside the addon. */
+export const LAUNCHER_NAME = 'seccomp-node-launcher';
+/** Where the launcher is when the addon loaded (it may still be missing: see children/launcher/binary). */
+export const launcherBesideAddon: string | undefined = loaded.bindingPath && path.join(path.dirname(loaded.bindingPath), LAUNCHER_NAME);

@@ -5,9 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { SeccompError, isNativeError } from '../errors';
-import * as path from 'node:path';
-import { LAUNCHER_NAME } from '../children/launcher/binary';
-import { binding, bindingPath } from '../native';
+import { binding, launcherBesideAddon } from '../native';
 import { compileLandlock, type LandlockLayer, type LandlockPlan, type NotEnforced } from './compile';
 import { knownLandlockSupport, landlockSupport, type LandlockSupport } from './kernel';
 import { mergeFsRules, type FsRules, type LandlockRules } from './policy';
@@ -31,8 +29,8 @@ export const LIBRARY_NEEDS: FsRules = { read: ['/proc/self'] };
  * whether it may exec at all). It starts nothing but programs under a policy.
  */
 function libraryNeeds(): FsRules {
-  if (!bindingPath) return LIBRARY_NEEDS;
-  return { ...LIBRARY_NEEDS, execute: [`?${path.join(path.dirname(bindingPath), LAUNCHER_NAME)}`] };
+  if (!launcherBesideAddon) return LIBRARY_NEEDS;
+  return { ...LIBRARY_NEEDS, execute: [`?${launcherBesideAddon}`] };
 }
 
 /** A layer as applied, for status(). */

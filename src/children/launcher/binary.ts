@@ -4,21 +4,18 @@
  * every architecture), so that it always matches the addon.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { SeccompError } from '../../errors';
-import { bindingPath, loadError } from '../../native';
-
-export const LAUNCHER_NAME = 'seccomp-node-launcher';
+import { launcherBesideAddon, loadError } from '../../native';
 
 let found: string | undefined;
 
 /** The launcher's path; throws ERR_SECCOMP_UNSUPPORTED, saying how to get it, when it is missing. */
 export function launcherPath(): string {
   if (found) return found;
-  if (!bindingPath) {
+  const candidate = launcherBesideAddon;
+  if (!candidate) {
     throw new SeccompError('ERR_SECCOMP_UNSUPPORTED', `sandboxed children need the native addon: ${loadError ?? 'it is not available'}`);
   }
-  const candidate = path.join(path.dirname(bindingPath), LAUNCHER_NAME);
   try {
     fs.accessSync(candidate, fs.constants.X_OK);
   } catch {
