@@ -876,11 +876,11 @@ const STARTUP_MODES = {
   lockdown: `require(${JSON.stringify(ROOT)}).sandbox.lockdown()`,
   // A control: the addon, the priming and the kernel load of the built default program, with
   // none of the package's JavaScript (no checks, no Landlock). No lockdown can start faster.
-  // The runtime's CPU probes and the stdio streams are not primed: the built program allows
-  // their calls, and lockdown leaves them to their first use too.
+  // The runtime's CPU probes, the stdio streams and glibc's overcommit read are not primed:
+  // the built program allows their calls, and lockdown leaves them to their first use too.
   floor: `const { binding } = require(${JSON.stringify(path.join(ROOT, 'lib', 'native.js'))}); ` +
     `const d = JSON.parse(require('fs').readFileSync(${JSON.stringify(path.join(ROOT, 'lib', 'default-program.json'))}, 'utf8')).program; ` +
-    'new Date().getTimezoneOffset(); binding.primeLibc(); ' +
+    'new Date().getTimezoneOffset(); ' +
     "binding.loadProgram(Buffer.from(d.program, 'base64'), { tsync: true, report: true, syscallNames: d.syscallNames.split('\\n'), syscallHints: d.syscallHints.split('\\n') })",
 };
 const STARTUP_TARGET_RATIO = 1.15;
