@@ -882,6 +882,10 @@ const STARTUP_MODES = {
     `const d = JSON.parse(require('fs').readFileSync(${JSON.stringify(path.join(ROOT, 'lib', 'default-program.json'))}, 'utf8')).program; ` +
     'new Date().getTimezoneOffset(); ' +
     "binding.loadProgram(Buffer.from(d.program, 'base64'), { tsync: true, report: true, syscallNames: d.syscallNames.split('\\n'), syscallHints: d.syscallHints.split('\\n') })",
+  // A second control: the default lockdown's steps (its checks and its Landlock layer
+  // included) written out in one file (workers/flat-lockdown.js). Between `floor` and `flat`:
+  // what the steps cost; between `flat` and `lockdown`: what the package's structure costs.
+  flat: `require(${JSON.stringify(path.join(BENCH, 'workers', 'flat-lockdown.js'))})`,
 };
 const STARTUP_TARGET_RATIO = 1.15;
 const STARTUP_TARGET_REQUIRE_MS = 10;
@@ -919,6 +923,7 @@ async function startupBench(nodes) {
       lockdownRatio: summary(rs.map((r) => r.lockdown / r.bare)),
       requireRatio: summary(rs.map((r) => r.require / r.bare)),
       floorRatio: summary(rs.map((r) => r.floor / r.bare)),
+      flatRatio: summary(rs.map((r) => r.flat / r.bare)),
       requireExtraMs: summary(rs.map((r) => r.require - r.bare)),
       lockdownExtraMs: summary(rs.map((r) => r.lockdown - r.bare)),
       inside: {
@@ -940,7 +945,7 @@ async function startupBench(nodes) {
     };
     log(`  ${node.label}: bare ${s.ms.bare.median.toFixed(1)} ms, require ${s.ms.require.median.toFixed(1)} ms, ` +
       `require + lockdown ${s.ms.lockdown.median.toFixed(1)} ms = ${s.lockdownRatio.median.toFixed(3)}x bare ` +
-      `[${s.lockdownRatio.min.toFixed(3)} – ${s.lockdownRatio.max.toFixed(3)}] (floor ${s.floorRatio.median.toFixed(3)}x); inside: require ${s.inside.requireMs.median.toFixed(1)} ms, ` +
+      `[${s.lockdownRatio.min.toFixed(3)} – ${s.lockdownRatio.max.toFixed(3)}] (floor ${s.floorRatio.median.toFixed(3)}x, flat ${s.flatRatio.median.toFixed(3)}x); inside: require ${s.inside.requireMs.median.toFixed(1)} ms, ` +
       `lockdown ${s.inside.lockdownMs.median.toFixed(1)} ms (${Object.entries(s.inside.phases).map(([k, v]) => `${k.replace('Ms', '')} ${v.median.toFixed(1)}`).join(', ')})`);
     return s;
   });

@@ -337,15 +337,23 @@ function markdown(results, svgName) {
   L.push('## 6. Start-up: a whole Node process', '');
   if (!su || su.failed) L.push(su ? `Failed: ${su.failed}` : 'Not run.', '');
   else {
-    L.push(`Wall time of whole processes, from spawn to exit: ${Object.entries(su.modes).map(([m, code]) => `\`${m}\` = \`node -e ${code.replace(/"[^"]*"/, 'ROOT')}\``).join(', ')}; ` +
+    // Paths as the repository names them: the package's root is ROOT, files in it relative to it.
+    const ROOT = path.resolve(__dirname, '..', '..');
+    const shown = (code) => code.replace(/"([^"]*)"/g, (_, p) => (p === ROOT ? 'ROOT' : p.startsWith(`${ROOT}/`) ? path.relative(ROOT, p) : p));
+    L.push(`Wall time of whole processes, from spawn to exit: ${Object.entries(su.modes).map(([m, code]) => `\`${m}\` = \`node -e ${shown(code)}\``).join(', ')}; ` +
       `${su.rounds} rounds, the modes rotated each round. Ratios are against the bare start of the same round. "Inside" comes from ` +
       'separate runs of workers/startup-phases.js (same rounds): Node\'s own start until the script runs, require(), and the phases ' +
       'of the first lockdown() as the loader records them.', '');
-    L.push(table(['Node', 'bare ms', 'require ms', 'require + lockdown ms', 'lockdown / bare', 'require / bare', 'floor ms', 'floor / bare', 'load average'],
+    L.push(table(['Node', 'bare ms', 'require ms', 'require + lockdown ms', 'lockdown / bare', 'require / bare', 'floor ms', 'floor / bare',
+      'flat ms', 'flat / bare', 'load average'],
       su.summaries.map((s) => [s.node, spread(s.ms.bare), spread(s.ms.require), spread(s.ms.lockdown), spread(s.lockdownRatio, 3), spread(s.requireRatio, 3),
-        s.ms.floor ? spread(s.ms.floor) : '—', s.floorRatio ? spread(s.floorRatio, 3) : '—', spread(s.loadAverage, 2)])), '');
-    L.push('`floor` is a control, not a way to lock down: the addon, lockdown\'s priming and the kernel load of the built default ' +
-      'program, with none of the package\'s JavaScript (no checks, no Landlock layer). No lockdown can start faster than it.', '');
+        s.ms.floor ? spread(s.ms.floor) : '—', s.floorRatio ? spread(s.floorRatio, 3) : '—',
+        s.ms.flat ? spread(s.ms.flat) : '—', s.flatRatio ? spread(s.flatRatio, 3) : '—', spread(s.loadAverage, 2)])), '');
+    L.push('`floor` and `flat` are controls, not ways to lock down. `floor`: the addon, lockdown\'s priming and the kernel load of the ' +
+      'built default program, with none of the package\'s JavaScript (no checks, no Landlock layer); no lockdown can start faster. ' +
+      '`flat` (workers/flat-lockdown.js): every step of the default lockdown, its checks and its Landlock layer included, written ' +
+      'out in one file with none of the package\'s modules. From `floor` to `flat` is what the steps cost; from `flat` to ' +
+      '`lockdown`, what the package\'s structure costs: its modules, and its code for every other kind of lockdown.', '');
     L.push(table(['Node', 'boot ms', 'require ms', 'lockdown ms', 'policy', 'compile', 'libseccomp', 'verify', 'Landlock', 'load', 'modules (require / lockdown)', 'calls verified'],
       su.summaries.map((s) => [s.node, spread(s.inside.bootMs), spread(s.inside.requireMs), spread(s.inside.lockdownMs),
         ...['policyMs', 'compileMs', 'buildMs', 'verifyMs', 'landlockMs', 'loadMs'].map((k) => spread(s.inside.phases[k])),
