@@ -50,6 +50,6 @@ import { binding } from './native';
  * ioctl requests, PR_*, signals), read from this platform's headers at build time.
  * Empty where the addon is unavailable.
  */
-export const constants: Readonly<Record<string, number>> = Object.freeze({ ...(binding?.constants ?? {}) });
+export const constants: Readonly<Record<string, number>> = binding?.constants ?? Object.freeze({});
 /** errno names and their numbers on this platform. */
-export const errnos: Readonly<Record<string, number>> = Object.freeze({ ...(binding?.errnos ?? {}) });
+export const errnos: Readonly<Record<string, number>> = binding?.errnos ?? Object.freeze({});

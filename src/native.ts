@@ -106,8 +106,9 @@ export interface Binding {
   onMainThread(): boolean;
   /** Ends this process by `signal`, without a core dump. */
   exitBySignal(signal: number): never;
-  constants: Record<string, number>;
-  errnos: Record<string, number>;
+  /** Frozen when the addon loads (below): the package and its users read the same tables. */
+  constants: Readonly<Record<string, number>>;
+  errnos: Readonly<Record<string, number>>;
 }
 
 /** What the supervisor thread reports about a launched child (native/supervisor.cc). */
@@ -128,7 +129,12 @@ function load(): { binding?: Binding; bindingPath?: string; loadError?: string }
   }
   try {
     const bindingPath = addonPath(packageRoot);
-    return { binding: require(bindingPath) as Binding, bindingPath };
+    const binding = require(bindingPath) as Binding;
+    // The package exports these tables as they are (src/index.ts): frozen here, where they
+    // come from, rather than copied (a copy of some 300 names cost every start 0.35 ms).
+    Object.freeze(binding.constants);
+    Object.freeze(binding.errnos);
+    return { binding, bindingPath };
   } catch (error) {
     const message = (error as Error).message;
     // The hints load only when they are needed: the addon loads on every start.

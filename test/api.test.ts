@@ -145,6 +145,14 @@ describe('packaging', () => {
     expect(api.errnos.EPERM).toBe(1);
     expect(api.errnos.ENOSYS).toBe(38);
   });
+
+  it('constants and errnos cannot be changed: they are the tables the package itself reads', () => {
+    for (const table of [constants, api.errnos]) {
+      expect(Object.isFrozen(table)).toBe(true);
+      expect(() => { (table as Record<string, number>).AF_INET = 99; }).toThrow(TypeError);
+    }
+    expect(constants.AF_INET).toBe(2);
+  });
 });
 
 describe('bad input gets a stable code and a helpful message', () => {
