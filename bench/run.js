@@ -28,6 +28,12 @@ const ONLY = new Set((process.env.BENCH_ONLY || 'syscall,http,fs,lockdown,startu
 const OUT_DIR = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : path.join(BENCH, 'results', QUICK ? 'tmp' : '');
 const OUT_BASE = QUICK && !process.env.BENCH_OUT ? 'quick' : 'latest';
 const TMP = path.join(BENCH, 'results', 'tmp');
+/**
+ * The addon the package loads (src/addon-path.ts), and code that loads it the way Node loads
+ * any addon, for the controls that must run none of the package's modules.
+ */
+const ADDON = require(path.join(ROOT, 'lib', 'addon-path.js')).addonPath(ROOT);
+const LOAD_ADDON = `const binding = (() => { const m = { exports: {} }; process.dlopen(m, ${JSON.stringify(ADDON)}); return m.exports; })(); `;
 const BUILD = path.join(BENCH, '.build');
 
 const CONFIG = QUICK ? {
@@ -708,7 +714,7 @@ async function launchBench(nodes) {
     'seccomp-node run --exec': [process.execPath, [cli, 'run', '--exec', '--policy', policy, '--', '/bin/true']],
     // A control: Node loads the addon and spawns the program, with none of the package's
     // JavaScript and no sandbox. No run that supervises its program can start faster.
-    floor: [process.execPath, ['-e', `require(${JSON.stringify(path.join(ROOT, 'lib', 'native.js'))}); ` +
+    floor: [process.execPath, ['-e', LOAD_ADDON +
       "require('child_process').spawn('/bin/true', [], { stdio: 'inherit' }).on('exit', (code) => { process.exitCode = code; })"]],
   };
   const env = process.env;
@@ -878,14 +884,14 @@ const STARTUP_MODES = {
   // none of the package's JavaScript (no checks, no Landlock). No lockdown can start faster.
   // The runtime's CPU probes, the stdio streams and glibc's overcommit read are not primed:
   // the built program allows their calls, and lockdown leaves them to their first use too.
-  floor: `const { binding } = require(${JSON.stringify(path.join(ROOT, 'lib', 'native.js'))}); ` +
+  floor: LOAD_ADDON +
     `const d = JSON.parse(require('fs').readFileSync(${JSON.stringify(path.join(ROOT, 'lib', 'default-program.json'))}, 'utf8')).program; ` +
     'new Date().getTimezoneOffset(); ' +
     "binding.loadProgram(Buffer.from(d.program, 'base64'), { tsync: true, report: true, syscallNames: d.syscallNames.split('\\n'), syscallHints: d.syscallHints.split('\\n') })",
   // A second control: the default lockdown's steps (its checks and its Landlock layer
   // included) written out in one file (workers/flat-lockdown.js). Between `floor` and `flat`:
   // what the steps cost; between `flat` and `lockdown`: what the package's structure costs.
-  flat: `require(${JSON.stringify(path.join(BENCH, 'workers', 'flat-lockdown.js'))})`,
+  flat: `require(${JSON.stringify(path.join(BENCH, 'workers', 'flat-lockdown.js'))})(${JSON.stringify(ADDON)})`,
 };
 const STARTUP_TARGET_RATIO = 1.15;
 const STARTUP_TARGET_REQUIRE_MS = 10;
