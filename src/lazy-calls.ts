@@ -45,17 +45,20 @@ const FD = 21n; // any descriptor
 const STDOUT = 1n;
 const ADDR = 0x7ffd0d2c0e00n; // any user pointer
 
-function runtimeProbeCalls(): Call[] {
-  const O_RDONLY = constant('O_RDONLY', 0);
-  const O_CLOEXEC = constant('O_CLOEXEC', 0o2000000);
-  const AT_FDCWD = constant('AT_FDCWD', -100);
-  const CLOCK_REALTIME = 0n;
+/** Reading a file once: open read-only with close-on-exec, read `bytes`, close. */
+function readFileCalls(bytes: bigint, failureIsAnswer?: true): Call[] {
+  const flags = constant('O_RDONLY', 0) | constant('O_CLOEXEC', 0o2000000);
+  const answer = failureIsAnswer ? { failureIsAnswer } : {};
   return [
-    { syscall: 'openat', args: [AT_FDCWD, ADDR, O_RDONLY | O_CLOEXEC, 0n] },
-    { syscall: 'read', args: [FD, ADDR, 1024n] },
-    { syscall: 'close', args: [FD] },
-    { syscall: 'clock_nanosleep', args: [CLOCK_REALTIME, 0n, ADDR, ADDR] },
+    { syscall: 'openat', args: [constant('AT_FDCWD', -100), ADDR, flags, 0n], ...answer },
+    { syscall: 'read', args: [FD, ADDR, bytes], ...answer },
+    { syscall: 'close', args: [FD], ...answer },
   ];
+}
+
+function runtimeProbeCalls(): Call[] {
+  const CLOCK_REALTIME = 0n;
+  return [...readFileCalls(1024n), { syscall: 'clock_nanosleep', args: [CLOCK_REALTIME, 0n, ADDR, ADDR] }];
 }
 
 function stdioCalls(): Call[] {
@@ -93,20 +96,11 @@ function stdioCalls(): Call[] {
   ];
 }
 
-function libcOvercommitCalls(): Call[] {
-  const flags = constant('O_RDONLY', 0) | constant('O_CLOEXEC', 0o2000000);
-  return [
-    { syscall: 'openat', args: [constant('AT_FDCWD', -100), ADDR, flags, 0n], failureIsAnswer: true },
-    { syscall: 'read', args: [FD, ADDR, 1n], failureIsAnswer: true },
-    { syscall: 'close', args: [FD], failureIsAnswer: true },
-  ];
-}
-
 /** A resource's calls, with arguments like the real ones. */
 export function lazyCalls(resource: LazyResource): Call[] {
   switch (resource) {
     case 'stdio': return stdioCalls();
-    case 'libcOvercommit': return libcOvercommitCalls();
+    case 'libcOvercommit': return readFileCalls(1n, true);
     case 'runtimeProbes': return runtimeProbeCalls();
   }
 }

@@ -251,15 +251,16 @@ let runtimePrimed = false;
 function primeLazyResources(policy: Pick<Policy, 'landlock'>, inProcess: boolean, allowed: readonly LazyResource[]): Date {
   const at = new Date();
   at.getTimezoneOffset();
-  // A terminal is reopened by its path: Landlock file rules could refuse that later.
-  if (!allowed.includes('stdio') || policy.landlock?.fs) {
+  // Landlock file rules could refuse what the filter allows (a terminal reopened by its path,
+  // glibc's and abseil's reads): under them, everything is done now.
+  const primeNow = (resource: LazyResource): boolean => !allowed.includes(resource) || policy.landlock?.fs !== undefined;
+  if (primeNow('stdio')) {
     void process.stdout;
     void process.stderr;
   }
-  // glibc reads the setting once per process: once a heap has shrunk, that is done. Landlock
-  // file rules would refuse its open, and glibc would take the refusal for the setting.
-  if (!allowed.includes('libcOvercommit') || policy.landlock?.fs) libcPrimed ||= binding!.primeLibc();
-  if (!allowed.includes('runtimeProbes') && !runtimePrimed) {
+  // glibc reads the setting once per process: once a heap has shrunk, that is done.
+  if (primeNow('libcOvercommit')) libcPrimed ||= binding!.primeLibc();
+  if (primeNow('runtimeProbes') && !runtimePrimed) {
     binding!.primeRuntime();
     runtimePrimed = true;
   }

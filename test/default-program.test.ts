@@ -23,7 +23,7 @@ import { currentFingerprint } from '../src/fingerprint';
 import { lockdownPolicy } from '../src/sandbox';
 import { describe as describeChild, PACKAGE_ROOT, runChild } from './helpers/child';
 import { PROBES } from './helpers/probes';
-import { allowsLazyCalls } from '../src/lazy-calls';
+import { allowsLazyCalls, type LazyResource } from '../src/lazy-calls';
 import { compileFor, exportBpf } from '../src/verified-program';
 import { bindSelfPid } from '../src/self-pid';
 import { expandEntries } from '../src/groups';
@@ -102,45 +102,42 @@ describe('the default program built into the package', () => {
     expect(r.reports, describeChild(r)).toEqual([{ anyPid: true }, { taken: true, pid, filled }]);
   });
 
-  it('allows the runtime\'s lazy probes, so lockdown leaves them to V8: their calls pass the kernel\'s filter', async () => {
-    expect(data!.lazyAllowed).toContain('runtimeProbes');
-    // The check can tell: @node alone has no read-only opens, and lockdown primes for it.
-    expect(allowsLazyCalls(nodeOnly(), nativeArch(), 'runtimeProbes')).toBe(false);
-    // The probes' calls, made raw after the load (NULL pointers: the kernel answers EFAULT or
-    // EBADF once the filter has let them through), and the same under @node alone: killed.
-    const probeCalls = (lockdown: string) => `${PROBES}
+  /**
+   * A lazy resource (src/lazy-calls.ts), both ways: the build recorded that the default program
+   * allows its calls, and the check says @node alone (no read-only opens) does not, so lockdown
+   * primes for that. Its file read is then made raw after the load (NULL pointers: the kernel
+   * answers EFAULT or EBADF once the filter has let the calls through), followed by `more`
+   * (child code that reports); under @node alone the open is killed. Returns the allowed child.
+   */
+  async function lazyReadBothWays(resource: LazyResource, bytes: number, more: string, moreReport: unknown) {
+    expect(data!.lazyAllowed).toContain(resource);
+    expect(allowsLazyCalls(nodeOnly(), nativeArch(), resource)).toBe(false);
+    const calls = (lockdown: string) => `${PROBES}
       seccomp.sandbox.lockdown(${lockdown});
       const O_RDONLY_CLOEXEC = seccomp.constants.O_RDONLY | seccomp.constants.O_CLOEXEC;
-      report([raw('openat', -100, 0, O_RDONLY_CLOEXEC, 0).code, raw('read', 999, 0, 1024).code, raw('close', 999).code]);
-      report(raw('clock_nanosleep', 0, 0, 0, 0).code);`;
-    const allowed = await runChild(probeCalls(''));
-    expect(allowed.reports, describeChild(allowed)).toEqual([['EFAULT', 'EBADF', 'EBADF'], 'EFAULT']);
-    const killed = await runChild(probeCalls(`{ allow: ['@node'] }`));
+      report([raw('openat', -100, 0, O_RDONLY_CLOEXEC, 0).code, raw('read', 999, 0, ${bytes}).code, raw('close', 999).code]);
+      ${more}`;
+    const allowed = await runChild(calls(''));
+    expect(allowed.reports, describeChild(allowed)).toEqual([['EFAULT', 'EBADF', 'EBADF'], moreReport]);
+    const killed = await runChild(calls(`{ allow: ['@node'] }`));
     expect(killed.reports, describeChild(killed)).toEqual([]);
     expect(killed.signal).toBe('SIGSYS');
     expect(killed.violation?.syscall).toBe('openat');
+    return allowed;
+  }
+
+  it('allows the runtime\'s lazy probes, so lockdown leaves them to V8: their calls pass the kernel\'s filter', async () => {
+    // abseil's /sys reads, and its sleep while it times the CPU.
+    await lazyReadBothWays('runtimeProbes', 1024, 'report(raw(\'clock_nanosleep\', 0, 0, 0, 0).code);', 'EFAULT');
   });
 
   it('allows glibc\'s overcommit read, so lockdown leaves it to the first heap that shrinks: its calls pass the kernel\'s filter', async () => {
-    expect(data!.lazyAllowed).toContain('libcOvercommit');
-    // @node alone has no read-only opens: the check says so, and lockdown primes for it
-    // (test/lockdown.test.ts sees the read before the load there).
-    expect(allowsLazyCalls(nodeOnly(), nativeArch(), 'libcOvercommit')).toBe(false);
-    // glibc's calls, made raw after the load (a NULL path: the kernel answers EFAULT once the
-    // filter has let the open through), then a heap that shrinks on purpose (glibc reads the
-    // setting then, unless a thread's heap shrank before); under @node alone: killed.
-    const overcommitCalls = (lockdown: string) => `${PROBES}
-      seccomp.sandbox.lockdown(${lockdown});
-      const O_RDONLY_CLOEXEC = seccomp.constants.O_RDONLY | seccomp.constants.O_CLOEXEC;
-      report([raw('openat', -100, 0, O_RDONLY_CLOEXEC, 0).code, raw('read', 999, 0, 1).code, raw('close', 999).code]);
-      report({ shrunk: require(seccomp.sandbox.status().addon).primeLibc() });`;
-    const allowed = await runChild(overcommitCalls(''));
-    expect(allowed.reports, describeChild(allowed)).toEqual([['EFAULT', 'EBADF', 'EBADF'], { shrunk: true }]);
+    // test/lockdown.test.ts sees the read before the load under @node alone. Here, after the
+    // calls, a heap shrinks on purpose: glibc reads the setting then, unless a thread's heap
+    // shrank before, and the process lives on.
+    const allowed = await lazyReadBothWays('libcOvercommit', 1,
+      'report({ shrunk: require(seccomp.sandbox.status().addon).primeLibc() });', { shrunk: true });
     expect(allowed.code).toBe(0);
-    const killed = await runChild(overcommitCalls(`{ allow: ['@node'] }`));
-    expect(killed.reports, describeChild(killed)).toEqual([]);
-    expect(killed.signal).toBe('SIGSYS');
-    expect(killed.violation?.syscall).toBe('openat');
   });
 
   describe('leaves process.stdout and process.stderr to be created after the load, on every kind of descriptor', () => {
