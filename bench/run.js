@@ -887,7 +887,7 @@ const STARTUP_MODES = {
   floor: LOAD_ADDON +
     `const d = JSON.parse(require('fs').readFileSync(${JSON.stringify(path.join(ROOT, 'lib', 'default-program.json'))}, 'utf8')).program; ` +
     'new Date().getTimezoneOffset(); ' +
-    "binding.loadProgram(Buffer.from(d.program, 'base64'), { tsync: true, report: true, syscallNames: d.syscallNames.split('\\n'), syscallHints: d.syscallHints.split('\\n') })",
+    "binding.loadProgram(Buffer.from(d.program, 'base64'), { tsync: true, report: true, syscallNames: d.syscallNames, syscallHints: d.syscallHints })",
   // A second control: the default lockdown's steps (its checks and its Landlock layer
   // included) written out in one file (workers/flat-lockdown.js). Between `floor` and `flat`:
   // what the steps cost; between `flat` and `lockdown`: what the package's structure costs.

@@ -278,13 +278,13 @@ function primeLazyResources(policy: Pick<Policy, 'landlock'>, inProcess: boolean
  * goes without hints rather than the load failing over them. Hints already worked out (the
  * program built into the package carries them) are used as they are.
  */
-function reportHints(names: string[], known: string[] | undefined): string[] {
-  if (loadedPrograms.length > 0) return [];
-  if (known) return known;
+function reportHints(names: string, known: string | undefined): string {
+  if (loadedPrograms.length > 0) return '';
+  if (known !== undefined) return known;
   try {
-    return (require('./allowing-groups') as typeof AllowingGroups).violationHints(names);
+    return (require('./allowing-groups') as typeof AllowingGroups).violationHints(names.split('\n')).join('\n');
   } catch {
-    return [];
+    return '';
   }
 }
 
@@ -397,9 +397,9 @@ export interface PreparedProgram {
   bytes: Buffer;
   arch: ArchName;
   report: boolean;
-  /** For the report: the names of this architecture's calls by number, and the hint line for each. */
-  syscallNames?: string[];
-  syscallHints?: string[];
+  /** For the report: the names of this architecture's calls, a line per number, and the hint line for each. */
+  syscallNames?: string;
+  syscallHints?: string;
   skipped: string[];
   verifiedCalls: number;
   /** Compiled and verified by the package's build (src/default-program.ts), not by this load. */
@@ -426,7 +426,7 @@ function prepareProgram(policy: Policy, options: LoadOptions): PreparedProgram {
   const program = buildVerified(compiled);
   return {
     bytes: program.bytes, arch: archName(compiled.spec.arch) ?? nativeArch(), report: compiled.spec.report,
-    ...(compiled.spec.syscallNames ? { syscallNames: compiled.spec.syscallNames } : {}),
+    ...(compiled.spec.syscallNames ? { syscallNames: compiled.spec.syscallNames.join('\n') } : {}),
     skipped: compiled.skipped, verifiedCalls: program.verifiedCalls, prebuilt: false,
     compileMs, buildMs: program.buildMs, verifyMs: program.verifyMs,
   };

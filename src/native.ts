@@ -63,13 +63,11 @@ export interface Binding {
   buildFilter(spec: NativeFilterSpec, mode: 'pfc'): string;
   /**
    * Loads exactly these bytes (after no_new_privs): only ever a program that was verified.
-   * `tsync`: every thread; `report`: install the SIGSYS reporter first.
+   * `tsync`: every thread; `report`: install the SIGSYS reporter first. `syscallNames` (native,
+   * a line per number) are what the report prints, and `syscallHints` (same numbering) the line
+   * it adds: which groups would allow it.
    */
-  /**
-   * Loads exactly these verified bytes; `syscallNames` (native, by number) are what the report
-   * prints, and `syscallHints` (same numbering) the line it adds: which groups would allow it.
-   */
-  loadProgram(program: Buffer, options: { tsync: boolean; report: boolean; syscallNames?: string[]; syscallHints?: string[] }): void;
+  loadProgram(program: Buffer, options: { tsync: boolean; report: boolean; syscallNames?: string; syscallHints?: string }): void;
   libraryInfo(): LibraryInfo;
   resolveSyscall(name: string, arch?: number): number;
   syscallNames(arch: number, max: number): (string | null)[];

@@ -78,5 +78,5 @@ module.exports = function flatLockdown(addon) {
       paths: [], ports: [], threads: 'every', timeoutMs: 5000 });
   }
 
-  binding.loadProgram(program, { tsync: true, report: true, syscallNames: data.syscallNames.split('\n'), syscallHints: data.syscallHints.split('\n') });
+  binding.loadProgram(program, { tsync: true, report: true, syscallNames: data.syscallNames, syscallHints: data.syscallHints });
 };
