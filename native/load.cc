@@ -70,8 +70,7 @@ Napi::Value LoadProgram(const Napi::CallbackInfo& info) {
   struct sigaction previous {};
   bool reporter_installed = false;
   if (options.Get("report").ToBoolean() &&
-      !InstallViolationReporter(&previous, &reporter_installed,
-                                Lines(options.Get("syscallNames")),
+      !InstallViolationReporter(&previous, &reporter_installed, Lines(options.Get("syscallNames")),
                                 Lines(options.Get("syscallHints")))) {
     ThrowErrno(env, errno, "sigaction(SIGSYS)");
   }
