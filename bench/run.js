@@ -930,6 +930,8 @@ async function startupBench(nodes) {
       requireRatio: summary(rs.map((r) => r.require / r.bare)),
       floorRatio: summary(rs.map((r) => r.floor / r.bare)),
       flatRatio: summary(rs.map((r) => r.flat / r.bare)),
+      // What the package's structure adds to the steps themselves, within each round.
+      overFlatRatio: summary(rs.map((r) => r.lockdown / r.flat)),
       requireExtraMs: summary(rs.map((r) => r.require - r.bare)),
       lockdownExtraMs: summary(rs.map((r) => r.lockdown - r.bare)),
       inside: {
@@ -951,7 +953,7 @@ async function startupBench(nodes) {
     };
     log(`  ${node.label}: bare ${s.ms.bare.median.toFixed(1)} ms, require ${s.ms.require.median.toFixed(1)} ms, ` +
       `require + lockdown ${s.ms.lockdown.median.toFixed(1)} ms = ${s.lockdownRatio.median.toFixed(3)}x bare ` +
-      `[${s.lockdownRatio.min.toFixed(3)} – ${s.lockdownRatio.max.toFixed(3)}] (floor ${s.floorRatio.median.toFixed(3)}x, flat ${s.flatRatio.median.toFixed(3)}x); inside: require ${s.inside.requireMs.median.toFixed(1)} ms, ` +
+      `[${s.lockdownRatio.min.toFixed(3)} – ${s.lockdownRatio.max.toFixed(3)}] (floor ${s.floorRatio.median.toFixed(3)}x, flat ${s.flatRatio.median.toFixed(3)}x; lockdown / flat ${s.overFlatRatio.median.toFixed(3)}); inside: require ${s.inside.requireMs.median.toFixed(1)} ms, ` +
       `lockdown ${s.inside.lockdownMs.median.toFixed(1)} ms (${Object.entries(s.inside.phases).map(([k, v]) => `${k.replace('Ms', '')} ${v.median.toFixed(1)}`).join(', ')})`);
     return s;
   });

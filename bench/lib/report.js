@@ -345,15 +345,17 @@ function markdown(results, svgName) {
       'separate runs of workers/startup-phases.js (same rounds): Node\'s own start until the script runs, require(), and the phases ' +
       'of the first lockdown() as the loader records them.', '');
     L.push(table(['Node', 'bare ms', 'require ms', 'require + lockdown ms', 'lockdown / bare', 'require / bare', 'floor ms', 'floor / bare',
-      'flat ms', 'flat / bare', 'load average'],
+      'flat ms', 'flat / bare', 'lockdown / flat', 'load average'],
       su.summaries.map((s) => [s.node, spread(s.ms.bare), spread(s.ms.require), spread(s.ms.lockdown), spread(s.lockdownRatio, 3), spread(s.requireRatio, 3),
         s.ms.floor ? spread(s.ms.floor) : '—', s.floorRatio ? spread(s.floorRatio, 3) : '—',
-        s.ms.flat ? spread(s.ms.flat) : '—', s.flatRatio ? spread(s.flatRatio, 3) : '—', spread(s.loadAverage, 2)])), '');
+        s.ms.flat ? spread(s.ms.flat) : '—', s.flatRatio ? spread(s.flatRatio, 3) : '—', s.overFlatRatio ? spread(s.overFlatRatio, 3) : '—',
+        spread(s.loadAverage, 2)])), '');
     L.push('`floor` and `flat` are controls, not ways to lock down. `floor`: the addon, lockdown\'s priming and the kernel load of the ' +
       'built default program, with none of the package\'s JavaScript (no checks, no Landlock layer); no lockdown can start faster. ' +
       '`flat` (workers/flat-lockdown.js): every step of the default lockdown, its checks and its Landlock layer included, written ' +
       'out in one file with none of the package\'s modules. From `floor` to `flat` is what the steps cost; from `flat` to ' +
-      '`lockdown`, what the package\'s structure costs: its modules, and its code for every other kind of lockdown.', '');
+      '`lockdown`, what the package\'s structure costs: its modules, and its code for every other kind of lockdown ' +
+      '(`lockdown / flat`, within each round).', '');
     L.push(table(['Node', 'boot ms', 'require ms', 'lockdown ms', 'policy', 'compile', 'libseccomp', 'verify', 'Landlock', 'load', 'modules (require / lockdown)', 'calls verified'],
       su.summaries.map((s) => [s.node, spread(s.inside.bootMs), spread(s.inside.requireMs), spread(s.inside.lockdownMs),
         ...['policyMs', 'compileMs', 'buildMs', 'verifyMs', 'landlockMs', 'loadMs'].map((k) => spread(s.inside.phases[k])),
