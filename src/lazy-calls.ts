@@ -29,10 +29,9 @@ import type { ArchName } from './arch';
 import { verdictOf } from './loader';
 import { nativeConstant as constant } from './native';
 
-export type LazyResource = 'runtimeProbes' | 'stdio' | 'libcOvercommit';
-
 /** Every lazy resource, in the order the build records them. */
-export const LAZY_RESOURCES: readonly LazyResource[] = ['runtimeProbes', 'stdio', 'libcOvercommit'];
+export const LAZY_RESOURCES = ['runtimeProbes', 'stdio', 'libcOvercommit'] as const;
+export type LazyResource = typeof LAZY_RESOURCES[number];
 
 interface Call {
   syscall: string;

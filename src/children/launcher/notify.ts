@@ -53,7 +53,6 @@ interface Call { syscall: string; args: bigint[] }
 const ADDR = 0x7f0000000000n;
 const FD = 7n;
 
-
 /** What supervising takes: the launcher's calls (under this process's filters) and the supervisor thread's. */
 function supervisingCalls(): Call[] {
   const pid = BigInt(process.pid);
