@@ -234,6 +234,10 @@ export function readSeccompField(field: 'Seccomp' | 'Seccomp_filters' | 'NoNewPr
   return m ? Number(m[1]) : 0;
 }
 
+let libcPrimed = false;
+/** The runtime's probes have run (they run once per process, then answer from a cache). */
+let runtimePrimed = false;
+
 /**
  * Does now, while files may still be opened, what Node and glibc do lazily on first use
  * and a tight policy would then forbid: the timezone (V8 and glibc read /etc/localtime on
@@ -244,10 +248,6 @@ export function readSeccompField(field: 'Seccomp' | 'Seccomp_filters' | 'NoNewPr
  * extra CA certificates. What the program is known to allow (`allowed`: src/lazy-calls.ts)
  * is left to the runtime. Returns the load's timestamp.
  */
-let libcPrimed = false;
-/** The runtime's probes have run (they run once per process, then answer from a cache). */
-let runtimePrimed = false;
-
 function primeLazyResources(policy: Pick<Policy, 'landlock'>, inProcess: boolean, allowed: readonly LazyResource[]): Date {
   const at = new Date();
   at.getTimezoneOffset();
@@ -269,6 +269,16 @@ function primeLazyResources(policy: Pick<Policy, 'landlock'>, inProcess: boolean
     try { (require('node:tls') as typeof import('node:tls')).createSecureContext(); } catch { /* Node reports a bad file itself */ }
   }
   return at;
+}
+
+/**
+ * Before in-process learning (src/learn): primes what a lockdown under the learned policy
+ * primes before its filter (a compiled program allows none of it), so that the runtime's
+ * one-time reads, which then never happen under the filter, are not learned as the
+ * program's. Only before any filter: under one, the lockdown that loaded it has decided.
+ */
+export function primeForLearning(): void {
+  if (loadedPrograms.length === 0 && readSeccompField('Seccomp') === 0) primeLazyResources({}, true, []);
 }
 
 /**

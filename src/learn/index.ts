@@ -24,7 +24,7 @@ import { nativeArch } from '../arch';
 import { fromNative, SeccompError } from '../errors';
 import { resolveExecutable } from '../children/exec';
 import { isNodeProgram, shellQuote } from '../testing/exec';
-import { requireSupport } from '../loader';
+import { primeForLearning, requireSupport } from '../loader';
 import { binding } from '../native';
 import { watchOwnCalls } from '../own-calls';
 import type { LandlockRules } from '../landlock/policy';
@@ -167,6 +167,8 @@ export async function learnCommand(command: string, args: readonly string[] = []
   const observer = options.observer ?? (options.strace !== undefined ? 'strace' : defaultObserver());
   if (observer === 'seccomp') return learnWithNotifications(command, args, options, env, cwd);
   const strace = findStrace(options.strace);
+  // glibc's and abseil's one-time reads, made now rather than by chance while strace watches.
+  primeForLearning();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-node-learn-'));
   const traceFile = path.join(dir, 'trace');
   try {
@@ -252,6 +254,8 @@ async function start(options: LearnOptions & { attachTimeoutMs?: number } = {}):
       `learning in-process needs ptrace, which kernel.yama.ptrace_scope=${scope} forbids` +
       (scope === 2 ? ' to non-root users (run as root, or learn the program with `seccomp-node learn -- CMD`)' : ''), { ptraceScope: scope });
   }
+  // glibc's and abseil's one-time reads, made now rather than by chance while strace watches.
+  primeForLearning();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-node-learn-'));
   const traceFile = path.join(dir, 'trace');
   // strace waits for a line on stdin before it starts, so that this process can name it as

@@ -132,6 +132,23 @@ describe('on real programs', () => {
     expect(forbidden.violation?.syscall).toMatch(/^(openat|getdents64)$/);
   });
 
+  it('in-process: the runtime\'s one-time reads (glibc\'s overcommit setting, abseil\'s CPU probes) are made before strace watches, not learned', async () => {
+    // A lockdown under a learned policy makes them before its filter (a compiled program allows
+    // none of them), so they never happen under it. Here they are provoked inside the window:
+    // learning must see nothing of them, because start() made them already.
+    const learnModule = JSON.stringify(path.join(PACKAGE_ROOT, 'lib', 'learn'));
+    const r = await runChild(`
+      const { learn } = require(${learnModule});
+      const addon = require(seccomp.sandbox.status().addon);
+      const session = await learn.start();
+      addon.primeLibc();
+      addon.primeRuntime();
+      const { text } = await session.stop();
+      report(text.split('\\n').filter((line) => /^(openat|open|read): /.test(line)));`);
+    expect(r.code, describeChild(r)).toBe(0);
+    expect(r.reports).toEqual([[]]);
+  });
+
   it('exec: a Node program using seccomp-node gets @node whole, and runs again under the learned policy', async () => {
     const program = path.join(dir, 'uses-seccomp-node.js');
     fs.writeFileSync(program, `
